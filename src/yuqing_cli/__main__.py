@@ -1,0 +1,3 @@
+from yuqing_cli.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,191 @@
+"""The root Typer app: global options, shared state and error handling.
+
+Commands live in sibling modules, one per command group. They parse arguments,
+call one service function and hand the result to :mod:`yuqing_cli.render`.
+Nothing here imports the database layer, so ``yq --help`` and ``yq plan …``
+stay fast; commands that need the store import it when they run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from yuqing_cli import __version__
+from yuqing_cli.errors import ExitCode, YqError
+
+if TYPE_CHECKING:
+    from yuqing_cli.plan.schema import Plan
+    from yuqing_cli.store.db import Store
+
+
+class YqGroup(TyperGroup):
+    """Turns :class:`YqError` into a message, a hint and an exit code."""
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except YqError as exc:
+            if _debug(ctx):
+                raise
+            report_error(exc)
+            raise typer.Exit(int(exc.exit_code)) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if _debug(ctx) or _is_usage_error(exc):
+                raise
+            report_error(
+                YqError(
+                    f"internal error: {type(exc).__name__}: {exc}",
+                    hint="run again with --debug to see the traceback, and report it",
+                )
+            )
+            raise typer.Exit(int(ExitCode.INTERNAL)) from None
+
+
+def _is_usage_error(exc: Exception) -> bool:
+    # Typer's own usage errors (bad option, missing argument) handle themselves.
+    from typer._click.exceptions import ClickException
+
+    return isinstance(exc, ClickException)
+
+
+def _debug(ctx: typer.Context) -> bool:
+    root = ctx.find_root()
+    return isinstance(root.obj, AppState) and root.obj.debug
+
+
+def report_error(exc: YqError) -> None:
+    from yuqing_cli.render.safe import clean
+
+    err = sys.stderr
+    print(f"yq: error: {clean(exc.message)}", file=err)
+    for line in exc.details:
+        print(f"  {clean(line)}", file=err)
+    if exc.hint:
+        print(f"hint: {clean(exc.hint)}", file=err)
+
+
+@dataclass
+class AppState:
+    """What the global options say, with the plan and the store opened on first use."""
+
+    plan_path: str | None = None
+    db: str | None = None
+    user: str | None = None
+    debug: bool = False
+    _plan: Plan | None = field(default=None, repr=False)
+    _store: Store | None = field(default=None, repr=False)
+
+    def plan(self) -> Plan:
+        if self._plan is None:
+            from yuqing_cli.plan.loader import find_plan, load_plan
+
+            self._plan = load_plan(find_plan(self.plan_path))
+        return self._plan
+
+    def store(self) -> Store:
+        if self._store is None:
+            from yuqing_cli.store.db import Store
+
+            self._store = Store.open(self.db)
+        return self._store
+
+    def actor(self) -> str:
+        """The roster person acting, from --as or $YQ_USER."""
+        if not self.user:
+            raise YqError(
+                "who is acting? no --as NAME given and YQ_USER is not set",
+                hint="pass --as NAME (a person on the plan's roster) or export YQ_USER=NAME",
+                exit_code=ExitCode.BAD_INPUT,
+            )
+        return self.plan().person(self.user).name
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+def state(ctx: typer.Context) -> AppState:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, AppState)
+    return obj
+
+
+app = typer.Typer(
+    cls=YqGroup,
+    name="yq",
+    help="yq — 舆情应对预案的可执行工作流 / an executable public-opinion response plan.\n\n"
+    "Log incidents, work through each stage's checklist, keep an audit trail and "
+    "print the daily report.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"yq {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan",
+            envvar="YQ_PLAN",
+            help="Plan file. Default: ./plan.yaml, else the shipped plan.",
+            show_default=False,
+            dir_okay=False,
+        ),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="YQ_DB",
+            help="Database file or SQLAlchemy URL. Default: see `yq db path`.",
+            show_default=False,
+        ),
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            envvar="YQ_USER",
+            help="Who is acting: a person on the plan's roster.",
+            show_default=False,
+        ),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Global options apply to every command."""
+    app_state = AppState(
+        plan_path=str(plan) if plan else None,
+        db=db,
+        user=user,
+        debug=debug or bool(os.environ.get("YQ_DEBUG")),
+    )
+    ctx.obj = app_state
+    ctx.call_on_close(app_state.close)

@@ -1,0 +1,75 @@
+"""`yq plan …`: check and show the response plan. Never touches the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from yuqing_cli.cli.app import app, state
+from yuqing_cli.errors import ExitCode
+
+plan_app = typer.Typer(help="Check and show the response plan (plan.yaml).", no_args_is_help=True)
+app.add_typer(plan_app, name="plan")
+
+
+@plan_app.command("check")
+def check(
+    ctx: typer.Context,
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Plan file to check. Default: the plan in use (--plan, $YQ_PLAN, ./plan.yaml, "
+            "or the shipped one).",
+            show_default=False,
+        ),
+    ] = None,
+    strict: Annotated[bool, typer.Option(help="Treat warnings as errors.")] = False,
+) -> None:
+    """Validate a plan file: exit 0 if usable, 2 with every problem if not."""
+    from yuqing_cli.plan.loader import PlanError, check_plan, find_plan
+    from yuqing_cli.render.plan_view import show_check
+
+    path = file if file is not None else find_plan(state(ctx).plan_path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PlanError(str(path), [_unreadable(exc)]) from None
+    plan, errors, warnings = check_plan(data, str(path))
+    show_check(str(path), plan, errors, warnings)
+    if errors or (strict and warnings):
+        raise typer.Exit(int(ExitCode.BAD_INPUT))
+
+
+def _unreadable(exc: OSError):  # type: ignore[no-untyped-def]
+    from yuqing_cli.plan.loader import Problem
+
+    return Problem(
+        None,
+        f"cannot read the file: {exc.strerror}",
+        "check the path; without FILE the plan in use is checked",
+    )
+
+
+@plan_app.command("show")
+def show(
+    ctx: typer.Context,
+    json_: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+) -> None:
+    """Print the plan readably: roles, levels, and every stage's steps with their article."""
+    from yuqing_cli.render.plan_view import show_plan, show_plan_json
+
+    plan = state(ctx).plan()
+    if json_:
+        show_plan_json(plan)
+    else:
+        show_plan(plan)
+
+
+@plan_app.command("path")
+def path(ctx: typer.Context) -> None:
+    """Print which plan file is in use."""
+    from yuqing_cli.plan.loader import find_plan
+
+    print(find_plan(state(ctx).plan_path))

@@ -1,0 +1,35 @@
+"""Where things live on disk. Kept free of heavy imports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+APP_NAME = "yuqing-cli"
+DB_FILENAME = "yq.db"
+
+
+def data_dir() -> Path:
+    """The user's data directory for yq (created on first write, not here)."""
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+def default_db_path() -> Path:
+    return data_dir() / DB_FILENAME
+
+
+def db_url(db: str | None) -> str:
+    """Turn ``--db``/``$YQ_DB`` (a path or a SQLAlchemy URL) into a URL."""
+    if db and "://" in db:
+        return db
+    path = Path(db).expanduser() if db else default_db_path()
+    return f"sqlite:///{path.resolve()}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a ``sqlite:///`` URL, or ``None`` for other databases."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and ":memory:" not in url:
+        return Path(url[len(prefix) :])
+    return None

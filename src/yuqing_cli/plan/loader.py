@@ -1,0 +1,852 @@
+"""Load and validate ``plan.yaml`` into :class:`~yuqing_cli.plan.schema.Plan`.
+
+The YAML is composed into nodes (which know their line) and read by hand, so
+that every problem can be reported as ``file:line: what is wrong`` with a hint,
+and so that loading a plan does not need a model framework at start-up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from yuqing_cli.errors import BadInput, ExitCode
+from yuqing_cli.plan.schema import (
+    ACTIONS,
+    MILESTONES,
+    Article,
+    Category,
+    Condition,
+    Deadline,
+    Level,
+    Permission,
+    Person,
+    Plan,
+    PlanInfo,
+    Role,
+    Routine,
+    Sentiment,
+    Stage,
+    Step,
+    Text,
+)
+
+SUPPORTED_FORMAT = 1
+T = TypeVar("T")
+
+try:  # libyaml is much faster where the wheel ships it
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    line: int | None
+    message: str
+    hint: str = ""
+
+    def render(self, source: str) -> str:
+        where = f"{source}:{self.line}" if self.line else source
+        text = f"{where}: {self.message}"
+        return f"{text} — {self.hint}" if self.hint else text
+
+
+class PlanError(BadInput):
+    """A plan that cannot be used. Carries every problem found."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        first = problems[0].render(source)
+        more = len(problems) - 1
+        super().__init__(
+            f"bad plan: {first}",
+            hint="fix the plan file and run `yq plan check FILE`"
+            + (f" ({more} more problem{'s' if more > 1 else ''} below)" if more else ""),
+            details=[p.render(source) for p in problems[1:]],
+        )
+
+
+class _Abort(Exception):
+    """Stops reading a part of the plan whose shape is too wrong to go on."""
+
+
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+@dataclass
+class _Reader:
+    """Reads composed YAML nodes, collecting problems with their lines."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def fail(self, node: yaml.Node | None, message: str, hint: str = "") -> None:
+        line = node.start_mark.line + 1 if node is not None else None
+        self.problems.append(Problem(line, message, hint))
+
+    def mapping(
+        self, node: yaml.Node, what: str, required: tuple[str, ...], optional: tuple[str, ...]
+    ) -> dict[str, yaml.Node]:
+        if not isinstance(node, yaml.MappingNode):
+            self.fail(node, f"{what} must be a mapping of keys to values")
+            raise _Abort
+        out: dict[str, yaml.Node] = {}
+        allowed = required + optional
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str):
+                self.fail(key_node, f"{what} has a key that is not text")
+                continue
+            if key in out:
+                self.fail(key_node, f"{what} has the key {key!r} twice", "keep only one")
+                continue
+            if key not in allowed:
+                self.fail(
+                    key_node,
+                    f"unknown key {key!r} in {what}",
+                    "allowed keys: " + ", ".join(allowed),
+                )
+                continue
+            out[key] = value_node
+        for key in required:
+            if key not in out:
+                self.fail(node, f"{what} is missing {key!r}", f"add `{key}:`")
+        return out
+
+    def sequence(self, node: yaml.Node, what: str) -> list[yaml.Node]:
+        if not isinstance(node, yaml.SequenceNode):
+            self.fail(node, f"{what} must be a list")
+            raise _Abort
+        return list(node.value)
+
+    def scalar(self, node: yaml.Node, what: str) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            self.fail(node, f"{what} must be a single value, not a list or mapping")
+            raise _Abort
+        return _CONSTRUCTOR.construct_object(node)
+
+    def text(self, node: yaml.Node | None, what: str, default: str = "") -> str:
+        if node is None:
+            return default
+        value = self.scalar(node, what)
+        if isinstance(value, bool) or value is None or isinstance(value, list | dict):
+            self.fail(node, f"{what} must be text, got {value!r}", "quote it")
+            raise _Abort
+        if not isinstance(value, str):  # numbers and dates: keep what was written
+            return str(node.value)
+        return value.strip()
+
+    def flag(self, node: yaml.Node | None, what: str, default: bool) -> bool:
+        if node is None:
+            return default
+        value = self.scalar(node, what)
+        if not isinstance(value, bool):
+            self.fail(node, f"{what} must be true or false, got {node.value!r}")
+            raise _Abort
+        return value
+
+    def number(self, node: yaml.Node, what: str) -> float:
+        value = self.scalar(node, what)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            self.fail(node, f"{what} must be a positive number, got {node.value!r}")
+            raise _Abort
+        return float(value)
+
+    def texts(self, node: yaml.Node | None, what: str) -> list[tuple[str, yaml.Node]]:
+        if node is None:
+            return []
+        return [(self.text(item, what), item) for item in self.sequence(node, f"{what} list")]
+
+    def each(self, node: yaml.Node | None, what: str, read: Callable[[yaml.Node], T]) -> list[T]:
+        """Read every item of a list, going on past items that are broken."""
+        if node is None:
+            return []
+        out: list[T] = []
+        try:
+            items = self.sequence(node, what)
+        except _Abort:
+            return out
+        for item in items:
+            try:
+                out.append(read(item))
+            except _Abort:
+                continue
+        return out
+
+
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+# --------------------------------------------------------------------------------
+# Finding and reading the file
+# --------------------------------------------------------------------------------
+
+
+def shipped_plan_path() -> Path:
+    return Path(__file__).resolve().parent.parent / "data" / "plan.yaml"
+
+
+def find_plan(explicit: str | os.PathLike[str] | None) -> Path:
+    """``--plan``/``$YQ_PLAN`` (passed in), else ``./plan.yaml``, else the shipped copy."""
+    if explicit:
+        return Path(explicit)
+    local = Path("plan.yaml")
+    if local.is_file():
+        return local
+    return shipped_plan_path()
+
+
+def load_plan(path: str | os.PathLike[str]) -> Plan:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(
+            f"plan file not found: {path}",
+            hint="pass --plan FILE or set YQ_PLAN; without either, ./plan.yaml or the "
+            "shipped plan is used",
+        ) from None
+    except OSError as exc:
+        raise BadInput(f"cannot read plan file {path}: {exc.strerror}") from None
+    return parse_plan(data, str(path))
+
+
+def parse_plan(data: bytes, source: str = "plan.yaml") -> Plan:
+    plan, problems, _ = check_plan(data, source)
+    if plan is None:
+        raise PlanError(source, problems)
+    return plan
+
+
+def check_plan(
+    data: bytes, source: str = "plan.yaml"
+) -> tuple[Plan | None, list[Problem], list[Problem]]:
+    """Validate a plan. Returns (plan or None, errors, warnings)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return (
+            None,
+            [
+                Problem(
+                    None,
+                    f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+                    "save the file as UTF-8",
+                )
+            ],
+            [],
+        )
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        return (
+            None,
+            [
+                Problem(
+                    line,
+                    f"YAML syntax: {exc.problem or exc.context}",
+                    "check indentation, colons and quotes on that line",
+                )
+            ],
+            [],
+        )
+    except yaml.YAMLError as exc:
+        return None, [Problem(None, f"YAML syntax: {exc}")], []
+    if root is None:
+        return (
+            None,
+            [Problem(None, "the plan file is empty", "start from the shipped plan.yaml")],
+            [],
+        )
+    builder = _Builder(_Reader(), source)
+    try:
+        plan = builder.build(root)
+    except _Abort:
+        plan = None
+    errors = builder.reader.problems
+    if errors or plan is None:
+        return None, errors or [Problem(None, "the plan could not be read")], []
+    plan = replace(plan, source=source, version=hashlib.sha256(data).hexdigest(), text=text)
+    return plan, [], list(_warnings(plan))
+
+
+# --------------------------------------------------------------------------------
+# Building the model
+# --------------------------------------------------------------------------------
+
+_TOP = (
+    "format",
+    "plan",
+    "articles",
+    "principles",
+    "roles",
+    "people",
+    "duties",
+    "permissions",
+    "levels",
+    "categories",
+    "sentiments",
+    "stages",
+    "routines",
+)
+_TOP_REQUIRED = ("format", "plan", "articles", "roles", "people", "levels", "categories", "stages")
+
+
+class _Builder:
+    def __init__(self, reader: _Reader, source: str) -> None:
+        self.reader = reader
+        self.source = source
+        self.article_ids: set[str] = set()
+        self.step_nodes: list[tuple[str, yaml.Node]] = []
+
+    # -- helpers -----------------------------------------------------------
+
+    def article(self, node: yaml.Node | None, owner: yaml.Node, what: str) -> str:
+        r = self.reader
+        if node is None:
+            r.fail(owner, f"{what} cites no article", 'add `article: "N"` (e.g. "7.3")')
+            return ""
+        value = r.text(node, f"{what} article")
+        head = value.split(".", 1)[0]
+        if head not in self.article_ids:
+            r.fail(
+                node,
+                f"{what} cites article {value!r}, which the plan does not have",
+                "articles: " + ", ".join(sorted(self.article_ids)),
+            )
+        return value
+
+    def unique(self, items: list[tuple[str, yaml.Node]], what: str) -> None:
+        seen: dict[str, int] = {}
+        for key, node in items:
+            if key in seen:
+                self.reader.fail(
+                    node,
+                    f"duplicate {what} {key!r} (first at line {seen[key]})",
+                    f"give each {what} its own id",
+                )
+            else:
+                seen[key] = _line(node)
+
+    # -- sections ----------------------------------------------------------
+
+    def build(self, root: yaml.Node) -> Plan:
+        r = self.reader
+        top = r.mapping(
+            root, "the plan file", _TOP_REQUIRED, tuple(k for k in _TOP if k not in _TOP_REQUIRED)
+        )
+        if "format" in top:
+            fmt = r.scalar(top["format"], "format")
+            if fmt != SUPPORTED_FORMAT:
+                r.fail(
+                    top["format"],
+                    f"plan format {fmt!r} is not supported",
+                    f"this version of yq reads format {SUPPORTED_FORMAT}",
+                )
+        articles = r.each(top.get("articles"), "articles", self.read_article)
+        self.unique([(a.id, n) for a, n in articles], "article")
+        self.article_ids = {a.id for a, _ in articles}
+        if not {"plan", "roles", "people", "levels", "categories", "stages"} <= top.keys():
+            raise _Abort
+        info = self.read_info(top["plan"])
+        roles = self.with_nodes(top["roles"], "roles", self.read_role)
+        self.unique([(x.id, n) for x, n in roles], "role")
+        role_ids = {x.id for x, _ in roles}
+        levels = self.with_nodes(top["levels"], "levels", self.read_level)
+        self.unique([(x.id, n) for x, n in levels], "level")
+        # Levels are listed from the lowest to the highest; the position is the rank.
+        level_list = [replace(x, rank=i) for i, (x, _) in enumerate(levels)]
+        categories = self.with_nodes(top["categories"], "categories", self.read_category)
+        self.unique([(x.id, n) for x, n in categories], "category")
+        sentiments = self.with_nodes(top.get("sentiments"), "sentiments", self.read_sentiment)
+        self.unique([(x.id, n) for x, n in sentiments], "sentiment")
+        people = self.with_nodes(top["people"], "people", self.read_person)
+        self.unique([(x.name, n) for x, n in people], "person")
+        for person, node in people:
+            self.check_refs(node, person.roles, role_ids, "role", f"person {person.name!r}")
+        permissions = self.with_nodes(top.get("permissions"), "permissions", self.read_permission)
+        self.unique([(x.action, n) for x, n in permissions], "permission for action")
+        for permission, node in permissions:
+            self.check_refs(
+                node, permission.roles, role_ids, "role", f"permission {permission.action!r}"
+            )
+        principles = r.each(
+            top.get("principles"), "principles", lambda n: self.read_text(n, "principle")
+        )
+        duties = r.each(top.get("duties"), "duties", lambda n: self.read_text(n, "duty"))
+        self.ctx_levels = level_list
+        self.ctx_categories = {x.id for x, _ in categories}
+        self.ctx_roles = {x.id: x for x, _ in roles}
+        stages = self.with_nodes(top["stages"], "stages", self.read_stage)
+        self.unique([(x.id, n) for x, n in stages], "stage")
+        self.unique(self.step_nodes, "step")
+        ordered = self.order_stages(stages, top["stages"])
+        routines = self.with_nodes(top.get("routines"), "routines", self.read_routine)
+        self.unique([(x.id, n) for x, n in routines], "routine")
+        for routine, node in routines:
+            self.check_refs(node, routine.roles, role_ids, "role", f"routine {routine.id!r}")
+        return Plan(
+            info=info,
+            articles=tuple(a for a, _ in articles),
+            principles=tuple(principles),
+            duties=tuple(duties),
+            roles=tuple(x for x, _ in roles),
+            people=tuple(x for x, _ in people),
+            permissions=tuple(x for x, _ in permissions),
+            levels=tuple(level_list),
+            categories=tuple(x for x, _ in categories),
+            sentiments=tuple(x for x, _ in sentiments) or _DEFAULT_SENTIMENTS,
+            stages=ordered,
+            routines=tuple(x for x, _ in routines),
+        )
+
+    def with_nodes(
+        self, node: yaml.Node | None, what: str, read: Callable[[yaml.Node], T]
+    ) -> list[tuple[T, yaml.Node]]:
+        return self.reader.each(node, what, lambda n: (read(n), n))
+
+    def check_refs(
+        self,
+        node: yaml.Node,
+        refs: tuple[str, ...] | frozenset[str],
+        known: set[str],
+        what: str,
+        owner: str,
+    ) -> None:
+        for ref in sorted(set(refs) - known):
+            self.reader.fail(
+                node,
+                f"{owner} names unknown {what} {ref!r}",
+                f"known {what}s: " + ", ".join(sorted(known)),
+            )
+
+    def read_article(self, node: yaml.Node) -> tuple[Article, yaml.Node]:
+        r = self.reader
+        m = r.mapping(node, "an article", ("id", "name"), ("name_en",))
+        if "id" not in m or "name" not in m:
+            raise _Abort
+        return Article(
+            r.text(m["id"], "article id"),
+            r.text(m["name"], "article name"),
+            r.text(m.get("name_en"), "article name_en"),
+        ), m["id"]
+
+    def read_info(self, node: yaml.Node) -> PlanInfo:
+        r = self.reader
+        m = r.mapping(
+            node,
+            "`plan`",
+            ("title", "unit", "issuer", "timezone", "purpose"),
+            ("title_en", "date", "published", "reference_prefix"),
+        )
+        if not {"title", "unit", "issuer", "timezone", "purpose"} <= m.keys():
+            raise _Abort
+        tz = r.text(m["timezone"], "timezone")
+        try:
+            from zoneinfo import ZoneInfo
+
+            ZoneInfo(tz)
+        except (ValueError, LookupError, OSError):
+            r.fail(
+                m["timezone"], f"unknown time zone {tz!r}", "use an IANA name such as Asia/Shanghai"
+            )
+        prefix = r.text(m.get("reference_prefix"), "reference_prefix", "YQ")
+        if not prefix.isascii() or not prefix.isalnum():
+            r.fail(m["reference_prefix"], f"reference_prefix {prefix!r} must be letters and digits")
+        purpose = self.read_text(m["purpose"], "purpose", needs_id=False)
+        return PlanInfo(
+            title=r.text(m["title"], "title"),
+            title_en=r.text(m.get("title_en"), "title_en"),
+            unit=r.text(m["unit"], "unit"),
+            issuer=r.text(m["issuer"], "issuer"),
+            date=r.text(m.get("date"), "date"),
+            published=r.text(m.get("published"), "published"),
+            timezone=tz,
+            reference_prefix=prefix,
+            purpose=purpose,
+        )
+
+    def read_text(self, node: yaml.Node, what: str, needs_id: bool = True) -> Text:
+        r = self.reader
+        m = r.mapping(
+            node,
+            f"a {what}",
+            ("article", "text") + (("id",) if needs_id else ()),
+            ("name", "name_en"),
+        )
+        item_id = r.text(m.get("id"), f"{what} id", what)
+        return Text(
+            id=item_id,
+            article=self.article(m.get("article"), node, f"{what} {item_id!r}"),
+            text=r.text(m.get("text"), f"{what} text"),
+            name=r.text(m.get("name"), "name"),
+            name_en=r.text(m.get("name_en"), "name_en"),
+        )
+
+    def read_role(self, node: yaml.Node) -> Role:
+        r = self.reader
+        m = r.mapping(node, "a role", ("id", "name"), ("name_en", "article", "per_incident"))
+        if "id" not in m or "name" not in m:
+            raise _Abort
+        role_id = r.text(m["id"], "role id")
+        return Role(
+            role_id,
+            r.text(m["name"], "role name"),
+            r.text(m.get("name_en"), "name_en"),
+            self.article(m.get("article"), node, f"role {role_id!r}"),
+            r.flag(m.get("per_incident"), "per_incident", False),
+        )
+
+    def read_level(self, node: yaml.Node) -> Level:
+        r = self.reader
+        m = r.mapping(
+            node, "a level", ("id", "name", "roman", "colour"), ("name_en", "article", "source")
+        )
+        if not {"id", "name", "roman", "colour"} <= m.keys():
+            raise _Abort
+        level_id = r.text(m["id"], "level id")
+        return Level(
+            level_id,
+            r.text(m["name"], "level name"),
+            r.text(m.get("name_en"), "name_en"),
+            r.text(m["roman"], "roman").upper(),
+            r.text(m["colour"], "colour"),
+            0,
+            self.article(m.get("article"), node, f"level {level_id!r}"),
+            r.text(m.get("source"), "source"),
+        )
+
+    def read_category(self, node: yaml.Node) -> Category:
+        r = self.reader
+        m = r.mapping(node, "a category", ("id", "name"), ("name_en", "article", "office"))
+        if "id" not in m or "name" not in m:
+            raise _Abort
+        cat_id = r.text(m["id"], "category id")
+        return Category(
+            cat_id,
+            r.text(m["name"], "category name"),
+            r.text(m.get("name_en"), "name_en"),
+            self.article(m.get("article"), node, f"category {cat_id!r}"),
+            r.flag(m.get("office"), "office", False),
+        )
+
+    def read_sentiment(self, node: yaml.Node) -> Sentiment:
+        r = self.reader
+        m = r.mapping(node, "a sentiment", ("id", "name"), ("name_en",))
+        if "id" not in m or "name" not in m:
+            raise _Abort
+        return Sentiment(
+            r.text(m["id"], "sentiment id"),
+            r.text(m["name"], "name"),
+            r.text(m.get("name_en"), "name_en"),
+        )
+
+    def read_person(self, node: yaml.Node) -> Person:
+        r = self.reader
+        m = r.mapping(node, "a person", ("name", "roles"), ("article",))
+        if "name" not in m or "roles" not in m:
+            raise _Abort
+        name = "".join(r.text(m["name"], "person name").split())
+        roles = tuple(t for t, _ in r.texts(m["roles"], f"roles of {name!r}"))
+        if not roles:
+            r.fail(node, f"person {name!r} holds no role", "list at least one role id")
+        return Person(name, roles, self.article(m.get("article"), node, f"person {name!r}"))
+
+    def read_permission(self, node: yaml.Node) -> Permission:
+        r = self.reader
+        m = r.mapping(node, "a permission", ("action", "roles"), ("article",))
+        if "action" not in m or "roles" not in m:
+            raise _Abort
+        action = r.text(m["action"], "action")
+        if action not in ACTIONS:
+            r.fail(m["action"], f"unknown action {action!r}", "actions: " + ", ".join(ACTIONS))
+        roles = tuple(t for t, _ in r.texts(m["roles"], f"roles of {action!r}"))
+        return Permission(
+            action, roles, self.article(m.get("article"), node, f"permission {action!r}")
+        )
+
+    def read_condition(self, node: yaml.Node | None, owner: str) -> Condition:
+        if node is None:
+            return Condition()
+        r = self.reader
+        m = r.mapping(node, f"`when` of {owner}", (), ("levels", "min_level", "categories"))
+        level_ids = [lv.id for lv in self.ctx_levels]
+        levels: frozenset[str] | None = None
+        if "levels" in m:
+            named = r.texts(m["levels"], f"levels of {owner}")
+            for token, item in named:
+                if token not in level_ids:
+                    r.fail(
+                        item,
+                        f"{owner} has a condition on unknown level {token!r}",
+                        "levels: " + ", ".join(level_ids),
+                    )
+            levels = frozenset(t for t, _ in named)
+        if "min_level" in m:
+            token = r.text(m["min_level"], "min_level")
+            if token not in level_ids:
+                r.fail(
+                    m["min_level"],
+                    f"{owner} has a condition on unknown level {token!r}",
+                    "levels: " + ", ".join(level_ids),
+                )
+            else:
+                above = frozenset(level_ids[level_ids.index(token) :])
+                levels = above if levels is None else levels & above
+        categories: frozenset[str] | None = None
+        if "categories" in m:
+            named = r.texts(m["categories"], f"categories of {owner}")
+            for token, item in named:
+                if token not in self.ctx_categories:
+                    r.fail(
+                        item,
+                        f"{owner} has a condition on unknown category {token!r}",
+                        "categories: " + ", ".join(sorted(self.ctx_categories)),
+                    )
+            categories = frozenset(t for t, _ in named)
+        return Condition(levels, categories)
+
+    def read_deadline(self, node: yaml.Node | None, owner: str) -> Deadline | None:
+        if node is None:
+            return None
+        r = self.reader
+        m = r.mapping(node, f"`due` of {owner}", ("from", "hours", "source"), ())
+        if not {"from", "hours"} <= m.keys():
+            raise _Abort
+        start = r.text(m["from"], "from")
+        if start not in ("detected", "stage"):
+            r.fail(m["from"], f"`due.from` of {owner} must be `detected` or `stage`, got {start!r}")
+        hours: dict[str, float] = {}
+        if isinstance(m["hours"], yaml.MappingNode):
+            level_ids = {lv.id for lv in self.ctx_levels}
+            for level_node, value_node in m["hours"].value:
+                level_id = r.text(level_node, "level id")
+                if level_id not in level_ids and level_id != "*":
+                    r.fail(
+                        level_node,
+                        f"{owner} has a deadline for unknown level {level_id!r}",
+                        "use level ids, or * for every other level",
+                    )
+                hours[level_id] = r.number(value_node, f"hours of {owner}")
+        else:
+            hours["*"] = r.number(m["hours"], f"hours of {owner}")
+        if "source" not in m:
+            raise _Abort
+        return Deadline(
+            "stage" if start == "stage" else "detected", hours, r.text(m["source"], "source")
+        )
+
+    def read_step(self, node: yaml.Node, stage_id: str) -> Step:
+        r = self.reader
+        m = r.mapping(
+            node,
+            "a step",
+            ("id", "title", "roles"),
+            ("title_en", "article", "required", "when", "due", "milestone", "assigns"),
+        )
+        if not {"id", "title", "roles"} <= m.keys():
+            raise _Abort
+        step_id = r.text(m["id"], "step id")
+        self.step_nodes.append((step_id, m["id"]))
+        owner = f"step {step_id!r}"
+        roles = tuple(t for t, _ in r.texts(m["roles"], f"roles of {owner}"))
+        if not roles:
+            r.fail(m["roles"], f"{owner} names no role that may complete it")
+        self.check_refs(m["roles"], roles, set(self.ctx_roles), "role", owner)
+        milestone = r.text(m.get("milestone"), "milestone") or None
+        if milestone is not None and milestone not in MILESTONES:
+            r.fail(
+                m["milestone"],
+                f"{owner} has unknown milestone {milestone!r}",
+                "milestones: " + ", ".join(MILESTONES),
+            )
+        assigns = r.text(m.get("assigns"), "assigns") or None
+        if assigns is not None:
+            role = self.ctx_roles.get(assigns)
+            if role is None or not role.per_incident:
+                r.fail(
+                    m["assigns"],
+                    f"{owner} assigns {assigns!r}, which is not a per-incident role",
+                    "name a role with `per_incident: true`",
+                )
+        return Step(
+            id=step_id,
+            stage=stage_id,
+            title=r.text(m["title"], "title"),
+            title_en=r.text(m.get("title_en"), "title_en"),
+            article=self.article(m.get("article"), node, owner),
+            roles=roles,
+            required=r.flag(m.get("required"), "required", True),
+            when=self.read_condition(m.get("when"), owner),
+            due=self.read_deadline(m.get("due"), owner),
+            milestone=milestone,
+            assigns=assigns,
+        )
+
+    def read_stage(self, node: yaml.Node) -> Stage:
+        r = self.reader
+        m = r.mapping(
+            node,
+            "a stage",
+            ("id", "name"),
+            ("name_en", "article", "next", "initial", "final", "reopen_to", "steps"),
+        )
+        if "id" not in m or "name" not in m:
+            raise _Abort
+        stage_id = r.text(m["id"], "stage id")
+        steps = r.each(
+            m.get("steps"), f"steps of stage {stage_id!r}", lambda n: self.read_step(n, stage_id)
+        )
+        return Stage(
+            id=stage_id,
+            name=r.text(m["name"], "stage name"),
+            name_en=r.text(m.get("name_en"), "name_en"),
+            article=self.article(m.get("article"), node, f"stage {stage_id!r}"),
+            steps=tuple(steps),
+            next=r.text(m.get("next"), "next") or None,
+            initial=r.flag(m.get("initial"), "initial", False),
+            final=r.flag(m.get("final"), "final", False),
+            reopen_to=r.text(m.get("reopen_to"), "reopen_to") or None,
+        )
+
+    def order_stages(
+        self, stages: list[tuple[Stage, yaml.Node]], node: yaml.Node
+    ) -> tuple[Stage, ...]:
+        """Check the stage graph and return the stages in workflow order."""
+        r = self.reader
+        by_id = {s.id: (s, n) for s, n in stages}
+        initial = [s for s, _ in stages if s.initial]
+        if len(initial) != 1:
+            r.fail(
+                node, f"the plan needs exactly one stage with `initial: true`, found {len(initial)}"
+            )
+            raise _Abort
+        for stage, n in stages:
+            if stage.next is not None and stage.next not in by_id:
+                r.fail(
+                    n,
+                    f"stage {stage.id!r} moves on to unknown stage {stage.next!r}",
+                    "stages: " + ", ".join(by_id),
+                )
+            if stage.final and stage.next is not None:
+                r.fail(n, f"final stage {stage.id!r} must not have `next`")
+            if not stage.final and stage.next is None:
+                r.fail(
+                    n,
+                    f"stage {stage.id!r} has no `next` and is not `final`",
+                    "add `next: STAGE` or `final: true`",
+                )
+            if stage.reopen_to is not None and stage.reopen_to not in by_id:
+                r.fail(n, f"stage {stage.id!r} reopens to unknown stage {stage.reopen_to!r}")
+        order: list[Stage] = []
+        current: Stage | None = initial[0]
+        while current is not None and current not in order:
+            order.append(current)
+            current = by_id[current.next][0] if current.next in by_id else None
+        if current is not None:
+            r.fail(
+                by_id[current.id][1],
+                f"the stages loop back to {current.id!r}",
+                "`next` must lead on to a final stage",
+            )
+        elif not order[-1].final:
+            r.fail(
+                node,
+                "no final stage can be reached from the initial one",
+                "mark the last stage `final: true`",
+            )
+        for stage, n in stages:
+            if stage not in order:
+                r.fail(
+                    n,
+                    f"stage {stage.id!r} has no way in: no stage moves on to it",
+                    "point another stage's `next` at it, or remove it",
+                )
+        return tuple(order)
+
+    def read_routine(self, node: yaml.Node) -> Routine:
+        r = self.reader
+        m = r.mapping(
+            node,
+            "a routine",
+            ("id", "name", "roles", "every_hours"),
+            ("name_en", "article", "source"),
+        )
+        if not {"id", "name", "roles", "every_hours"} <= m.keys():
+            raise _Abort
+        routine_id = r.text(m["id"], "routine id")
+        return Routine(
+            id=routine_id,
+            name=r.text(m["name"], "name"),
+            name_en=r.text(m.get("name_en"), "name_en"),
+            article=self.article(m.get("article"), node, f"routine {routine_id!r}"),
+            roles=tuple(t for t, _ in r.texts(m["roles"], "roles")),
+            every_hours=r.number(m["every_hours"], "every_hours"),
+            source=r.text(m.get("source"), "source"),
+        )
+
+
+_DEFAULT_SENTIMENTS = (
+    Sentiment("positive", "正面", "Positive"),
+    Sentiment("neutral", "中性", "Neutral"),
+    Sentiment("negative", "负面", "Negative"),
+)
+
+
+def _warnings(plan: Plan) -> Iterator[Problem]:
+    """Things that make a plan weaker without making it unusable."""
+    for role in plan.roles:
+        if not role.per_incident and not plan.holders(role.id):
+            yield Problem(
+                None,
+                f"role {role.id!r} ({role.name}) is held by nobody on the roster",
+                "add a person with this role, or mark it `per_incident: true`",
+            )
+    cited = {a.split(".", 1)[0] for a in _citations(plan)}
+    for article in plan.articles:
+        if article.id not in cited:
+            yield Problem(None, f"article {article.id} ({article.name}) is cited by no item")
+    for step in plan.steps:
+        if step.due is not None:
+            missing = [
+                lv.id
+                for lv in plan.levels
+                if (step.when.levels is None or lv.id in step.when.levels)
+                and step.due.hours_for(lv.id) is None
+            ]
+            if missing:
+                yield Problem(
+                    None,
+                    f"step {step.id!r} has no deadline for level(s) {', '.join(missing)}",
+                    "add them to `due.hours`, or `*` for all",
+                )
+
+
+def _citations(plan: Plan) -> Iterator[str]:
+    yield plan.info.purpose.article
+    for group in (
+        plan.principles,
+        plan.duties,
+        plan.roles,
+        plan.people,
+        plan.permissions,
+        plan.levels,
+        plan.categories,
+        plan.stages,
+        plan.steps,
+        plan.routines,
+    ):
+        for item in group:
+            yield item.article

@@ -1,0 +1,290 @@
+"""Typed, immutable models of a response plan.
+
+Built by :mod:`yuqing_cli.plan.loader` from ``plan.yaml`` after validation; the
+rest of the program only ever sees these objects, never raw YAML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from yuqing_cli.errors import BadInput
+
+# Actions other than completing a step; the plan's `permissions` grant them.
+ACTIONS = ("new", "note", "advance", "close", "waive", "grade", "assign", "reopen")
+# Milestones a step may mark: they feed the ledger and the response-time figures.
+MILESTONES = ("reported", "first_response")
+
+DeadlineFrom = Literal["detected", "stage"]
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    id: str
+    name: str
+    name_en: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A cited text: a principle, a duty, the plan's purpose."""
+
+    id: str
+    article: str
+    text: str
+    name: str = ""
+    name_en: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    id: str
+    name: str
+    name_en: str
+    roman: str
+    colour: str
+    rank: int  # 0 is the lowest
+    article: str
+    source: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}（{self.roman}）"
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    id: str
+    name: str
+    name_en: str
+    article: str
+    office: bool = False  # handled by the District Justice Bureau office (Art. 2.4)
+
+
+@dataclass(frozen=True, slots=True)
+class Sentiment:
+    id: str
+    name: str
+    name_en: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    id: str
+    name: str
+    name_en: str
+    article: str
+    per_incident: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    name: str
+    roles: tuple[str, ...]
+    article: str
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    action: str
+    roles: tuple[str, ...]
+    article: str
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """When a step applies. ``None`` means no restriction on that axis."""
+
+    levels: frozenset[str] | None = None
+    categories: frozenset[str] | None = None
+
+    def applies(self, level: str, category: str) -> bool:
+        if self.levels is not None and level not in self.levels:
+            return False
+        return self.categories is None or category in self.categories
+
+    @property
+    def always(self) -> bool:
+        return self.levels is None and self.categories is None
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    from_: DeadlineFrom
+    hours: Mapping[str, float]  # level id -> hours; "*" applies to every level
+    source: str
+
+    def hours_for(self, level: str) -> float | None:
+        return self.hours.get(level, self.hours.get("*"))
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    id: str
+    stage: str
+    title: str
+    title_en: str
+    article: str
+    roles: tuple[str, ...]
+    required: bool = True
+    when: Condition = field(default_factory=Condition)
+    due: Deadline | None = None
+    milestone: str | None = None
+    assigns: str | None = None  # completed by `yq assign` of this per-incident role
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    id: str
+    name: str
+    name_en: str
+    article: str
+    steps: tuple[Step, ...]
+    next: str | None = None
+    initial: bool = False
+    final: bool = False
+    reopen_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Routine:
+    id: str
+    name: str
+    name_en: str
+    article: str
+    roles: tuple[str, ...]
+    every_hours: float
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PlanInfo:
+    title: str
+    title_en: str
+    unit: str
+    issuer: str
+    date: str
+    published: str
+    timezone: str
+    reference_prefix: str
+    purpose: Text
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A validated plan. Stages are in workflow order, from the initial one."""
+
+    info: PlanInfo
+    articles: tuple[Article, ...]
+    principles: tuple[Text, ...]
+    duties: tuple[Text, ...]
+    roles: tuple[Role, ...]
+    people: tuple[Person, ...]
+    permissions: tuple[Permission, ...]
+    levels: tuple[Level, ...]
+    categories: tuple[Category, ...]
+    sentiments: tuple[Sentiment, ...]
+    stages: tuple[Stage, ...]
+    routines: tuple[Routine, ...]
+    source: str = ""  # where it was loaded from
+    version: str = ""  # sha256 of the file's bytes
+    text: str = ""  # the file's text, stored with each version in the database
+
+    # -- lookups -------------------------------------------------------------
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return tuple(step for stage in self.stages for step in stage.steps)
+
+    def stage(self, stage_id: str) -> Stage:
+        for stage in self.stages:
+            if stage.id == stage_id:
+                return stage
+        raise BadInput(
+            f"unknown stage {stage_id!r}",
+            hint="stages: " + ", ".join(f"{s.id} ({s.name})" for s in self.stages),
+        )
+
+    def stage_index(self, stage_id: str) -> int:
+        return self.stages.index(self.stage(stage_id))
+
+    @property
+    def initial_stage(self) -> Stage:
+        return self.stages[0]
+
+    def step(self, step_id: str) -> Step:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise BadInput(
+            f"unknown step {step_id!r}",
+            hint="see the step ids with `yq plan show` or `yq checklist REF`",
+        )
+
+    def role(self, token: str) -> Role:
+        for role in self.roles:
+            if token in (role.id, role.name):
+                return role
+        raise BadInput(
+            f"unknown role {token!r}",
+            hint="roles: " + ", ".join(f"{r.id} ({r.name})" for r in self.roles),
+        )
+
+    def level(self, token: str) -> Level:
+        """Find a level by id, Chinese name or roman numeral."""
+        wanted = token.strip()
+        for level in self.levels:
+            if wanted in (level.id, level.name) or wanted.upper() == level.roman:
+                return level
+        raise BadInput(
+            f"unknown level {token!r}",
+            hint="levels: " + ", ".join(f"{lv.name} ({lv.id}, {lv.roman})" for lv in self.levels),
+        )
+
+    def category(self, token: str) -> Category:
+        for category in self.categories:
+            if token.strip() in (category.id, category.name):
+                return category
+        raise BadInput(
+            f"unknown category {token!r}",
+            hint="categories: " + ", ".join(f"{c.name} ({c.id})" for c in self.categories),
+        )
+
+    def sentiment(self, token: str) -> Sentiment:
+        for sentiment in self.sentiments:
+            if token.strip() in (sentiment.id, sentiment.name):
+                return sentiment
+        raise BadInput(
+            f"unknown sentiment {token!r}",
+            hint="sentiments: " + ", ".join(f"{s.name} ({s.id})" for s in self.sentiments),
+        )
+
+    def routine(self, token: str) -> Routine:
+        for routine in self.routines:
+            if token.strip() in (routine.id, routine.name):
+                return routine
+        raise BadInput(
+            f"unknown routine {token!r}",
+            hint="routines: " + ", ".join(f"{r.id} ({r.name})" for r in self.routines),
+        )
+
+    def person(self, name: str) -> Person:
+        wanted = "".join(name.split())  # "郭  雁" and "郭雁" are the same person
+        for person in self.people:
+            if person.name == wanted:
+                return person
+        raise BadInput(
+            f"{name!r} is not on the plan's roster",
+            hint="roster: " + "、".join(p.name for p in self.people),
+        )
+
+    def holders(self, role_id: str) -> tuple[str, ...]:
+        return tuple(p.name for p in self.people if role_id in p.roles)
+
+    def permission(self, action: str) -> tuple[str, ...]:
+        for permission in self.permissions:
+            if permission.action == action:
+                return permission.roles
+        return ()

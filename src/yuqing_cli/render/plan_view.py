@@ -1,0 +1,187 @@
+"""Readable views of the plan: `yq plan show` and `yq plan check`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from yuqing_cli.plan.loader import Problem
+from yuqing_cli.plan.schema import Condition, Deadline, Plan, Step
+from yuqing_cli.render.console import out, print_json
+
+
+def _hours(value: float) -> str:
+    return f"{value:g} h"
+
+
+def describe_deadline(plan: Plan, due: Deadline | None) -> str:
+    if due is None:
+        return "—"
+    start = "from detection" if due.from_ == "detected" else "from entering the stage"
+    groups: dict[float, list[str]] = {}
+    for level in plan.levels:
+        hours = due.hours_for(level.id)
+        if hours is not None:
+            groups.setdefault(hours, []).append(level.name)
+    if len(groups) == 1:
+        (hours,) = groups
+        return f"{_hours(hours)} {start}"
+    parts = [f"{'、'.join(names)} {_hours(h)}" for h, names in groups.items()]
+    return f"{'; '.join(parts)} {start}"
+
+
+def describe_condition(plan: Plan, when: Condition) -> str:
+    if when.always:
+        return "all incidents"
+    parts = []
+    if when.levels is not None:
+        parts.append("levels " + "、".join(lv.name for lv in plan.levels if lv.id in when.levels))
+    if when.categories is not None:
+        parts.append(
+            "categories " + "、".join(c.name for c in plan.categories if c.id in when.categories)
+        )
+    return "; ".join(parts)
+
+
+def role_names(plan: Plan, roles: tuple[str, ...]) -> str:
+    names = {r.id: r.name for r in plan.roles}
+    return "、".join(names.get(r, r) for r in roles)
+
+
+def show_plan(plan: Plan) -> None:
+    console = out()
+    info = plan.info
+    console.print(Text(info.title, style="bold"))
+    if info.title_en:
+        console.print(Text(info.title_en, style="dim"))
+    console.print(
+        Text(f"{info.issuer} · {info.date} · unit {info.unit} · time zone {info.timezone}")
+    )
+    console.print(Text(f"plan file {plan.source} · version {plan.version[:12]}", style="dim"))
+    console.print()
+
+    roster = Table(title="Roles and roster (Art. 3)", box=box.SIMPLE_HEAD, title_justify="left")
+    roster.add_column("role", no_wrap=True)
+    roster.add_column("id", no_wrap=True)
+    roster.add_column("art.", no_wrap=True)
+    roster.add_column("held by", overflow="fold")
+    for role in plan.roles:
+        holders = "、".join(plan.holders(role.id)) or (
+            "designated per incident" if role.per_incident else "nobody"
+        )
+        roster.add_row(role.name, role.id, role.article, holders)
+    console.print(roster)
+
+    levels = Table(title="Levels (Art. 2)", box=box.SIMPLE_HEAD, title_justify="left")
+    for column in ("level", "id", "roman", "art."):
+        levels.add_column(column, no_wrap=True)
+    levels.add_column("source", overflow="fold")
+    for level in plan.levels:
+        levels.add_row(
+            Text(level.name, style=level.colour),
+            level.id,
+            level.roman,
+            level.article,
+            level.source or "—",
+        )
+    console.print(levels)
+
+    categories = Table(title="Categories", box=box.SIMPLE_HEAD, title_justify="left")
+    for column in ("category", "id", "art.", "handled by"):
+        categories.add_column(column, no_wrap=True)
+    for category in plan.categories:
+        categories.add_row(
+            category.name,
+            category.id,
+            category.article,
+            "区司法局办公室" if category.office else "—",
+        )
+    console.print(categories)
+
+    for index, stage in enumerate(plan.stages, start=1):
+        heading = Text(f"Stage {index}  {stage.name} ({stage.id})", style="bold")
+        heading.append(f"  Art. {stage.article}", style="dim")
+        if stage.next:
+            heading.append(f"  → {plan.stage(stage.next).name}")
+        if stage.reopen_to:
+            heading.append(f"  (reopens to {plan.stage(stage.reopen_to).name})")
+        console.print(heading)
+        for step in stage.steps:
+            _print_step(plan, step)
+        if not stage.steps:
+            console.print(Text("  no steps", style="dim"))
+        console.print()
+
+    routines = Table(title="Routines", box=box.SIMPLE_HEAD, title_justify="left")
+    for column in ("routine", "id", "art.", "who", "every"):
+        routines.add_column(column, no_wrap=column != "who", overflow="fold")
+    for routine in plan.routines:
+        routines.add_row(
+            routine.name,
+            routine.id,
+            routine.article,
+            role_names(plan, routine.roles),
+            _hours(routine.every_hours),
+        )
+    console.print(routines)
+
+    console.print(Text("Leading-group duties (Art. 3)", style="bold"))
+    for duty in plan.duties:
+        console.print(Text(f"  {duty.article}  {duty.text}"))
+
+
+def _print_step(plan: Plan, step: Step) -> None:
+    line = Text("  ")
+    line.append(step.id, style="bold cyan")
+    line.append(f"  {step.title}")
+    line.append(f"  [Art. {step.article}]", style="dim")
+    if not step.required:
+        line.append("  optional", style="yellow")
+    out().print(line)
+    detail = (
+        f"      who: {role_names(plan, step.roles)} · applies to: "
+        f"{describe_condition(plan, step.when)} · deadline: {describe_deadline(plan, step.due)}"
+    )
+    out().print(Text(detail, style="dim"))
+    if step.due is not None:
+        out().print(Text(f"      deadline source: {step.due.source}", style="dim"))
+
+
+def plan_as_json(plan: Plan) -> dict[str, Any]:
+    data = asdict(plan)
+    data.pop("text")
+    for stage in data["stages"]:
+        for step in stage["steps"]:
+            when = step["when"]
+            for key in ("levels", "categories"):
+                if when[key] is not None:
+                    when[key] = sorted(when[key])
+            if step["due"] is not None:
+                step["due"]["from"] = step["due"].pop("from_")
+    return data
+
+
+def show_plan_json(plan: Plan) -> None:
+    print_json(plan_as_json(plan))
+
+
+def show_check(
+    source: str, plan: Plan | None, errors: list[Problem], warnings: list[Problem]
+) -> None:
+    console = out()
+    for problem in errors:
+        console.print(Text(f"error: {problem.render(source)}", style="red"))
+    for problem in warnings:
+        console.print(Text(f"warning: {problem.render(source)}", style="yellow"))
+    if plan is not None:
+        console.print(
+            Text(
+                f"ok: {source}: {len(plan.stages)} stages, {len(plan.steps)} steps, "
+                f"{len(plan.roles)} roles, {len(plan.people)} people, {len(plan.levels)} levels, "
+                f"{len(plan.categories)} categories · version {plan.version[:12]}"
+            )
+        )

@@ -1,0 +1,28 @@
+"""Make untrusted text (from the web, from users) safe to print.
+
+Titles, summaries and notes are shown literally: no Rich markup is interpreted
+(callers wrap them in :class:`rich.text.Text`, never in markup strings) and no
+terminal control sequence reaches the terminal — control characters are shown
+as visible escapes such as ``\\x1b``.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls except tab and newline, DEL, C1 controls, and the bidi overrides
+# that can make a line read differently from what it holds.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def clean(text: str, *, single_line: bool = False) -> str:
+    """Return ``text`` with control characters made visible."""
+    out = _CONTROL.sub(_escape, text)
+    if single_line:
+        out = out.replace("\r", "\\r").replace("\n", " ").replace("\t", " ")
+    return out

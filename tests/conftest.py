@@ -1,0 +1,81 @@
+"""Every test runs against a fresh SQLite file in a temporary directory, with the shipped plan."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from yuqing_cli.cli import app
+
+REPO = Path(__file__).resolve().parents[1]
+SHIPPED_PLAN = REPO / "plan.yaml"
+PLANS = Path(__file__).resolve().parent / "plans"
+
+LEADER = "郭雁"
+DEPUTY = "张江晖"
+LIAISON = "李丹"  # also a member and a commentator
+MEMBER = "郭俊涛"  # also a commentator
+
+
+@pytest.fixture(autouse=True)
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("YQ_DB", str(tmp_path / "yq.db"))
+    monkeypatch.setenv("YQ_PLAN", str(SHIPPED_PLAN))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "160")
+    for name in ("YQ_USER", "YQ_DEBUG", "YQ_LANG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def yq(*args: str, user: str | None = None, input: str | None = None) -> Result:
+    """Run a yq command in-process through Typer's test runner."""
+    argv: list[str] = []
+    if user is not None:
+        argv += ["--as", user]
+    argv += list(args)
+    return CliRunner().invoke(app, argv, input=input)
+
+
+def ok(*args: str, user: str | None = None) -> Result:
+    result = yq(*args, user=user)
+    assert result.exit_code == 0, (args, result.stdout, result.stderr, result.exception)
+    return result
+
+
+def ok_json(*args: str, user: str | None = None) -> Any:
+    return json.loads(ok(*args, "--json", user=user).stdout)
+
+
+def yq_bin() -> str:
+    """The installed console script beside the running interpreter."""
+    path = Path(sys.executable).parent / "yq"
+    found = str(path) if path.exists() else shutil.which("yq")
+    assert found, "the yq console script is not installed"
+    return found
+
+
+def run_yq(
+    args: Sequence[str], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed `yq` in a real process."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [yq_bin(), *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )

@@ -1,0 +1,229 @@
+"""The shipped plan, the plan loader's checks, and `yq plan …`."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from yuqing_cli.plan.loader import check_plan, load_plan, shipped_plan_path
+
+from conftest import PLANS, SHIPPED_PLAN, ok, ok_json, run_yq, yq
+
+BROKEN = sorted((PLANS / "broken").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def plan():  # type: ignore[no-untyped-def]
+    return load_plan(SHIPPED_PLAN)
+
+
+def test_shipped_plan_is_the_packaged_plan() -> None:
+    assert shipped_plan_path().read_bytes() == SHIPPED_PLAN.read_bytes()
+
+
+def test_shipped_plan_checks_clean() -> None:
+    plan, errors, warnings = check_plan(SHIPPED_PLAN.read_bytes(), "plan.yaml")
+    assert plan is not None
+    assert errors == [] and warnings == []
+
+
+def test_every_article_is_cited(plan) -> None:  # type: ignore[no-untyped-def]
+    data = SHIPPED_PLAN.read_text(encoding="utf-8")
+    cited = {m.split(".")[0] for m in re.findall(r'article: "([\d.]+)"', data)}
+    assert cited >= {str(n) for n in range(1, 9)}
+    assert [a.id for a in plan.articles] == [str(n) for n in range(1, 9)]
+
+
+def test_every_item_cites_an_article(plan) -> None:  # type: ignore[no-untyped-def]
+    groups = (
+        plan.roles,
+        plan.people,
+        plan.levels,
+        plan.categories,
+        plan.stages,
+        plan.steps,
+        plan.routines,
+        plan.principles,
+        plan.duties,
+        plan.permissions,
+    )
+    for group in groups:
+        for item in group:
+            assert re.fullmatch(r"[1-8](\.\d+)?", item.article), item
+
+
+def test_roster_of_article_3(plan) -> None:  # type: ignore[no-untyped-def]
+    assert plan.holders("leader") == ("郭雁",)
+    assert plan.holders("deputy") == ("张江晖",)
+    assert plan.holders("liaison") == ("李丹",)
+    assert set(plan.holders("member")) == {
+        "李丹",
+        "郭俊涛",
+        "秦可娟",
+        "刘红艳",
+        "张利君",
+        "刘静贤",
+        "张艳霞",
+        "侯立楠",
+    }
+    assert plan.role("新闻发言人").per_incident
+    assert len(plan.duties) == 6
+    assert [p.article for p in plan.principles] == ["2.1", "2.2", "2.3", "2.4"]
+
+
+def test_levels_lowest_to_highest(plan) -> None:  # type: ignore[no-untyped-def]
+    assert [(lv.name, lv.roman) for lv in plan.levels] == [
+        ("一般", "IV"),
+        ("较大", "III"),
+        ("重大", "II"),
+        ("特别重大", "I"),
+    ]
+    for token in ("特别重大", "I", "i", "especially_major"):
+        assert plan.level(token).id == "especially_major"
+    assert [lv.rank for lv in plan.levels] == [0, 1, 2, 3]
+
+
+def test_categories_of_article_2_4(plan) -> None:  # type: ignore[no-untyped-def]
+    office = {c.id for c in plan.categories if c.office}
+    assert office == {"political", "mass_incident", "national_security", "image"}
+    assert {"staff_error", "rumour", "complaint", "other"} <= {c.id for c in plan.categories}
+
+
+def test_required_steps_of_the_spec(plan) -> None:  # type: ignore[no-untyped-def]
+    report = plan.step("report_leading_group")
+    assert report.when.always and report.required and report.article == "4"
+    superior = plan.step("report_superior")
+    assert superior.when.levels == {"especially_major"} and superior.roles == ("liaison",)
+    assert plan.step("hand_to_office").when.categories == {
+        "political",
+        "mass_incident",
+        "national_security",
+        "image",
+    }
+    for step_id in ("designate_spokesperson", "press_conference"):
+        assert plan.step(step_id).when.levels == {"major", "especially_major"}
+    assert plan.step("unified_line").article == "7.3"
+    assert plan.step("accountability").when.categories == {"staff_error"}
+    assert plan.step("watch_flareup").stage == "monitoring"
+
+
+def test_deadlines_cite_national_rules(plan) -> None:  # type: ignore[no-untyped-def]
+    first = plan.step("state_position").due
+    assert first.hours_for("major") == 5 and first.hours_for("general") == 48
+    assert "80号" in first.source and "61号" in first.source
+    assert plan.step("press_conference").due.hours_for("especially_major") == 24
+    for step in plan.steps:
+        if step.due is not None:
+            assert step.due.source
+
+
+def test_routines_have_a_cadence(plan) -> None:  # type: ignore[no-untyped-def]
+    assert plan.routine("patrol").article == "4" and plan.routine("patrol").every_hours == 24
+    assert plan.routine("coordination").article == "8"
+
+
+def test_stages_in_order(plan) -> None:  # type: ignore[no-untyped-def]
+    assert [s.name for s in plan.stages] == ["发现", "报告", "处置", "跟踪", "平息"]
+    assert plan.stages[-1].final and plan.stages[-1].reopen_to == "handling"
+
+
+def test_minimal_plan_is_valid() -> None:
+    ok("plan", "check", str(PLANS / "minimal.yaml"))
+
+
+def test_broken_corpus_is_large_enough() -> None:
+    assert len(BROKEN) >= 12
+
+
+@pytest.mark.parametrize("path", BROKEN, ids=[p.stem for p in BROKEN])
+def test_broken_plan_is_refused(path: Path) -> None:
+    expected = path.read_text(encoding="utf-8").splitlines()[0].removeprefix("# expect: ")
+    result = yq("plan", "check", str(path))
+    assert result.exit_code == 2
+    assert expected in result.stdout
+    assert "Traceback" not in result.output
+    # Every other command refuses the plan too, naming the file and the defect.
+    result = yq("--plan", str(path), "plan", "show")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"yq: error: bad plan: {path}")
+    assert "Traceback" not in result.output
+
+
+def test_error_names_the_line() -> None:
+    result = yq("plan", "check", str(PLANS / "broken" / "unknown_role_step.yaml"))
+    assert re.search(
+        r"unknown_role_step\.yaml:\d+: step 'report' names unknown role 'writer'", result.stdout
+    )
+
+
+def test_role_nobody_holds_is_a_warning(tmp_path: Path) -> None:
+    text = (PLANS / "minimal.yaml").read_text(encoding="utf-8")
+    text = text.replace("{name: 乙, roles: [member]", "{name: 乙, roles: [leader]")
+    path = tmp_path / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = ok("plan", "check", str(path))
+    assert "warning:" in result.stdout and "'member'" in result.stdout
+    assert yq("plan", "check", "--strict", str(path)).exit_code == 2
+
+
+def test_missing_plan_file() -> None:
+    result = yq("--plan", "no-such-plan.yaml", "plan", "show")
+    assert result.exit_code == 2
+    assert "plan file not found" in result.stderr and "hint:" in result.stderr
+
+
+def test_plan_show_lists_every_stage_and_step(plan) -> None:  # type: ignore[no-untyped-def]
+    out = ok("plan", "show").stdout
+    for stage in plan.stages:
+        assert f"{stage.name} ({stage.id})" in out
+    for step in plan.steps:
+        assert f"{step.id}  {step.title}  [Art. {step.article}]" in out
+
+
+def test_plan_show_json(plan) -> None:  # type: ignore[no-untyped-def]
+    data = ok_json("plan", "show")
+    assert [s["id"] for s in data["stages"]] == [s.id for s in plan.stages]
+    assert data["version"] == plan.version
+
+
+def test_plan_found_in_current_directory(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("YQ_PLAN")
+    (env / "plan.yaml").write_bytes((PLANS / "minimal.yaml").read_bytes())
+    assert "测试预案" in ok("plan", "show").stdout
+    (env / "plan.yaml").unlink()
+    assert "红旗区" in ok("plan", "show").stdout  # the shipped copy
+
+
+def test_installed_yq_works_from_any_directory(tmp_path: Path) -> None:
+    env = {"YQ_PLAN": "", "YQ_DB": str(tmp_path / "x.db")}
+    check = run_yq(["plan", "check"], env=env, cwd=tmp_path)
+    assert check.returncode == 0, check.stderr
+    show = run_yq(["plan", "show"], env=env, cwd=tmp_path)
+    assert show.returncode == 0 and "平息 (closed)" in show.stdout
+
+
+@pytest.mark.parametrize("args", [["--help"], ["plan", "show"], ["plan", "check"]])
+def test_no_sqlalchemy_for_help_and_plan(args: list[str], tmp_path: Path) -> None:
+    code = (
+        "import sys; from yuqing_cli.cli import main\n"
+        f"sys.argv = ['yq', *{args!r}]\n"
+        "try:\n    main()\nfinally:\n"
+        "    sys.__stderr__.write('LOADED=' + str(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in ('sqlalchemy', 'sqlmodel'))))\n"
+    )
+    import subprocess
+
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "LOADED=[]" in proc.stderr
+
+
+def test_version() -> None:
+    from yuqing_cli import __version__
+
+    assert ok("--version").stdout.strip() == f"yq {__version__}"
