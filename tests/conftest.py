@@ -79,3 +79,30 @@ def run_yq(
         timeout=120,
         check=False,
     )
+
+
+def new(
+    title: str = "网传某社区矫正对象脱管",
+    *,
+    level: str = "一般",
+    category: str = "other",
+    at: str | None = None,
+    user: str = LIAISON,
+    extra: Sequence[str] = (),
+) -> str:
+    """Log an incident through the CLI and return its reference."""
+    args = ["new", title, "--level", level, "--category", category, *extra]
+    if at is not None:
+        args += ["--at", at]
+    data = ok_json(*args, user=user)
+    assert isinstance(data["ref"], str)
+    return data["ref"]
+
+
+def steps(ref: str) -> dict[str, dict[str, Any]]:
+    """The checklist's steps by id."""
+    return {s["id"]: s for s in ok_json("checklist", ref)["steps"]}
+
+
+def event_count() -> int:
+    return len(ok_json("log", "--since", "2000-01-01"))

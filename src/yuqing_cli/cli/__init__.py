@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from yuqing_cli.cli import plan_cmd  # noqa: F401  (registers the command groups)
+from yuqing_cli.cli import db_cmd, incident_cmd, plan_cmd  # noqa: F401  (registers commands)
 from yuqing_cli.cli.app import app
 
 

@@ -1,0 +1,1 @@
+"""Services: the operations commands call. They return data; they never print."""

@@ -1,0 +1,240 @@
+"""The audit trail: appending hash-chained events, and verifying the chain.
+
+Every event stores ``hash = sha256(prev_hash + canonical(content))`` where the
+content is everything the event says (incident, sequence, actor, action, old and
+new values, both times, plan version). The chain runs over the whole database
+in append (``id``) order, starting from :data:`GENESIS`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, RowMapping
+from sqlmodel import Session
+
+from yuqing_cli.store.tables import Event, Incident
+from yuqing_cli.timeutil import fmt_iso
+
+GENESIS = "0" * 64
+_LAST_HASH = "yq_last_hash"
+
+CONTENT_FIELDS = (
+    "incident_id",
+    "seq",
+    "action",
+    "actor",
+    "subject",
+    "old",
+    "new",
+    "note",
+    "happened_at",
+    "recorded_at",
+    "plan_version",
+)
+
+
+def canonical(content: Mapping[str, Any]) -> bytes:
+    """One byte string per content: sorted keys, no spaces, UTF-8, times in UTC ISO form."""
+    normal = {k: fmt_iso(v) if isinstance(v, datetime) else v for k, v in content.items()}
+    return json.dumps(normal, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def event_hash(prev_hash: str, content: Mapping[str, Any]) -> str:
+    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + canonical(content)).hexdigest()
+
+
+def append(
+    session: Session,
+    *,
+    incident: Incident | None,
+    action: str,
+    actor: str,
+    happened_at: datetime,
+    recorded_at: datetime,
+    plan_version: str,
+    subject: str = "",
+    old: str | None = None,
+    new: str | None = None,
+    note: str = "",
+) -> Event:
+    """Append one event in the caller's transaction, chained to the previous one."""
+    prev = session.info.get(_LAST_HASH)
+    if prev is None:
+        prev = session.exec(select(Event.hash).order_by(Event.id.desc()).limit(1)).first()  # type: ignore[call-overload,union-attr]
+        prev = prev[0] if prev is not None else GENESIS
+    seq = 0
+    if incident is not None:
+        incident.last_seq += 1
+        seq = incident.last_seq
+    content: dict[str, Any] = {
+        "incident_id": incident.id if incident is not None else None,
+        "seq": seq,
+        "action": action,
+        "actor": actor,
+        "subject": subject,
+        "old": old,
+        "new": new,
+        "note": note,
+        "happened_at": happened_at,
+        "recorded_at": recorded_at,
+        "plan_version": plan_version,
+    }
+    event = Event(**content, prev_hash=prev, hash=event_hash(prev, content))
+    session.add(event)
+    session.info[_LAST_HASH] = event.hash
+    return event
+
+
+# -- verification ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Breach:
+    """The first place where the chain does not hold."""
+
+    event_id: int
+    kind: str  # changed | missing | inserted | out of order | forged
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    count: int
+    head_id: int  # the last event that holds
+    head: str  # its hash: record `head_id:head` to detect later rewrites (--anchor)
+    breach: Breach | None
+
+    @property
+    def ok(self) -> bool:
+        return self.breach is None
+
+
+_COLUMNS = ("id", *CONTENT_FIELDS, "prev_hash", "hash")
+
+
+def _rows(conn: Connection, batch: int = 5000) -> Iterator[RowMapping]:
+    """All events in id order, fetched in batches by key (never all rows at once)."""
+    table = Event.__table__  # type: ignore[attr-defined]
+    columns = [table.c[name] for name in _COLUMNS]
+    last = 0
+    while True:
+        rows = (
+            conn.execute(
+                select(*columns).where(table.c.id > last).order_by(table.c.id).limit(batch)
+            )
+            .mappings()
+            .all()
+        )
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1]["id"]
+
+
+def _owner_of(conn: Connection, digest: str) -> int | None:
+    table = Event.__table__  # type: ignore[attr-defined]
+    found = conn.execute(select(table.c.id).where(table.c.hash == digest)).first()
+    return int(found[0]) if found is not None else None
+
+
+def verify(conn: Connection, anchors: Mapping[int, str] | None = None) -> VerifyResult:
+    """Walk the chain in id order; stop at the first event that does not hold.
+
+    ``anchors`` maps event ids to hashes recorded earlier (``yq verify`` prints the
+    head): an anchor that no longer matches shows history was rewritten wholesale.
+    """
+    count = 0
+    first_id = 0
+    prev_id = 0
+    prev_hash = GENESIS
+    before_prev_hash: str | None = None
+    for row in _rows(conn):
+        count += 1
+        content = {name: row[name] for name in CONTENT_FIELDS}
+        recomputed = event_hash(row["prev_hash"], content)
+        if recomputed != row["hash"]:
+            return VerifyResult(
+                count,
+                prev_id,
+                prev_hash,
+                Breach(
+                    row["id"],
+                    "changed",
+                    "its content does not match its hash (a field was changed, or the row forged)",
+                ),
+            )
+        if row["prev_hash"] != prev_hash:
+            return VerifyResult(
+                count,
+                prev_id,
+                prev_hash,
+                _diagnose_link(conn, row, first_id, prev_id, before_prev_hash),
+            )
+        if anchors and row["id"] in anchors and anchors[row["id"]] != row["hash"]:
+            return VerifyResult(
+                count,
+                prev_id,
+                prev_hash,
+                Breach(
+                    row["id"],
+                    "changed",
+                    "its hash differs from the one recorded earlier (history was rewritten)",
+                ),
+            )
+        first_id = first_id or row["id"]
+        before_prev_hash, prev_hash, prev_id = prev_hash, row["hash"], row["id"]
+    if anchors and max(anchors) > prev_id:
+        return VerifyResult(
+            count,
+            prev_id,
+            prev_hash,
+            Breach(max(anchors), "missing", "an event recorded earlier is no longer there"),
+        )
+    return VerifyResult(count, prev_id, prev_hash, None)
+
+
+def _diagnose_link(
+    conn: Connection, row: RowMapping, first_id: int, prev_id: int, before_prev_hash: str | None
+) -> Breach:
+    """Row ``row`` is intact but does not follow the previous row: say why."""
+    row_id = row["id"]
+    if prev_id == 0:
+        return Breach(
+            row_id, "missing", f"the chain starts at event {row_id}: the events before it are gone"
+        )
+    if row["prev_hash"] == GENESIS:
+        return Breach(
+            first_id,
+            "inserted",
+            f"events {first_id}–{prev_id} stand before the start of the chain (event {row_id})",
+        )
+    owner = _owner_of(conn, row["prev_hash"])
+    if owner is not None and owner != prev_id:
+        return Breach(
+            row_id, "out of order", f"it follows event {owner} in the chain, not event {prev_id}"
+        )
+    if row_id != prev_id + 1 and owner is None:
+        return Breach(
+            prev_id + 1,
+            "missing",
+            f"events {prev_id + 1}–{row_id - 1} are gone: event {row_id} follows "
+            "an event that is no longer there",
+        )
+    if before_prev_hash is not None and row["prev_hash"] == before_prev_hash:
+        return Breach(
+            prev_id,
+            "inserted",
+            f"it is not part of the chain: event {row_id} follows the event before it",
+        )
+    return Breach(
+        prev_id,
+        "changed",
+        f"it was rewritten and its hash recomputed: event {row_id} still links to the original",
+    )

@@ -1,0 +1,789 @@
+"""Incident operations: each writing function is one transaction with its events.
+
+Every function takes the store, the plan in use and the acting person (already
+checked to be on the roster), applies the pure rules of
+:mod:`yuqing_cli.plan.rules`, and returns plain views for rendering.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from yuqing_cli.errors import BadInput, NotFound, Refused
+from yuqing_cli.plan import rules
+from yuqing_cli.plan.rules import IncidentState
+from yuqing_cli.plan.schema import Plan, Step
+from yuqing_cli.services import audit
+from yuqing_cli.services.plans import ensure_version, plan_for
+from yuqing_cli.services.views import Checklist, ChecklistItem, EventView, IncidentView, Outcome
+from yuqing_cli.store.db import Store
+from yuqing_cli.store.tables import Assignment, Event, Incident, StepRecord
+from yuqing_cli.timeutil import fmt_iso, local, utcnow
+
+MAX_TITLE = 500
+
+
+@dataclass(frozen=True)
+class NewIncident:
+    """What `yq new` was given, already resolved against the plan."""
+
+    title: str
+    level: str
+    category: str
+    sentiment: str
+    platform: str = ""
+    url: str | None = None
+    summary: str = ""
+    detected_at: datetime | None = None
+    exercise: bool = False
+    allow_duplicate: bool = False
+
+
+# -- reading helpers ---------------------------------------------------------------
+
+
+def _get(session: Session, ref: str) -> Incident:
+    wanted = ref.strip().upper()
+    incident = session.exec(select(Incident).where(Incident.ref == wanted)).first()
+    if incident is None:
+        raise NotFound(f"no incident {ref!r}", hint="list incidents with `yq list --all`")
+    return incident
+
+
+def _stage_entered(incident: Incident) -> dict[str, datetime]:
+    raw: dict[str, str] = json.loads(incident.stage_entered)
+    return {stage: datetime.fromisoformat(at) for stage, at in raw.items()}
+
+
+def _records(session: Session, ids: Sequence[int]) -> dict[int, dict[str, rules.StepRecord]]:
+    out: dict[int, dict[str, rules.StepRecord]] = {i: {} for i in ids}
+    if not ids:
+        return out
+    rows = session.exec(select(StepRecord).where(col(StepRecord.incident_id).in_(ids))).all()
+    for row in rows:
+        status: Literal["done", "waived"] = "done" if row.status == "done" else "waived"
+        out[row.incident_id][row.step_id] = rules.StepRecord(
+            status, row.actor, row.happened_at, row.note
+        )
+    return out
+
+
+def _assignments(session: Session, ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    out: dict[int, dict[str, str]] = {i: {} for i in ids}
+    if not ids:
+        return out
+    for row in session.exec(select(Assignment).where(col(Assignment.incident_id).in_(ids))):
+        out[row.incident_id][row.role] = row.person
+    return out
+
+
+def _id(incident: Incident) -> int:
+    assert incident.id is not None, "incident not flushed"
+    return incident.id
+
+
+def _state(
+    incident: Incident, records: dict[str, rules.StepRecord], assignments: dict[str, str]
+) -> IncidentState:
+    return IncidentState(
+        level=incident.level,
+        category=incident.category,
+        stage=incident.stage,
+        detected_at=incident.detected_at,
+        stage_entered=_stage_entered(incident),
+        steps=records,
+        assignments=assignments,
+    )
+
+
+def _load_state(session: Session, incident: Incident) -> IncidentState:
+    iid = _id(incident)
+    return _state(incident, _records(session, [iid])[iid], _assignments(session, [iid])[iid])
+
+
+def _view(
+    plan: Plan, incident: Incident, state: IncidentState | None = None, now: datetime | None = None
+) -> IncidentView:
+    overdue = len(rules.overdue_steps(plan, state, now)) if state and now else 0
+    return IncidentView(
+        ref=incident.ref,
+        title=incident.title,
+        summary=incident.summary,
+        platform=incident.platform,
+        url=incident.url,
+        level=plan.level(incident.level),
+        category=plan.category(incident.category),
+        sentiment=plan.sentiment(incident.sentiment),
+        stage=plan.stage(incident.stage),
+        exercise=incident.exercise,
+        reporter=incident.reporter,
+        detected_at=incident.detected_at,
+        recorded_at=incident.recorded_at,
+        reported_at=incident.reported_at,
+        first_response_at=incident.first_response_at,
+        closed_at=incident.closed_at,
+        reopened=incident.reopened,
+        plan_version=incident.plan_version,
+        assignments=dict(state.assignments) if state else {},
+        overdue=overdue,
+    )
+
+
+def _require(plan: Plan, actor: str, action: str, what: str, assignments: dict[str, str]) -> None:
+    if not rules.may(plan, actor, action, assignments):
+        raise Refused(
+            f"{actor} may not {what}",
+            hint=f"only {rules.who_may(plan, plan.permission(action), assignments)} may "
+            f"(Art. {_article(plan, action)}); act as one of them with --as NAME",
+        )
+
+
+def _article(plan: Plan, action: str) -> str:
+    return next((p.article for p in plan.permissions if p.action == action), "?")
+
+
+def _happened(at: datetime | None, now: datetime, incident: Incident | None = None) -> datetime:
+    when = at or now
+    if incident is not None and when < incident.detected_at:
+        raise BadInput(
+            f"{fmt_iso(when)} is before the incident was detected "
+            f"({fmt_iso(incident.detected_at)})",
+            hint="give a time after detection with --at, or leave --at out for now",
+        )
+    return when
+
+
+def _clean_text(value: str, what: str, *, required: bool = False, limit: int = 20_000) -> str:
+    text = value.strip()
+    if required and not text:
+        raise BadInput(f"the {what} is empty", hint=f"give a {what}")
+    if len(text) > limit:
+        raise BadInput(f"the {what} is too long ({len(text)} characters, at most {limit})")
+    return text
+
+
+# -- creating ----------------------------------------------------------------------
+
+
+def next_ref(session: Session, plan: Plan, detected_at: datetime) -> str:
+    day = local(detected_at, plan.info.timezone).strftime("%Y%m%d")
+    prefix = f"{plan.info.reference_prefix}-{day}-"
+    last = session.exec(
+        select(Incident.ref)
+        .where(col(Incident.ref).startswith(prefix))
+        .order_by(func.length(Incident.ref).desc(), col(Incident.ref).desc())
+        .limit(1)
+    ).first()
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:03d}"
+
+
+def new_incident(store: Store, plan: Plan, actor: str, data: NewIncident) -> Outcome:
+    title = _clean_text(data.title, "title", required=True, limit=MAX_TITLE)
+    summary = _clean_text(data.summary, "summary")
+    url = data.url.strip() if data.url and data.url.strip() else None
+    _require(plan, actor, "new", "log incidents", {})
+    now = utcnow()
+    detected = _happened(data.detected_at, now)
+    with store.write() as session:
+        if url is not None and not data.allow_duplicate:
+            existing = session.exec(select(Incident).where(Incident.url == url)).first()
+            if existing is not None:
+                raise Refused(
+                    f"this URL is already logged as {existing.ref}: {existing.title}",
+                    hint=f"add to it with `yq note {existing.ref} TEXT`, or pass "
+                    "--allow-duplicate to log a separate incident",
+                )
+        ensure_version(session, plan, now)
+        initial = plan.initial_stage
+        incident = Incident(
+            ref=next_ref(session, plan, detected),
+            title=title,
+            summary=summary,
+            platform=data.platform.strip(),
+            url=url,
+            level=data.level,
+            category=data.category,
+            sentiment=data.sentiment,
+            stage=initial.id,
+            exercise=data.exercise,
+            reporter=actor,
+            plan_version=plan.version,
+            detected_at=detected,
+            recorded_at=now,
+            stage_entered=json.dumps({initial.id: fmt_iso(detected)}),
+        )
+        session.add(incident)
+        session.flush()
+        fields = {
+            "title": title,
+            "level": data.level,
+            "category": data.category,
+            "sentiment": data.sentiment,
+            "platform": incident.platform,
+            "url": url,
+            "summary": summary,
+            "exercise": data.exercise,
+            "stage": initial.id,
+        }
+        audit.append(
+            session,
+            incident=incident,
+            action="create",
+            actor=actor,
+            new=json.dumps(fields, ensure_ascii=False, sort_keys=True),
+            happened_at=detected,
+            recorded_at=now,
+            plan_version=plan.version,
+        )
+        state = _load_state(session, incident)
+        view = _view(plan, incident, state, now)
+    return Outcome(incident.ref, "create", f"logged {incident.ref} in stage {initial.name}", view)
+
+
+# -- steps -------------------------------------------------------------------------
+
+
+def _applicable_step(plan: Plan, state: IncidentState, step_id: str, ref: str) -> Step:
+    step = plan.step(step_id)
+    if not step.when.applies(state.level, state.category):
+        raise Refused(
+            f"step {step.id} ({step.title}) does not apply to {ref}",
+            hint="see `yq checklist " + ref + "` for the steps that apply",
+        )
+    if plan.stage_index(step.stage) > plan.stage_index(state.stage):
+        stage = plan.stage(step.stage)
+        raise Refused(
+            f"step {step.id} belongs to stage {stage.name}, which {ref} has not reached",
+            hint=f"finish the current stage and `yq advance {ref}` first",
+        )
+    if step.id in state.steps:
+        record = state.steps[step.id]
+        raise Refused(
+            f"step {step.id} is already {record.status} by {record.actor}",
+            hint=f"see `yq log {ref}`",
+        )
+    return step
+
+
+def _milestone(incident: Incident, step: Step, at: datetime) -> None:
+    if step.milestone == "reported" and incident.reported_at is None:
+        incident.reported_at = at
+    if step.milestone == "first_response" and incident.first_response_at is None:
+        incident.first_response_at = at
+
+
+def complete_step(
+    store: Store,
+    current: Plan,
+    actor: str,
+    ref: str,
+    step_id: str,
+    *,
+    note: str = "",
+    at: datetime | None = None,
+    waive: bool = False,
+) -> Outcome:
+    """`yq done` (waive=False) or `yq waive` (waive=True, the note is the reason)."""
+    note = _clean_text(note, "reason" if waive else "note", required=waive)
+    now = utcnow()
+    with store.write() as session:
+        incident = _get(session, ref)
+        plan = plan_for(session, current, incident.plan_version)
+        state = _load_state(session, incident)
+        step = _applicable_step(plan, state, step_id, incident.ref)
+        if waive:
+            _require(plan, actor, "waive", "waive steps", dict(state.assignments))
+        elif step.assigns:
+            role = plan.role(step.assigns)
+            raise Refused(
+                f"step {step.id} is completed by designating the {role.name}",
+                hint=f"run `yq assign {incident.ref} {role.id} NAME`",
+            )
+        elif not rules.may_complete(plan, actor, step, state.assignments):
+            raise Refused(
+                f"{actor} may not complete step {step.id} ({step.title})",
+                hint=f"only {rules.who_may(plan, step.roles, dict(state.assignments))} may "
+                f"(Art. {step.article}); act as one of them with --as NAME",
+            )
+        when = _happened(at, now, incident)
+        status = "waived" if waive else "done"
+        session.add(
+            StepRecord(
+                incident_id=_id(incident),
+                step_id=step.id,
+                status=status,
+                actor=actor,
+                note=note,
+                happened_at=when,
+                recorded_at=now,
+            )
+        )
+        if not waive:
+            _milestone(incident, step, when)
+        audit.append(
+            session,
+            incident=incident,
+            action=status,
+            actor=actor,
+            subject=step.id,
+            old="open",
+            new=status,
+            note=note,
+            happened_at=when,
+            recorded_at=now,
+            plan_version=plan.version,
+        )
+        session.add(incident)
+        view = _view(plan, incident, _load_state(session, incident), now)
+    verb = "waived" if waive else "done"
+    return Outcome(incident.ref, status, f"{incident.ref}: {step.id} {verb} ({step.title})", view)
+
+
+# -- moving through the stages -------------------------------------------------------
+
+
+def _enter(incident: Incident, stage_id: str, at: datetime) -> None:
+    entered = json.loads(incident.stage_entered)
+    entered[stage_id] = fmt_iso(at)
+    incident.stage_entered = json.dumps(entered)
+    incident.stage = stage_id
+
+
+def advance(
+    store: Store, current: Plan, actor: str, ref: str, *, at: datetime | None = None, note: str = ""
+) -> Outcome:
+    now = utcnow()
+    note = _clean_text(note, "note")
+    with store.write() as session:
+        incident = _get(session, ref)
+        plan = plan_for(session, current, incident.plan_version)
+        state = _load_state(session, incident)
+        check = rules.check_advance(plan, state)
+        if check.target is None:
+            raise Refused(
+                f"{incident.ref} is in the final stage {check.current.name}",
+                hint=f"a flare-up? `yq reopen {incident.ref} --reason TEXT`",
+            )
+        verb = "close" if check.action == "close" else "advance"
+        _require(plan, actor, check.action, f"{verb} incidents", dict(state.assignments))
+        if check.missing:
+            raise Refused(
+                f"{incident.ref} cannot move to {check.target.name}: "
+                f"{len(check.missing)} required step(s) not done: "
+                + ", ".join(step.id for step in check.missing),
+                details=[
+                    f"{step.id}  {step.title}  (stage {plan.stage(step.stage).name}, "
+                    f"Art. {step.article})"
+                    for step in check.missing
+                ],
+                hint=f"do them with `yq done {incident.ref} STEP`, or a leader may "
+                f"`yq waive {incident.ref} STEP --reason TEXT`",
+            )
+        entered = _stage_entered(incident).get(incident.stage, incident.detected_at)
+        when = _happened(at, now, incident)
+        if when < entered:
+            raise BadInput(
+                f"{fmt_iso(when)} is before {incident.ref} entered its stage",
+                hint="give a later time with --at",
+            )
+        old = incident.stage
+        _enter(incident, check.target.id, when)
+        if check.target.final:
+            incident.closed_at = when
+        audit.append(
+            session,
+            incident=incident,
+            action=check.action,
+            actor=actor,
+            subject="stage",
+            old=old,
+            new=check.target.id,
+            note=note,
+            happened_at=when,
+            recorded_at=now,
+            plan_version=plan.version,
+        )
+        session.add(incident)
+        view = _view(plan, incident, _load_state(session, incident), now)
+    return Outcome(
+        incident.ref,
+        check.action,
+        f"{incident.ref}: {check.current.name} → {check.target.name}",
+        view,
+    )
+
+
+def reopen(
+    store: Store, current: Plan, actor: str, ref: str, *, reason: str, at: datetime | None = None
+) -> Outcome:
+    reason = _clean_text(reason, "reason", required=True)
+    now = utcnow()
+    with store.write() as session:
+        incident = _get(session, ref)
+        plan = plan_for(session, current, incident.plan_version)
+        state = _load_state(session, incident)
+        target = rules.reopen_target(plan, state)
+        if target is None:
+            stage = plan.stage(incident.stage)
+            raise Refused(
+                f"{incident.ref} is in stage {stage.name}, which cannot be reopened",
+                hint="only a closed incident is reopened; it is still being worked",
+            )
+        _require(plan, actor, "reopen", "reopen incidents", dict(state.assignments))
+        when = _happened(at, now, incident)
+        reset = [s.id for s in rules.steps_reset_by_reopen(plan, target) if s.id in state.steps]
+        if reset:
+            for record in session.exec(
+                select(StepRecord).where(
+                    StepRecord.incident_id == incident.id, col(StepRecord.step_id).in_(reset)
+                )
+            ):
+                session.delete(record)
+        old = incident.stage
+        _enter(incident, target.id, when)
+        incident.closed_at = None
+        incident.reopened += 1
+        audit.append(
+            session,
+            incident=incident,
+            action="reopen",
+            actor=actor,
+            subject="stage",
+            old=old,
+            new=target.id,
+            note=reason,
+            happened_at=when,
+            recorded_at=now,
+            plan_version=plan.version,
+        )
+        session.add(incident)
+        view = _view(plan, incident, _load_state(session, incident), now)
+    details = (f"steps to do again: {', '.join(reset)}",) if reset else ()
+    return Outcome(
+        incident.ref,
+        "reopen",
+        f"{incident.ref} reopened: {plan.stage(old).name} → {target.name}",
+        view,
+        details=details,
+    )
+
+
+def grade(
+    store: Store,
+    current: Plan,
+    actor: str,
+    ref: str,
+    level_token: str,
+    *,
+    reason: str,
+    at: datetime | None = None,
+) -> Outcome:
+    reason = _clean_text(reason, "reason", required=True)
+    now = utcnow()
+    with store.write() as session:
+        incident = _get(session, ref)
+        plan = plan_for(session, current, incident.plan_version)
+        level = plan.level(level_token)
+        state = _load_state(session, incident)
+        _require(plan, actor, "grade", "re-grade incidents", dict(state.assignments))
+        if level.id == incident.level:
+            raise Refused(f"{incident.ref} is already {level.name}", hint="give a different level")
+        when = _happened(at, now, incident)
+        old = plan.level(incident.level)
+        incident.level = level.id
+        audit.append(
+            session,
+            incident=incident,
+            action="grade",
+            actor=actor,
+            subject="level",
+            old=old.id,
+            new=level.id,
+            note=reason,
+            happened_at=when,
+            recorded_at=now,
+            plan_version=plan.version,
+        )
+        session.add(incident)
+        new_state = _load_state(session, incident)
+        view = _view(plan, incident, new_state, now)
+        newly = [
+            s for s in rules.outstanding(plan, new_state) if s not in rules.outstanding(plan, state)
+        ]
+    details = tuple(f"now outstanding: {s.id}  {s.title} (Art. {s.article})" for s in newly)
+    return Outcome(
+        incident.ref, "grade", f"{incident.ref}: {old.name} → {level.name}", view, details=details
+    )
+
+
+def assign(
+    store: Store,
+    current: Plan,
+    actor: str,
+    ref: str,
+    role_token: str,
+    person: str,
+    *,
+    at: datetime | None = None,
+) -> Outcome:
+    now = utcnow()
+    with store.write() as session:
+        incident = _get(session, ref)
+        plan = plan_for(session, current, incident.plan_version)
+        role = plan.role(role_token)
+        if not role.per_incident:
+            designated = [r.name for r in plan.roles if r.per_incident]
+            raise BadInput(
+                f"{role.name} is held from the roster, not designated per incident",
+                hint="roles designated per incident: " + "、".join(designated),
+            )
+        holder = current.person(person).name
+        state = _load_state(session, incident)
+        _require(plan, actor, "assign", f"designate the {role.name}", dict(state.assignments))
+        when = _happened(at, now, incident)
+        old = state.assignments.get(role.id)
+        if old == holder:
+            raise Refused(f"{holder} is already the {role.name} of {incident.ref}")
+        existing = session.get(Assignment, (incident.id, role.id))
+        if existing is None:
+            session.add(
+                Assignment(incident_id=_id(incident), role=role.id, person=holder, happened_at=when)
+            )
+        else:
+            existing.person, existing.happened_at = holder, when
+            session.add(existing)
+        audit.append(
+            session,
+            incident=incident,
+            action="assign",
+            actor=actor,
+            subject=role.id,
+            old=old,
+            new=holder,
+            happened_at=when,
+            recorded_at=now,
+            plan_version=plan.version,
+        )
+        done = []
+        for step in rules.applicable_steps(plan, state.level, state.category):
+            if (
+                step.assigns == role.id
+                and step.id not in state.steps
+                and plan.stage_index(step.stage) <= plan.stage_index(state.stage)
+            ):
+                session.add(
+                    StepRecord(
+                        incident_id=_id(incident),
+                        step_id=step.id,
+                        status="done",
+                        actor=actor,
+                        note=f"{role.name}: {holder}",
+                        happened_at=when,
+                        recorded_at=now,
+                    )
+                )
+                audit.append(
+                    session,
+                    incident=incident,
+                    action="done",
+                    actor=actor,
+                    subject=step.id,
+                    old="open",
+                    new="done",
+                    note=f"{role.name}: {holder}",
+                    happened_at=when,
+                    recorded_at=now,
+                    plan_version=plan.version,
+                )
+                done.append(step.id)
+        session.add(incident)
+        view = _view(plan, incident, _load_state(session, incident), now)
+    details = tuple(f"step {s} done" for s in done)
+    return Outcome(
+        incident.ref,
+        "assign",
+        f"{incident.ref}: {role.name} is {holder}",
+        view,
+        events=1 + len(done),
+        details=details,
+    )
+
+
+def add_note(
+    store: Store, current: Plan, actor: str, ref: str, text: str, *, at: datetime | None = None
+) -> Outcome:
+    text = _clean_text(text, "note", required=True)
+    now = utcnow()
+    with store.write() as session:
+        incident = _get(session, ref)
+        plan = plan_for(session, current, incident.plan_version)
+        state = _load_state(session, incident)
+        _require(plan, actor, "note", "add notes", dict(state.assignments))
+        when = _happened(at, now, incident)
+        audit.append(
+            session,
+            incident=incident,
+            action="note",
+            actor=actor,
+            note=text,
+            happened_at=when,
+            recorded_at=now,
+            plan_version=plan.version,
+        )
+        session.add(incident)
+        view = _view(plan, incident, state, now)
+    return Outcome(incident.ref, "note", f"{incident.ref}: note added", view)
+
+
+# -- reading -----------------------------------------------------------------------
+
+
+def checklist(store: Store, current: Plan, ref: str, now: datetime | None = None) -> Checklist:
+    now = now or utcnow()
+    with store.read() as session:
+        incident = _get(session, ref)
+        plan = plan_for(session, current, incident.plan_version)
+        state = _load_state(session, incident)
+    return build_checklist(plan, incident, state, now)
+
+
+def build_checklist(
+    plan: Plan, incident: Incident, state: IncidentState, now: datetime
+) -> Checklist:
+    current = plan.stage(state.stage)
+    earlier_missing = [s for s in rules.outstanding(plan, state) if s.stage != current.id]
+    steps = rules.applicable_steps(plan, state.level, state.category, current.id) + earlier_missing
+    items = tuple(
+        ChecklistItem(
+            step=step,
+            stage=plan.stage(step.stage),
+            status=rules.step_status(state, step),
+            record=state.steps.get(step.id),
+            due=rules.due_at(plan, step, state),
+            overdue=rules.is_overdue(plan, step, state, now),
+        )
+        for step in steps
+    )
+    check = rules.check_advance(plan, state)
+    return Checklist(
+        _view(plan, incident, state, now), plan, items, check.target, check.missing, now
+    )
+
+
+def show(store: Store, current: Plan, ref: str) -> tuple[Checklist, list[EventView]]:
+    now = utcnow()
+    with store.read() as session:
+        incident = _get(session, ref)
+        plan = plan_for(session, current, incident.plan_version)
+        state = _load_state(session, incident)
+        events = _event_views(
+            session,
+            select(Event).where(Event.incident_id == incident.id).order_by(col(Event.seq)),
+            {incident.id: incident.ref},
+        )
+    return build_checklist(plan, incident, state, now), events
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    include_closed: bool = False
+    stage: str | None = None
+    level: str | None = None
+    overdue_only: bool = False
+    exercises: bool = True
+    limit: int | None = None
+
+
+def list_incidents(store: Store, current: Plan, flt: ListFilter) -> list[IncidentView]:
+    now = utcnow()
+    with store.read() as session:
+        query = select(Incident)
+        if flt.stage is not None:
+            query = query.where(Incident.stage == flt.stage)
+        elif not flt.include_closed:
+            query = query.where(col(Incident.closed_at).is_(None))
+        if flt.level is not None:
+            query = query.where(Incident.level == flt.level)
+        if not flt.exercises:
+            query = query.where(col(Incident.exercise).is_(False))
+        query = query.order_by(col(Incident.detected_at).desc(), col(Incident.ref).desc())
+        if flt.limit is not None and not flt.overdue_only:
+            query = query.limit(flt.limit)
+        incidents = list(session.exec(query))
+        ids = [i.id for i in incidents if i.id is not None]
+        records, assignments = _records(session, ids), _assignments(session, ids)
+        views = []
+        for incident in incidents:
+            assert incident.id is not None
+            plan = plan_for(session, current, incident.plan_version)
+            state = _state(incident, records[incident.id], assignments[incident.id])
+            views.append(_view(plan, incident, state, now))
+    if flt.overdue_only:
+        views = [v for v in views if v.overdue]
+        if flt.limit is not None:
+            views = views[: flt.limit]
+    return views
+
+
+def _event_views(session: Session, query: object, refs: dict[int | None, str]) -> list[EventView]:
+    rows = list(session.exec(query))  # type: ignore[call-overload]
+    missing = {e.incident_id for e in rows if e.incident_id is not None} - set(refs)
+    if missing:
+        for iid, ref in session.exec(
+            select(Incident.id, Incident.ref).where(col(Incident.id).in_(missing))
+        ):
+            refs[iid] = ref
+    return [
+        EventView(
+            id=e.id,
+            ref=refs.get(e.incident_id),
+            seq=e.seq,
+            action=e.action,
+            actor=e.actor,
+            subject=e.subject,
+            old=e.old,
+            new=e.new,
+            note=e.note,
+            happened_at=e.happened_at,
+            recorded_at=e.recorded_at,
+            plan_version=e.plan_version,
+            hash=e.hash,
+        )
+        for e in rows
+    ]
+
+
+def log(
+    store: Store,
+    ref: str | None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int | None = None,
+) -> list[EventView]:
+    """An incident's trail in order, or every event in a time range (by when it happened)."""
+    with store.read() as session:
+        query = select(Event)
+        refs: dict[int | None, str] = {}
+        if ref is not None:
+            incident = _get(session, ref)
+            query = query.where(Event.incident_id == incident.id)
+            refs[incident.id] = incident.ref
+        if since is not None:
+            query = query.where(Event.happened_at >= since)
+        if until is not None:
+            query = query.where(Event.happened_at < until)
+        if ref is not None:
+            query = query.order_by(col(Event.seq))
+        else:
+            query = query.order_by(col(Event.happened_at), col(Event.id))
+        if limit is not None:
+            query = query.limit(limit)
+        return _event_views(session, query, refs)

@@ -1,0 +1,78 @@
+"""Everything specific to SQLite, in one place.
+
+- Each connection gets WAL, ``synchronous=FULL``, a busy timeout and foreign keys.
+- Transactions are opened by us, not by the driver: ``BEGIN IMMEDIATE`` for a
+  writing command (so concurrent writers queue on the busy timeout instead of
+  failing mid-transaction), plain ``BEGIN`` for reading.
+- ``PRAGMA user_version`` mirrors the number of applied migrations, so opening a
+  current database costs one pragma, not a scan of the migrations table.
+- The triggers that make the audit trail append-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def is_sqlite(engine_or_conn: Engine | Connection) -> bool:
+    return engine_or_conn.dialect.name == "sqlite"
+
+
+def configure(engine: Engine, wants_write: Callable[[], bool]) -> None:
+    """Install the pragmas and our own BEGIN on a SQLite engine."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if wants_write() else "BEGIN")
+
+
+def schema_version(conn: Connection) -> int | None:
+    """The number of migrations applied, as recorded in the file header."""
+    if not is_sqlite(conn):
+        return None
+    return int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
+
+
+def set_schema_version(conn: Connection, count: int) -> None:
+    if is_sqlite(conn):
+        conn.exec_driver_sql(f"PRAGMA user_version = {int(count)}")
+
+
+APPEND_ONLY_TRIGGERS = (
+    """CREATE TRIGGER IF NOT EXISTS event_no_update BEFORE UPDATE ON event
+       BEGIN SELECT RAISE(ABORT, 'append-only audit trail: events cannot be changed'); END""",
+    """CREATE TRIGGER IF NOT EXISTS event_no_delete BEFORE DELETE ON event
+       BEGIN SELECT RAISE(ABORT, 'append-only audit trail: events cannot be deleted'); END""",
+)
+
+POSTGRES_APPEND_ONLY = (
+    """CREATE OR REPLACE FUNCTION yq_event_append_only() RETURNS trigger AS $$
+       BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END; $$ LANGUAGE plpgsql""",
+    """CREATE TRIGGER event_append_only BEFORE UPDATE OR DELETE ON event
+       FOR EACH ROW EXECUTE FUNCTION yq_event_append_only()""",
+)
+
+
+def append_only_ddl(conn: Connection) -> tuple[str, ...]:
+    """The DDL that makes ``event`` refuse UPDATE and DELETE on this database."""
+    if conn.dialect.name == "sqlite":
+        return APPEND_ONLY_TRIGGERS
+    if conn.dialect.name == "postgresql":
+        return POSTGRES_APPEND_ONLY
+    return ()

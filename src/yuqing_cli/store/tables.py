@@ -1,0 +1,115 @@
+"""The tables, as SQLModel classes.
+
+The schema itself is created by the named migrations in
+:mod:`yuqing_cli.store.migrations`; a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, Text
+from sqlmodel import Field, SQLModel
+
+from yuqing_cli.store.types import UTCDateTime
+
+
+def _time(nullable: bool = False, index: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class PlanVersion(SQLModel, table=True):
+    """The text of every plan version an incident was opened under (R-PLAN-7)."""
+
+    __tablename__ = "plan_version"
+
+    version: str = Field(primary_key=True)  # sha256 of the file
+    source: str
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    stored_at: datetime = Field(sa_column=_time())
+
+
+class Incident(SQLModel, table=True):
+    """An incident's current state. Its history is in ``event``."""
+
+    __tablename__ = "incident"
+    __table_args__ = (
+        Index("ix_incident_stage_detected", "stage", "detected_at"),
+        Index("ix_incident_url", "url"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(unique=True)
+    title: str
+    summary: str = ""
+    platform: str = ""
+    url: str | None = None
+    level: str
+    category: str
+    sentiment: str
+    stage: str
+    exercise: bool = False
+    reporter: str
+    plan_version: str = Field(foreign_key="plan_version.version")
+    detected_at: datetime = Field(sa_column=_time(index=True))
+    recorded_at: datetime = Field(sa_column=_time())
+    stage_entered: str = "{}"  # JSON: stage id -> ISO time it was last entered
+    reported_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    first_response_at: datetime | None = Field(default=None, sa_column=_time(nullable=True))
+    closed_at: datetime | None = Field(default=None, sa_column=_time(nullable=True, index=True))
+    reopened: int = 0
+    last_seq: int = 0  # sequence number of the incident's latest event
+
+
+class StepRecord(SQLModel, table=True):
+    """A step done or waived for an incident (current state; history is in ``event``)."""
+
+    __tablename__ = "step_record"
+
+    incident_id: int = Field(sa_column=Column(Integer, ForeignKey("incident.id"), primary_key=True))
+    step_id: str = Field(primary_key=True)
+    status: str  # "done" or "waived"
+    actor: str
+    note: str = ""
+    happened_at: datetime = Field(sa_column=_time())
+    recorded_at: datetime = Field(sa_column=_time())
+
+
+class Assignment(SQLModel, table=True):
+    """A per-incident role, e.g. the spokesperson (新闻发言人) of one incident."""
+
+    __tablename__ = "assignment"
+
+    incident_id: int = Field(sa_column=Column(Integer, ForeignKey("incident.id"), primary_key=True))
+    role: str = Field(primary_key=True)
+    person: str
+    happened_at: datetime = Field(sa_column=_time())
+
+
+class Event(SQLModel, table=True):
+    """The audit trail: append-only, hash-chained in ``id`` order."""
+
+    __tablename__ = "event"
+    __table_args__ = (
+        Index("ix_event_incident_seq", "incident_id", "seq"),
+        Index("ix_event_happened", "happened_at"),
+        Index("ix_event_recorded", "recorded_at"),
+        Index("ix_event_action_subject", "action", "subject", "happened_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("incident.id"), nullable=True)
+    )
+    seq: int = 0  # position in the incident's own trail, from 1; 0 for routines
+    action: str
+    actor: str
+    subject: str = ""  # the step, role, stage or routine acted on
+    old: str | None = None
+    new: str | None = None
+    note: str = ""
+    happened_at: datetime = Field(sa_column=_time())
+    recorded_at: datetime = Field(sa_column=_time())
+    plan_version: str
+    prev_hash: str
+    hash: str = Field(unique=True)

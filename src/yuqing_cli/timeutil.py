@@ -1,0 +1,101 @@
+"""Clock and time parsing. All instants are timezone-aware; the database keeps UTC.
+
+Naive times given by a user are read in the plan's time zone (Asia/Shanghai for
+the shipped plan), and times are shown in that zone too.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from yuqing_cli.errors import BadInput
+
+# How far in the future a given time may be before it is refused (clock skew).
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def utcnow() -> datetime:
+    """The clock. Every recorded-at time comes from here."""
+    return datetime.now(UTC)
+
+
+@cache
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+_FORMATS_HINT = "use e.g. 2024-11-23 14:30, 2024-11-23T14:30:00+08:00, or 'now'"
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
+
+
+def parse_instant(text: str, tz: str, *, now: datetime | None = None) -> datetime:
+    """Parse a time given on the command line; naive times are in ``tz``."""
+    raw = text.strip()
+    now = now or utcnow()
+    if raw.lower() in ("now", "现在"):
+        return now
+    if not _DATE_TIME.fullmatch(raw):
+        raise BadInput(f"cannot read the time {text!r}", hint=_FORMATS_HINT)
+    try:
+        value = datetime.fromisoformat(raw.replace(" ", "T", 1))
+    except ValueError:
+        raise BadInput(f"cannot read the time {text!r}", hint=_FORMATS_HINT) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone(tz))
+    value = value.astimezone(UTC)
+    if value > now + FUTURE_TOLERANCE:
+        raise BadInput(f"the time {text!r} is in the future", hint="give when it happened")
+    return value
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise BadInput(
+            f"cannot read the date {text!r}", hint="use YYYY-MM-DD, e.g. 2024-11-23"
+        ) from None
+
+
+def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
+    """[start, end) of a calendar day in ``tz``, in UTC."""
+    start = datetime.combine(day, time.min, tzinfo=zone(tz))
+    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+
+
+def local(value: datetime, tz: str) -> datetime:
+    return value.astimezone(zone(tz))
+
+
+def today(tz: str, now: datetime | None = None) -> date:
+    return local(now or utcnow(), tz).date()
+
+
+def fmt(value: datetime | None, tz: str) -> str:
+    """Show an instant in the plan's zone, to the minute."""
+    if value is None:
+        return "—"
+    return local(value, tz).strftime("%Y-%m-%d %H:%M")
+
+
+def fmt_iso(value: datetime | None) -> str | None:
+    """Stable machine form: UTC with an explicit offset, microseconds kept."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat()
+
+
+def fmt_duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    sign = "-" if minutes < 0 else ""
+    minutes = abs(minutes)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{sign}{days}d {hours}h"
+    if hours:
+        return f"{sign}{hours}h {mins:02d}m"
+    return f"{sign}{mins}m"

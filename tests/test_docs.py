@@ -1,0 +1,62 @@
+"""Every command has help, and the README documents every command."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from yuqing_cli.cli import app
+from yuqing_cli.cli.app import YqGroup
+
+from conftest import REPO, ok, ok_json
+
+
+def _commands() -> list[list[str]]:
+    import typer.main
+
+    root = typer.main.get_command(app)
+    assert isinstance(root, YqGroup)
+    found: list[list[str]] = []
+    for name, command in root.commands.items():  # type: ignore[attr-defined]
+        sub = getattr(command, "commands", None)
+        if sub:
+            found += [[name, child] for child in sub]
+        else:
+            found.append([name])
+    return found
+
+
+COMMANDS = _commands()
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=[" ".join(c) for c in COMMANDS])
+def test_every_command_has_help(path: list[str]) -> None:
+    result = ok(*path, "--help")
+    assert "Usage:" in result.stdout
+    summary = result.stdout.split("\n\n")[1].strip()
+    assert len(summary) > 10
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=[" ".join(c) for c in COMMANDS])
+def test_readme_mentions_every_command(path: list[str]) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"yq {' '.join(path)}" in readme
+
+
+def test_readme_quick_start_is_two_commands() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    quick = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", quick, re.S)
+    assert len(blocks) == 2 and all(len(b.strip().splitlines()) == 1 for b in blocks)
+    assert blocks[0].strip().endswith("pip install . && yq demo")
+    assert blocks[1].strip().endswith("pip install '.[test]' && pytest")
+
+
+def test_demo_runs_the_first_job() -> None:
+    out = ok("demo").stdout
+    assert "logged YQ-" in out and "发现 → 报告" in out and "step done" in out
+    incidents = ok_json("list")
+    assert len(incidents) == 1 and incidents[0]["exercise"] is True
+    assert incidents[0]["stage"] == "reported"
+    ok("verify")
