@@ -339,16 +339,19 @@ def demo(run: DemoRun, where: str) -> None:
     console = out()
     ref = run.before.incident.ref
     console.print(Text(f"database: {where}", style="dim"))
-    console.print(Text(f"plan: {run.before.plan.info.title} ({run.before.plan.source})",
-                       style="dim"))
+    console.print(
+        Text(f"plan: {run.before.plan.info.title} ({run.before.plan.source})", style="dim")
+    )
     console.print()
-    console.print(Text("1. An exercise incident is logged, and its checklist printed:",
-                       style="bold"))
+    console.print(
+        Text("1. An exercise incident is logged, and its checklist printed:", style="bold")
+    )
     console.print(Text(f"   {run.steps[0][1].message}"))
     checklist(run.before, as_json=False)
     console.print()
-    console.print(Text("2. The first stage's steps are done, and the incident advanced:",
-                       style="bold"))
+    console.print(
+        Text("2. The first stage's steps are done, and the incident advanced:", style="bold")
+    )
     for what, result in run.steps[1:]:
         console.print(Text(f"   {what}: {result.message}"))
     console.print()
@@ -357,9 +360,11 @@ def demo(run: DemoRun, where: str) -> None:
     console.print(Text("3. Every change is in the audit trail, hash-chained:", style="bold"))
     events_table(run.trail, run.before.plan.info.timezone, as_json=False)
     console.print(Text("Next:", style="bold"))
-    for line in (f"yq checklist {ref}          # what is left to do",
-                 "yq plan show                        # the whole plan, step by step",
-                 "yq --as 李丹 new \"标题\" -l 一般 -s 微博 --url URL   # log a real one",
-                 "yq report                           # today's report (exercises left out)",
-                 "yq verify                           # check the audit trail"):
+    for line in (
+        f"yq checklist {ref}          # what is left to do",
+        "yq plan show                        # the whole plan, step by step",
+        'yq --as 李丹 new "标题" -l 一般 -s 微博 --url URL   # log a real one',
+        "yq report                           # today's report (exercises left out)",
+        "yq verify                           # check the audit trail",
+    ):
         console.print(Text(f"  {line}"))

@@ -12,10 +12,10 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Column, Integer, MetaData, String, Table, select
 from sqlalchemy.engine import Connection, RowMapping
 from sqlmodel import Session
 
@@ -47,7 +47,7 @@ def canonical(content: Mapping[str, Any]) -> bytes:
 
 
 def event_hash(prev_hash: str, content: Mapping[str, Any]) -> str:
-    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + canonical(content)).hexdigest()
+    return hashlib.sha256(prev_hash.encode("utf-8") + b"\n" + canonical(content)).hexdigest()
 
 
 def append(
@@ -100,7 +100,7 @@ class Breach:
     """The first place where the chain does not hold."""
 
     event_id: int
-    kind: str  # changed | missing | inserted | out of order | forged
+    kind: str  # changed | missing | inserted | out of order
     detail: str
 
 
@@ -116,13 +116,41 @@ class VerifyResult:
         return self.breach is None
 
 
-_COLUMNS = ("id", *CONTENT_FIELDS, "prev_hash", "hash")
+_TIMES = ("happened_at", "recorded_at")
+# The event table as raw values: verification must read a tampered row, not choke on it.
+_RAW = Table(
+    "event",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    *(Column(name, String) for name in CONTENT_FIELDS if name not in _TIMES + ("seq",)),
+    Column("seq", String),
+    *(Column(name, String) for name in _TIMES),
+    Column("prev_hash", String),
+    Column("hash", String),
+)
+
+
+def _raw_content(row: RowMapping) -> dict[str, Any] | None:
+    """The content as it was hashed, or None if a value cannot be what the tool wrote."""
+    content: dict[str, Any] = {name: row[name] for name in CONTENT_FIELDS}
+    try:
+        for name in _TIMES:
+            value = content[name]
+            if not isinstance(value, datetime):
+                value = datetime.fromisoformat(str(value))
+            content[name] = value if value.tzinfo else value.replace(tzinfo=UTC)
+        for name in ("seq", "incident_id"):
+            if content[name] is not None:
+                content[name] = int(content[name])
+    except (TypeError, ValueError):
+        return None
+    return content
 
 
 def _rows(conn: Connection, batch: int = 5000) -> Iterator[RowMapping]:
     """All events in id order, fetched in batches by key (never all rows at once)."""
-    table = Event.__table__  # type: ignore[attr-defined]
-    columns = [table.c[name] for name in _COLUMNS]
+    table = _RAW
+    columns = list(table.c)
     last = 0
     while True:
         rows = (
@@ -139,7 +167,7 @@ def _rows(conn: Connection, batch: int = 5000) -> Iterator[RowMapping]:
 
 
 def _owner_of(conn: Connection, digest: str) -> int | None:
-    table = Event.__table__  # type: ignore[attr-defined]
+    table = _RAW
     found = conn.execute(select(table.c.id).where(table.c.hash == digest)).first()
     return int(found[0]) if found is not None else None
 
@@ -157,9 +185,8 @@ def verify(conn: Connection, anchors: Mapping[int, str] | None = None) -> Verify
     before_prev_hash: str | None = None
     for row in _rows(conn):
         count += 1
-        content = {name: row[name] for name in CONTENT_FIELDS}
-        recomputed = event_hash(row["prev_hash"], content)
-        if recomputed != row["hash"]:
+        content = _raw_content(row)
+        if content is None or event_hash(str(row["prev_hash"]), content) != row["hash"]:
             return VerifyResult(
                 count,
                 prev_id,
@@ -215,6 +242,12 @@ def _diagnose_link(
             "inserted",
             f"events {first_id}–{prev_id} stand before the start of the chain (event {row_id})",
         )
+    if before_prev_hash is not None and row["prev_hash"] == before_prev_hash:
+        return Breach(
+            prev_id,
+            "inserted",
+            f"it is not part of the chain: event {row_id} follows the event before it",
+        )
     owner = _owner_of(conn, row["prev_hash"])
     if owner is not None and owner != prev_id:
         return Breach(
@@ -226,12 +259,6 @@ def _diagnose_link(
             "missing",
             f"events {prev_id + 1}–{row_id - 1} are gone: event {row_id} follows "
             "an event that is no longer there",
-        )
-    if before_prev_hash is not None and row["prev_hash"] == before_prev_hash:
-        return Breach(
-            prev_id,
-            "inserted",
-            f"it is not part of the chain: event {row_id} follows the event before it",
         )
     return Breach(
         prev_id,

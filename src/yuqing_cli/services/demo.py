@@ -35,28 +35,43 @@ def _first_with(plan: Plan, test: object) -> str:
 def run_demo(store: Store, plan: Plan) -> DemoRun:
     # Prefer a member of staff (may log, may not advance) to log and do the steps.
     try:
-        logger = _first_with(plan, lambda name: rules.may(plan, name, "new")
-                             and not rules.may(plan, name, "advance"))
+        logger = _first_with(
+            plan, lambda name: rules.may(plan, name, "new") and not rules.may(plan, name, "advance")
+        )
     except YqError:
         logger = _first_with(plan, lambda name: rules.may(plan, name, "new"))
     leader = _first_with(plan, lambda name: rules.may(plan, name, "advance"))
     level = plan.levels[0]
     category = plan.categories[-1]
-    created = incidents.new_incident(store, plan, logger, incidents.NewIncident(
-        title="【演练】网传社区矫正中心工作人员态度问题（示例）", level=level.id,
-        category=category.id, sentiment=plan.sentiments[-1].id, platform="微博",
-        summary="yq demo 生成的演练事件，不计入统计和日报。", exercise=True,
-        allow_duplicate=True))
+    created = incidents.new_incident(
+        store,
+        plan,
+        logger,
+        incidents.NewIncident(
+            title="【演练】网传社区矫正中心工作人员态度问题（示例）",
+            level=level.id,
+            category=category.id,
+            sentiment=plan.sentiments[-1].id,
+            platform="微博",
+            summary="yq demo 生成的演练事件，不计入统计和日报。",
+            exercise=True,
+            allow_duplicate=True,
+        ),
+    )
     ref = created.ref
     done: list[tuple[str, Outcome]] = [(f"{logger} logs an exercise incident", created)]
     before = incidents.checklist(store, plan, ref)
     for item in before.items:
         if not item.step.required or item.step.assigns:
             continue
-        doer = logger if rules.may_complete(plan, logger, item.step) else _first_with(
-            plan, lambda name, s=item.step: rules.may_complete(plan, name, s))
-        outcome = incidents.complete_step(store, plan, doer, ref, item.step.id,
-                                          note="演练 / exercise")
+        doer = (
+            logger
+            if rules.may_complete(plan, logger, item.step)
+            else _first_with(plan, lambda name, s=item.step: rules.may_complete(plan, name, s))
+        )
+        outcome = incidents.complete_step(
+            store, plan, doer, ref, item.step.id, note="演练 / exercise"
+        )
         done.append((f"{doer} completes {item.step.id}", outcome))
     advanced = incidents.advance(store, plan, leader, ref, note="演练 / exercise")
     done.append((f"{leader} advances it", advanced))
