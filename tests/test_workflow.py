@@ -13,11 +13,15 @@ from conftest import (
     LIAISON,
     MEMBER,
     event_count,
+    holder,
     new,
     ok,
     ok_json,
     run_yq,
+    step_roles,
     steps,
+    walk_to_close,
+    walk_until,
     yq,
 )
 
@@ -60,33 +64,6 @@ def test_levels_by_id_name_or_roman() -> None:
         assert ok_json("new", f"t {token}", "-l", token, user=LIAISON)["level"] == expected
 
 
-def _walk_to_close(ref: str) -> None:
-    """Do every applicable step of each stage and advance until closed."""
-    while True:
-        data = ok_json("checklist", ref)
-        if data["next_stage"] is None:
-            return
-        for step in data["steps"]:
-            if step["status"] == "open" and step["required"]:
-                if step["id"] == "designate_spokesperson":
-                    ok("assign", ref, "spokesperson", "秦可娟", user=LEADER)
-                    continue
-                who = {"report_superior": LIAISON}.get(step["id"], _holder(step["roles"]))
-                ok("done", ref, step["id"], "--note", "办结", user=who)
-        ok("advance", ref, user=LEADER)
-
-
-def _holder(roles: list[str]) -> str:
-    return {
-        "leader": LEADER,
-        "deputy": DEPUTY,
-        "member": MEMBER,
-        "commentator": MEMBER,
-        "liaison": LIAISON,
-        "spokesperson": LEADER,
-    }[roles[0]]
-
-
 def test_major_rumour_end_to_end() -> None:
     ref = new("网传矫正对象集体脱管", level="重大", category="rumour", at="2024-11-23 09:00")
     before = event_count()
@@ -102,7 +79,7 @@ def test_major_rumour_end_to_end() -> None:
     assert "may not complete step assess" in result.stderr and MEMBER in result.stderr
     assert event_count() == before
 
-    _walk_to_close(ref)
+    walk_to_close(ref)
     data = ok_json("show", ref)
     assert data["stage"] == "closed" and data["closed_at"] is not None
     assert data["assignments"] == {"spokesperson": "秦可娟"}
@@ -119,12 +96,12 @@ def test_major_rumour_end_to_end() -> None:
     assert data["stage"] == "handling"
     assert all(s["status"] == "open" for s in data["steps"])
     assert ok_json("show", ref)["reopened"] == 1
-    _walk_to_close(ref)
+    walk_to_close(ref)
 
 
 def test_regrade_makes_superior_report_outstanding() -> None:
     ref = new("网传中心违规收费", level="重大", category="complaint", at="2024-11-23 09:00")
-    _walk_until(ref, "handling")
+    walk_until(ref, "handling")
     result = ok("grade", ref, "特别重大", "--reason", "扩散至全网", user=LEADER)
     assert "report_superior" in result.stdout
     data = ok_json("checklist", ref)
@@ -133,7 +110,7 @@ def test_regrade_makes_superior_report_outstanding() -> None:
     assert item["stage"] == "reported" and item["status"] == "open"
     for step in list(data["missing"]):
         if step != "report_superior":
-            ok("done", ref, step, user=_holder(data_roles(data, step)))
+            ok("done", ref, step, user=holder(step_roles(data, step)))
     result = yq("advance", ref, user=LEADER)
     assert result.exit_code == 1 and "report_superior" in result.stderr
     result = yq("done", ref, "report_superior", user=MEMBER)  # the liaison reports upward
@@ -142,28 +119,13 @@ def test_regrade_makes_superior_report_outstanding() -> None:
     assert ok_json("advance", ref, user=LEADER)["stage"] == "monitoring"
 
 
-def data_roles(data: dict, step: str) -> list[str]:  # type: ignore[type-arg]
-    return next(s["roles"] for s in data["steps"] if s["id"] == step)
-
-
-def _walk_until(ref: str, stage: str) -> None:
-    while ok_json("checklist", ref)["stage"] != stage:
-        data = ok_json("checklist", ref)
-        for step in data["missing"]:
-            if step == "designate_spokesperson":
-                ok("assign", ref, "spokesperson", "秦可娟", user=LEADER)
-            else:
-                ok("done", ref, step, user=_holder(data_roles(data, step)))
-        ok("advance", ref, user=LEADER)
-
-
 def test_category_and_level_conditions() -> None:
     office = new("涉群体性事件", level="一般", category="群体性事件", at="2024-11-23 09:00")
-    _walk_until(office, "reported")
+    walk_until(office, "reported")
     assert "hand_to_office" in steps(office)
     assert "designate_spokesperson" not in steps(office)
     staff = new("工作人员失误", level="较大", category="staff_error", at="2024-11-23 09:00")
-    _walk_until(staff, "handling")
+    walk_until(staff, "handling")
     assert {"accountability", "contact_media", "notify_units"} <= set(steps(staff))
     assert "press_conference" not in steps(staff) and "clarify" not in steps(staff)
 
@@ -200,7 +162,7 @@ def test_list_filters() -> None:
     assert [v["ref"] for v in ok_json("list", "--level", "II")] == [b]
     assert [v["ref"] for v in ok_json("list", "--stage", "发现", "--no-exercises")] == [b, a]
     assert ok_json("list", "--stage", "handling") == []
-    _walk_to_close(a)
+    walk_to_close(a)
     assert a not in [v["ref"] for v in ok_json("list")]
     assert a in [v["ref"] for v in ok_json("list", "--all")]
     out = ok("list").stdout
@@ -223,12 +185,12 @@ def test_assign_and_note() -> None:
 def test_spokesperson_holds_the_role_for_that_incident_only() -> None:
     ref = new(level="重大", at="2024-11-23 09:00")
     other = new(level="重大", at="2024-11-23 09:05")
-    _walk_until(ref, "reported")
+    walk_until(ref, "reported")
     ok("assign", ref, "spokesperson", "张艳霞", user=LEADER)
     assert steps(ref)["designate_spokesperson"]["status"] == "done"
-    _walk_until(ref, "handling")
+    walk_until(ref, "handling")
     ok("done", ref, "state_position", user="张艳霞")  # as the designated spokesperson
-    _walk_until(other, "handling")
+    walk_until(other, "handling")
     result = yq("done", other, "state_position", user="张艳霞")
     assert result.exit_code == 1
 

@@ -17,9 +17,16 @@ from yuqing_cli.errors import BadInput
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
+def _system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+_clock = _system_clock
+
+
 def utcnow() -> datetime:
     """The clock. Every recorded-at time comes from here."""
-    return datetime.now(UTC)
+    return _clock()
 
 
 @cache

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from yuqing_cli.cli import db_cmd, incident_cmd, plan_cmd  # noqa: F401  (registers commands)
+from yuqing_cli.cli import (  # noqa: F401  (registers the commands)
+    db_cmd,
+    incident_cmd,
+    plan_cmd,
+    report_cmd,
+)
 from yuqing_cli.cli.app import app
 
 

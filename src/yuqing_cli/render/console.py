@@ -1,24 +1,65 @@
-"""The one place where Rich consoles are made."""
+"""The one place where Rich consoles are made, and where output files are written."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
-_out: Console | None = None
+_stdout: Console | None = None
+_captured: Console | None = None
 
 
 def out() -> Console:
-    """Console on stdout. Rich honours NO_COLOR and plain output to pipes and files."""
-    global _out
-    if _out is None or _out.file is not sys.stdout:
-        _out = Console(highlight=False, soft_wrap=True, emoji=False)
-    return _out
+    """Console on stdout (or the capture in progress). Rich honours NO_COLOR and
+    prints plain text to pipes and files."""
+    global _stdout
+    if _captured is not None:
+        return _captured
+    if _stdout is None or _stdout.file is not sys.stdout:
+        _stdout = Console(highlight=False, soft_wrap=True, emoji=False)
+    return _stdout
+
+
+@contextmanager
+def captured(width: int = 120) -> Iterator[io.StringIO]:
+    """Collect what :func:`out` prints as plain text, e.g. to write it to a file."""
+    global _captured
+    buffer = io.StringIO()
+    _captured = Console(
+        file=buffer, width=width, color_system=None, highlight=False, soft_wrap=True, emoji=False
+    )
+    try:
+        yield buffer
+    finally:
+        _captured = None
 
 
 def print_json(data: Any) -> None:
     """Stable JSON: UTF-8 Chinese kept as is, keys in the order given."""
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def write_file(path: Path, text: str, *, bom: bool = False) -> None:
+    """Write ``text`` to ``path`` atomically (a reader never sees half a file).
+
+    ``bom`` writes UTF-8 with a byte-order mark, which spreadsheet programs need to
+    read Chinese in a CSV file correctly.
+    """
+    path = path.expanduser()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

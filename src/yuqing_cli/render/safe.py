@@ -26,3 +26,20 @@ def clean(text: str, *, single_line: bool = False) -> str:
     if single_line:
         out = out.replace("\r", "\\r").replace("\n", " ").replace("\t", " ")
     return out
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """Neutralise a CSV cell a spreadsheet would run as a formula (prefix a quote)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|!~])")
+
+
+def markdown_safe(value: str) -> str:
+    """Untrusted text as literal Markdown inline text, safe inside a table cell."""
+    text = clean(value).replace("\r", " ").replace("\n", " ")
+    return _MD_SPECIAL.sub(r"\\\1", text)
