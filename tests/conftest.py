@@ -32,6 +32,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("YQ_DB", str(tmp_path / "yq.db"))
     monkeypatch.setenv("YQ_PLAN", str(SHIPPED_PLAN))
     monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("COLUMNS", "160")
     for name in ("YQ_USER", "YQ_DEBUG", "YQ_LANG"):
         monkeypatch.delenv(name, raising=False)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from yuqing_cli.plan.loader import check_plan, load_plan, shipped_plan_path
+from yuqing_cli.plan.files import load_plan, shipped_plan_path
+from yuqing_cli.plan.loader import check_plan
 
 from conftest import PLANS, SHIPPED_PLAN, ok, ok_json, run_yq, yq
 

@@ -243,7 +243,7 @@ def test_replay_matches_current_state(
     _later_work(clock, scripted_day)
     from sqlmodel import select
 
-    from yuqing_cli.plan.loader import load_plan
+    from yuqing_cli.plan.files import load_plan
     from yuqing_cli.services.history import replay
     from yuqing_cli.services.incidents import _load_state
     from yuqing_cli.store.db import Store

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from yuqing_cli.plan import rules
-from yuqing_cli.plan.loader import load_plan
+from yuqing_cli.plan.files import load_plan
 from yuqing_cli.plan.rules import IncidentState, StepRecord
 from yuqing_cli.plan.schema import Plan
 

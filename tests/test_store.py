@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
-from yuqing_cli.plan.loader import load_plan
+from yuqing_cli.plan.files import load_plan
 from yuqing_cli.services.incidents import NewIncident, new_incident
 from yuqing_cli.store import tables  # noqa: F401  (registers the models)
 from yuqing_cli.store.db import Store

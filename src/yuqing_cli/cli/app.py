@@ -86,7 +86,7 @@ class AppState:
 
     def plan(self) -> Plan:
         if self._plan is None:
-            from yuqing_cli.plan.loader import find_plan, load_plan
+            from yuqing_cli.plan.files import find_plan, load_plan
 
             self._plan = load_plan(find_plan(self.plan_path))
         return self._plan

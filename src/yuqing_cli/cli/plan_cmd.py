@@ -28,7 +28,8 @@ def check(
     strict: Annotated[bool, typer.Option(help="Treat warnings as errors.")] = False,
 ) -> None:
     """Validate a plan file: exit 0 if usable, 2 with every problem if not."""
-    from yuqing_cli.plan.loader import PlanError, check_plan, find_plan
+    from yuqing_cli.plan.files import find_plan
+    from yuqing_cli.plan.loader import PlanError, check_plan
     from yuqing_cli.render.plan_view import show_check
 
     path = file if file is not None else find_plan(state(ctx).plan_path)
@@ -70,6 +71,6 @@ def show(
 @plan_app.command("path")
 def path(ctx: typer.Context) -> None:
     """Print which plan file is in use."""
-    from yuqing_cli.plan.loader import find_plan
+    from yuqing_cli.plan.files import find_plan
 
     print(find_plan(state(ctx).plan_path))

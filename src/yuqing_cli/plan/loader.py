@@ -8,10 +8,8 @@ and so that loading a plan does not need a model framework at start-up.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
@@ -185,40 +183,6 @@ class _Reader:
 
 def _line(node: yaml.Node) -> int:
     return int(node.start_mark.line) + 1
-
-
-# --------------------------------------------------------------------------------
-# Finding and reading the file
-# --------------------------------------------------------------------------------
-
-
-def shipped_plan_path() -> Path:
-    return Path(__file__).resolve().parent.parent / "data" / "plan.yaml"
-
-
-def find_plan(explicit: str | os.PathLike[str] | None) -> Path:
-    """``--plan``/``$YQ_PLAN`` (passed in), else ``./plan.yaml``, else the shipped copy."""
-    if explicit:
-        return Path(explicit)
-    local = Path("plan.yaml")
-    if local.is_file():
-        return local
-    return shipped_plan_path()
-
-
-def load_plan(path: str | os.PathLike[str]) -> Plan:
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise BadInput(
-            f"plan file not found: {path}",
-            hint="pass --plan FILE or set YQ_PLAN; without either, ./plan.yaml or the "
-            "shipped plan is used",
-        ) from None
-    except OSError as exc:
-        raise BadInput(f"cannot read plan file {path}: {exc.strerror}") from None
-    return parse_plan(data, str(path))
 
 
 def parse_plan(data: bytes, source: str = "plan.yaml") -> Plan:

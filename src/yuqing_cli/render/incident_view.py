@@ -6,7 +6,7 @@ Untrusted text (titles, summaries, notes, URLs) only ever goes into
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.table import Table
@@ -14,9 +14,11 @@ from rich.text import Text
 
 from yuqing_cli.render.console import out, print_json
 from yuqing_cli.render.safe import clean
-from yuqing_cli.services.demo import DemoRun
 from yuqing_cli.services.views import Checklist, ChecklistItem, EventView, IncidentView, Outcome
 from yuqing_cli.timeutil import fmt, fmt_duration, local
+
+if TYPE_CHECKING:
+    from yuqing_cli.services.demo import DemoRun
 
 
 def _t(value: str | None, style: str = "") -> Text:

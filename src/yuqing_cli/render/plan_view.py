@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from yuqing_cli.plan.loader import Problem
 from yuqing_cli.plan.schema import Condition, Deadline, Plan, Step
 from yuqing_cli.render.console import out, print_json
+
+if TYPE_CHECKING:
+    from yuqing_cli.plan.loader import Problem
 
 
 def _hours(value: float) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 from sqlalchemy.engine import Connection, RowMapping
 from sqlmodel import Session
 
@@ -67,8 +67,11 @@ def append(
     """Append one event in the caller's transaction, chained to the previous one."""
     prev = session.info.get(_LAST_HASH)
     if prev is None:
-        prev = session.exec(select(Event.hash).order_by(Event.id.desc()).limit(1)).first()  # type: ignore[call-overload,union-attr]
-        prev = prev[0] if prev is not None else GENESIS
+        # The head of the chain, by primary key (max() of the key is a single lookup).
+        table = Event.__table__  # type: ignore[attr-defined]
+        last_id = select(func.max(table.c.id)).scalar_subquery()
+        head = session.scalar(select(table.c.hash).where(table.c.id == last_id))
+        prev = str(head) if head is not None else GENESIS
     seq = 0
     if incident is not None:
         incident.last_seq += 1

@@ -175,9 +175,10 @@ def _clean_text(value: str, what: str, *, required: bool = False, limit: int = 2
 def next_ref(session: Session, plan: Plan, detected_at: datetime) -> str:
     day = local(detected_at, plan.info.timezone).strftime("%Y%m%d")
     prefix = f"{plan.info.reference_prefix}-{day}-"
+    # A range on the unique index (LIKE would scan: it is case-insensitive in SQLite).
     last = session.exec(
         select(Incident.ref)
-        .where(col(Incident.ref).startswith(prefix))
+        .where(col(Incident.ref) >= prefix, col(Incident.ref) < prefix[:-1] + ".")
         .order_by(func.length(Incident.ref).desc(), col(Incident.ref).desc())
         .limit(1)
     ).first()

@@ -12,7 +12,6 @@ from datetime import datetime
 from sqlmodel import Session
 
 from yuqing_cli.errors import YqError
-from yuqing_cli.plan.loader import parse_plan
 from yuqing_cli.plan.schema import Plan
 from yuqing_cli.store.tables import PlanVersion
 
@@ -33,6 +32,8 @@ def plan_for(session: Session, current: Plan, version: str) -> Plan:
     if version == current.version:
         return current
     if version not in _parsed:
+        from yuqing_cli.plan.loader import parse_plan  # only for incidents of an older plan
+
         row = session.get(PlanVersion, version)
         if row is None:
             raise YqError(

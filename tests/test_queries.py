@@ -1,0 +1,84 @@
+"""Every query behind the everyday commands uses an index: no full scan of incidents
+or events, whatever the size of the database (R-NF-2)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import LEADER, MEMBER, new, ok
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+@contextmanager
+def recorded() -> Iterator[list[tuple[str, Any]]]:
+    statements: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+               executemany: bool) -> None:
+        if not executemany:
+            statements.append((statement, parameters))
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+
+
+def full_scans(db: Path, statements: list[tuple[str, Any]]) -> list[str]:
+    conn = sqlite3.connect(db)
+    bad = []
+    for statement, parameters in statements:
+        if not statement.lstrip().upper().startswith("SELECT"):
+            continue
+        for row in conn.execute(f"EXPLAIN QUERY PLAN {statement}", parameters or ()):
+            detail = row[-1]
+            if detail.startswith("SCAN") and detail.split()[1] in ("incident", "event"):
+                bad.append(f"{detail}  <-  {' '.join(statement.split())[:160]}")
+    conn.close()
+    return bad
+
+
+@pytest.fixture
+def populated(env: Path) -> str:
+    for n in range(5):
+        new(f"事件 {n}", level="重大", at=f"2024-11-2{n} 09:00")
+    ref = new("主事件", level="重大", at="2024-11-23 09:00", extra=["--url", "https://x/1"])
+    ok("done", ref, "assess", user=MEMBER)
+    ok("routine", "done", "patrol", "--zero", user=MEMBER)
+    return ref
+
+
+COMMANDS = [
+    ["report"],
+    ["report", "--date", "2024-11-23"],
+    ["list", "--overdue"],
+    ["list"],
+    ["log"],
+    ["log", "{ref}"],
+    ["log", "--since", "2024-11-20", "--until", "2024-11-23"],
+    ["show", "{ref}"],
+    ["checklist", "{ref}"],
+    ["routine", "list"],
+    ["--as", MEMBER, "new", "新事件", "--url", "https://x/2"],
+    ["--as", MEMBER, "done", "{ref}", "trace_source"],
+    ["--as", LEADER, "advance", "{ref}"],
+    ["--as", MEMBER, "note", "{ref}", "备注"],
+]
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=[" ".join(c) for c in COMMANDS])
+def test_no_full_scan(args: list[str], populated: str, env: Path) -> None:
+    argv = [a.replace("{ref}", populated) for a in args]
+    with recorded() as statements:
+        from conftest import yq
+
+        yq(*argv)
+    assert statements, "no SQL recorded"
+    assert full_scans(env / "yq.db", statements) == []
