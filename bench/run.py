@@ -41,8 +41,13 @@ def timed(argv: list[str], env: dict[str, str], runs: int) -> float:
 
 
 def some_ref(db: str, env: dict[str, str]) -> str:
-    out = subprocess.run([YQ, "--db", db, "list", "--json", "-n", "1"], env=env,
-                         capture_output=True, check=True, text=True).stdout
+    out = subprocess.run(
+        [YQ, "--db", db, "list", "--json", "-n", "1"],
+        env=env,
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
     return str(json.loads(out)[0]["ref"])
 
 
@@ -52,8 +57,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="yq-bench-"))
-    env = {**os.environ, "YQ_PLAN": "", "YQ_USER": USER, "NO_COLOR": "1",
-           "XDG_CACHE_HOME": str(work / "cache")}
+    env = {
+        **os.environ,
+        "YQ_PLAN": "",
+        "YQ_USER": USER,
+        "NO_COLOR": "1",
+        "XDG_CACHE_HOME": str(work / "cache"),
+    }
     results: dict[str, float] = {}
 
     def case(name: str, argv: list[str]) -> float:
@@ -61,14 +71,17 @@ def main() -> None:
         return results[name]
 
     floor = case("python -c pass", [sys.executable, "-c", "pass"])
-    bare = case("bare_new.py (stack + one row)",
-                [sys.executable, str(HERE / "bare_new.py"), str(work / "bare.db")])
+    bare = case(
+        "bare_new.py (stack + one row)",
+        [sys.executable, str(HERE / "bare_new.py"), str(work / "bare.db")],
+    )
     case("yq --help", [YQ, "--help"])
     case("yq plan show", [YQ, "plan", "show"])
 
     empty = str(work / "empty.db")
-    subprocess.run([YQ, "--db", empty, "new", "bench seed"], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [YQ, "--db", empty, "new", "bench seed"], env=env, check=True, capture_output=True
+    )
     databases = {"empty": empty}
     if args.large:
         databases["large"] = args.large
@@ -85,8 +98,10 @@ def main() -> None:
         vs_empty = ""
         if name.endswith("[large]"):
             vs_empty = f"{value / results[name.replace('[large]', '[empty]')]:.2f}"
-        print(f"{name:<34}{value * 1000:>11.1f}{value / floor:>10.1f}{value / bare:>9.2f}"
-              f"{vs_empty:>9}")
+        print(
+            f"{name:<34}{value * 1000:>11.1f}{value / floor:>10.1f}{value / bare:>9.2f}"
+            f"{vs_empty:>9}"
+        )
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -60,3 +60,63 @@ def test_demo_runs_the_first_job() -> None:
     assert len(incidents) == 1 and incidents[0]["exercise"] is True
     assert incidents[0]["stage"] == "reported"
     ok("verify")
+
+
+def test_command_reference_is_current(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """docs/commands.md is generated from the Typer app; regenerate it when this fails:
+    python -m typer yuqing_cli.cli utils docs --name yq --title "yq command reference"
+    --output docs/commands.md"""
+    import subprocess
+    import sys
+
+    target = tmp_path / "commands.md"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "typer",
+            "yuqing_cli.cli",
+            "utils",
+            "docs",
+            "--name",
+            "yq",
+            "--title",
+            "yq command reference",
+            "--output",
+            str(target),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    current = (REPO / "docs" / "commands.md").read_text(encoding="utf-8")
+    assert target.read_text(encoding="utf-8") == current
+
+
+def test_docs_cover_the_plan_format_and_json() -> None:
+    plan_doc = (REPO / "docs" / "plan-format.md").read_text(encoding="utf-8")
+    for key in (
+        "format",
+        "articles",
+        "roles",
+        "people",
+        "permissions",
+        "levels",
+        "categories",
+        "stages",
+        "routines",
+        "milestone",
+        "assigns",
+        "reopen_to",
+    ):
+        assert f"`{key}`" in plan_doc
+    json_doc = (REPO / "docs" / "json.md").read_text(encoding="utf-8")
+    for key in (
+        "can_advance",
+        "missing",
+        "happened_at",
+        "late_minutes",
+        "response_times",
+        "breach",
+        "open_by_stage",
+    ):
+        assert f"`{key}`" in json_doc

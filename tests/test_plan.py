@@ -228,3 +228,26 @@ def test_version() -> None:
     from yuqing_cli import __version__
 
     assert ok("--version").stdout.strip() == f"yq {__version__}"
+
+
+def test_plan_cache_by_content(env: Path, tmp_path: Path) -> None:
+    from yuqing_cli.plan.files import cache_dir, load_plan
+
+    source = tmp_path / "p.yaml"
+    source.write_bytes(SHIPPED_PLAN.read_bytes())
+    first = load_plan(source)
+    entries = list(cache_dir().glob("*.pickle"))
+    assert len(entries) == 1 and first.version in entries[0].name
+    assert load_plan(source) == first
+    entries[0].write_bytes(b"not a pickle")  # a damaged entry is rebuilt, not trusted
+    assert load_plan(source) == first
+    source.write_text(
+        SHIPPED_PLAN.read_text(encoding="utf-8").replace("1 小时为本工具默认值", "一小时"),
+        encoding="utf-8",
+    )
+    changed = load_plan(source)
+    assert changed.version != first.version
+    assert len(list(cache_dir().glob("*.pickle"))) == 2
+    source.write_text("format: 1\nplan: [", encoding="utf-8")  # a bad plan is never cached
+    with pytest.raises(Exception, match="bad plan"):
+        load_plan(source)

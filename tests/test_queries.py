@@ -10,17 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import LEADER, MEMBER, new, ok
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from conftest import LEADER, MEMBER, new, ok
 
 
 @contextmanager
 def recorded() -> Iterator[list[tuple[str, Any]]]:
     statements: list[tuple[str, Any]] = []
 
-    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
-               executemany: bool) -> None:
+    def record(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> None:
         if not executemany:
             statements.append((statement, parameters))
 

@@ -123,3 +123,13 @@ def test_one_transaction_per_command(env: Path) -> None:
     assert event_count() == before
     assert db.execute("SELECT count(*) FROM assignment").fetchone()[0] == 0
     db.close()
+
+
+def test_first_run_says_where_the_database_is_and_what_next(env: Path) -> None:
+    from conftest import yq
+
+    first = yq("list")
+    assert first.exit_code == 0
+    assert f"created a new database at {env / 'yq.db'}" in first.stderr
+    assert "yq demo" in first.stderr
+    assert "created" not in yq("list").stderr  # only the first time

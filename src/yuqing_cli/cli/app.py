@@ -18,6 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from yuqing_cli import __version__
+from yuqing_cli.cli import complete
 from yuqing_cli.errors import ExitCode, YqError
 
 if TYPE_CHECKING:
@@ -25,8 +26,37 @@ if TYPE_CHECKING:
     from yuqing_cli.store.db import Store
 
 
+# The order commands are listed in: the daily workflow first.
+COMMAND_ORDER = (
+    "demo",
+    "new",
+    "list",
+    "show",
+    "checklist",
+    "done",
+    "waive",
+    "advance",
+    "grade",
+    "assign",
+    "note",
+    "reopen",
+    "log",
+    "verify",
+    "report",
+    "export",
+    "routine",
+    "plan",
+    "db",
+)
+
+
 class YqGroup(TyperGroup):
     """Turns :class:`YqError` into a message, a hint and an exit code."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
+        names = super().list_commands(ctx)
+        rank = {name: i for i, name in enumerate(COMMAND_ORDER)}
+        return sorted(names, key=lambda name: rank.get(name, len(rank)))
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
@@ -96,6 +126,8 @@ class AppState:
             from yuqing_cli.store.db import Store
 
             self._store = Store.open(self.db)
+            if self._store.created:
+                _first_run(self._store)
         return self._store
 
     def actor(self) -> str:
@@ -112,6 +144,17 @@ class AppState:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+
+def _first_run(store: Store) -> None:
+    """Say where the new database is, and what to do next (on stderr: stdout may be JSON)."""
+    print(
+        f"yq: created a new database at {store.path or store.url}\n"
+        "next: `yq demo` walks an exercise incident through a stage; "
+        "`yq plan show` prints the plan;\n"
+        "      `yq --as NAME new TITLE` logs an incident (NAME on the plan's roster)",
+        file=sys.stderr,
+    )
 
 
 def state(ctx: typer.Context) -> AppState:
@@ -147,6 +190,7 @@ def root(
         typer.Option(
             "--plan",
             envvar="YQ_PLAN",
+            metavar="FILE",
             help="Plan file. Default: ./plan.yaml, else the shipped plan.",
             show_default=False,
             dir_okay=False,
@@ -157,6 +201,7 @@ def root(
         typer.Option(
             "--db",
             envvar="YQ_DB",
+            metavar="PATH|URL",
             help="Database file or SQLAlchemy URL. Default: see `yq db path`.",
             show_default=False,
         ),
@@ -166,8 +211,10 @@ def root(
         typer.Option(
             "--as",
             envvar="YQ_USER",
+            metavar="NAME",
             help="Who is acting: a person on the plan's roster.",
             show_default=False,
+            autocompletion=complete.people,
         ),
     ] = None,
     debug: Annotated[

@@ -9,11 +9,17 @@ from typing import Annotated
 
 import typer
 
+from yuqing_cli.cli import complete
 from yuqing_cli.cli.app import AppState, app, state
 from yuqing_cli.timeutil import day_bounds, parse_day, parse_instant
 
 Ref = Annotated[
-    str, typer.Argument(help="Incident reference, e.g. YQ-20241123-001.", show_default=False)
+    str,
+    typer.Argument(
+        help="Incident reference, e.g. YQ-20241123-001.",
+        show_default=False,
+        autocompletion=complete.refs,
+    ),
 ]
 At = Annotated[
     str | None,
@@ -41,10 +47,14 @@ def new(
             "--level",
             "-l",
             help="Level: id, Chinese name or roman numeral (一般/较大/重大/特别重大, IV…I).",
+            autocompletion=complete.levels,
         ),
     ] = "一般",
     category: Annotated[
-        str, typer.Option("--category", "-c", help="Category id or name.")
+        str,
+        typer.Option(
+            "--category", "-c", help="Category id or name.", autocompletion=complete.categories
+        ),
     ] = "other",
     source: Annotated[
         str,
@@ -97,10 +107,22 @@ def list_(
     all_: Annotated[bool, typer.Option("--all", "-a", help="Include closed incidents.")] = False,
     stage: Annotated[
         str | None,
-        typer.Option("--stage", help="Only this stage (id or name).", show_default=False),
+        typer.Option(
+            "--stage",
+            help="Only this stage (id or name).",
+            show_default=False,
+            autocompletion=complete.stages,
+        ),
     ] = None,
     level: Annotated[
-        str | None, typer.Option("--level", "-l", help="Only this level.", show_default=False)
+        str | None,
+        typer.Option(
+            "--level",
+            "-l",
+            help="Only this level.",
+            show_default=False,
+            autocompletion=complete.levels,
+        ),
     ] = None,
     overdue: Annotated[
         bool, typer.Option("--overdue", help="Only incidents with overdue steps.")
@@ -159,7 +181,12 @@ def checklist(ctx: typer.Context, ref: Ref, json_: Json = False) -> None:
 
 
 StepArg = Annotated[
-    str, typer.Argument(help="Step id, as shown by `yq checklist REF`.", show_default=False)
+    str,
+    typer.Argument(
+        help="Step id, as shown by `yq checklist REF`.",
+        show_default=False,
+        autocompletion=complete.open_steps,
+    ),
 ]
 
 
@@ -227,7 +254,11 @@ def grade(
     ref: Ref,
     level: Annotated[
         str,
-        typer.Argument(help="New level: id, Chinese name or roman numeral.", show_default=False),
+        typer.Argument(
+            help="New level: id, Chinese name or roman numeral.",
+            show_default=False,
+            autocompletion=complete.levels,
+        ),
     ],
     reason: Annotated[
         str, typer.Option("--reason", "-r", help="Why (required).", show_default=False)
@@ -251,10 +282,17 @@ def assign(
     role: Annotated[
         str,
         typer.Argument(
-            help="Per-incident role, e.g. spokesperson (新闻发言人).", show_default=False
+            help="Per-incident role, e.g. spokesperson (新闻发言人).",
+            show_default=False,
+            autocompletion=complete.designated_roles,
         ),
     ],
-    person: Annotated[str, typer.Argument(help="A person on the roster.", show_default=False)],
+    person: Annotated[
+        str,
+        typer.Argument(
+            help="A person on the roster.", show_default=False, autocompletion=complete.people
+        ),
+    ],
     at: At = None,
     json_: Json = False,
 ) -> None:

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from yuqing_cli.cli import complete
 from yuqing_cli.cli.app import app, state
 from yuqing_cli.errors import BadInput
 
@@ -132,7 +133,12 @@ app.add_typer(routine_app, name="routine")
 def routine_done(
     ctx: typer.Context,
     routine: Annotated[
-        str, typer.Argument(help="Routine id or name, e.g. patrol.", show_default=False)
+        str,
+        typer.Argument(
+            help="Routine id or name, e.g. patrol.",
+            show_default=False,
+            autocompletion=complete.routines,
+        ),
     ],
     note: Annotated[str, typer.Option("--note", "-m", help="What was found or agreed.")] = "",
     zero: Annotated[

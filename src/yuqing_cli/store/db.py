@@ -22,6 +22,7 @@ class Store:
         self.engine = engine
         self.url = url
         self._writing = False
+        self.created = False  # this open made a new database
 
     @classmethod
     def open(cls, db: str | None = None, migrations: Sequence[Migration] = MIGRATIONS) -> Store:
@@ -32,6 +33,7 @@ class Store:
             _ensure_dir(path)
         engine = create_engine(url)
         store = cls(engine, url)
+        store.created = path is not None and not path.exists()
         if sqlite.is_sqlite(engine):
             sqlite.configure(engine, lambda: store._writing)
         try:
