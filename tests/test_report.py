@@ -139,8 +139,8 @@ def test_day_without_patrol_is_flagged(scripted_day: dict[str, str], clock: Cloc
     data = json.loads(ok("report", "--date", "2024-11-24", "--json").stdout)
     patrol = next(r for r in data["routines"] if r["id"] == "patrol")
     assert patrol["missing"] is True and patrol["runs"] == []
-    assert "当日无巡查记录" in ok("report", "--date", "2024-11-24").stdout
-    assert "零报告" in ok("report", "--date", "2024-11-23").stdout
+    assert "no patrol this day" in ok("report", "--date", "2024-11-24").stdout
+    assert "(zero report)" in ok("report", "--date", "2024-11-23").stdout
     assert data["counts"]["reopened"] == 1 and data["counts"]["new"] == 1
 
 
@@ -187,7 +187,7 @@ def test_report_to_file_and_bad_input(
     clock.set("2024-11-25 09:00")
     target = env / "日报.md"
     ok("report", "--date", "2024-11-23", "-f", "markdown", "-o", str(target))
-    assert target.read_text(encoding="utf-8").startswith("# 舆情日报 2024-11-23")
+    assert target.read_text(encoding="utf-8").startswith("# Daily public-opinion report 2024-11-23")
     plain = env / "日报.txt"
     ok("report", "--date", "2024-11-23", "-o", str(plain))
     assert "\x1b" not in plain.read_text(encoding="utf-8")
@@ -200,15 +200,8 @@ def test_report_to_file_and_bad_input(
 def test_terminal_report_sections(scripted_day: dict[str, str], clock: Clock) -> None:
     clock.set("2024-11-25 09:00")
     out = ok("report", "--date", "2024-11-23").stdout
-    for heading in (
-        "新增舆情",
-        "当日进展",
-        "超时事项",
-        "跟踪中",
-        "响应时间",
-        "例行工作",
-        "在办·按级别",
-    ):
+    for heading in ("New incidents", "What moved", "Overdue steps", "Under monitoring",
+                    "Response times", "Routines", "Open, by level"):
         assert heading in out
     assert "█" in out and "\\x1b" not in out
 

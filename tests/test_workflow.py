@@ -166,7 +166,7 @@ def test_list_filters() -> None:
     assert a not in [v["ref"] for v in ok_json("list")]
     assert a in [v["ref"] for v in ok_json("list", "--all")]
     out = ok("list").stdout
-    assert "[演练]" in out and c in out
+    assert "[exercise]" in out and c in out
 
 
 def test_assign_and_note() -> None:

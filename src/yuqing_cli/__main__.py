@@ -1,3 +1,3 @@
-from yuqing_cli.cli import main
+from yuqing_cli.entry import main
 
 raise SystemExit(main())

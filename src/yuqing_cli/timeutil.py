@@ -12,6 +12,7 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from yuqing_cli.errors import BadInput
+from yuqing_cli.i18n import _
 
 # How far in the future a given time may be before it is refused (clock skew).
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -45,16 +46,21 @@ def parse_instant(text: str, tz: str, *, now: datetime | None = None) -> datetim
     if raw.lower() in ("now", "现在"):
         return now
     if not _DATE_TIME.fullmatch(raw):
-        raise BadInput(f"cannot read the time {text!r}", hint=_FORMATS_HINT)
+        raise BadInput(_("cannot read the time {text!r}").format(text=text), hint=_FORMATS_HINT)
     try:
         value = datetime.fromisoformat(raw.replace(" ", "T", 1))
     except ValueError:
-        raise BadInput(f"cannot read the time {text!r}", hint=_FORMATS_HINT) from None
+        raise BadInput(
+            _("cannot read the time {text!r}").format(text=text), hint=_FORMATS_HINT
+        ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone(tz))
     value = value.astimezone(UTC)
     if value > now + FUTURE_TOLERANCE:
-        raise BadInput(f"the time {text!r} is in the future", hint="give when it happened")
+        raise BadInput(
+            _("the time {text!r} is in the future").format(text=text),
+            hint=_("give when it happened"),
+        )
     return value
 
 
@@ -63,7 +69,8 @@ def parse_day(text: str) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise BadInput(
-            f"cannot read the date {text!r}", hint="use YYYY-MM-DD, e.g. 2024-11-23"
+            _("cannot read the date {text!r}").format(text=text),
+            hint=_("use YYYY-MM-DD, e.g. 2024-11-23"),
         ) from None
 
 
@@ -102,7 +109,7 @@ def fmt_duration(delta: timedelta) -> str:
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
-        return f"{sign}{days}d {hours}h"
+        return sign + _("{days}d {hours}h").format(days=days, hours=hours)
     if hours:
-        return f"{sign}{hours}h {mins:02d}m"
-    return f"{sign}{mins}m"
+        return sign + _("{hours}h {minutes:02d}m").format(hours=hours, minutes=mins)
+    return sign + _("{minutes}m").format(minutes=mins)

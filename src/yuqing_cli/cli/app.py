@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from yuqing_cli import __version__
+from yuqing_cli import __version__, i18n
 from yuqing_cli.cli import complete
 from yuqing_cli.errors import ExitCode, YqError
+from yuqing_cli.i18n import _
 
 if TYPE_CHECKING:
     from yuqing_cli.plan.schema import Plan
@@ -73,8 +74,10 @@ class YqGroup(TyperGroup):
                 raise
             report_error(
                 YqError(
-                    f"internal error: {type(exc).__name__}: {exc}",
-                    hint="run again with --debug to see the traceback, and report it",
+                    _("internal error: {__name__}: {exc}").format(
+                        __name__=type(exc).__name__, exc=exc
+                    ),
+                    hint=_("run again with --debug to see the traceback, and report it"),
                 )
             )
             raise typer.Exit(int(ExitCode.INTERNAL)) from None
@@ -96,11 +99,11 @@ def report_error(exc: YqError) -> None:
     from yuqing_cli.render.safe import clean
 
     err = sys.stderr
-    print(f"yq: error: {clean(exc.message)}", file=err)
+    print(_("yq: error: {message}").format(message=clean(exc.message)), file=err)
     for line in exc.details:
         print(f"  {clean(line)}", file=err)
     if exc.hint:
-        print(f"hint: {clean(exc.hint)}", file=err)
+        print(_("hint: {hint}").format(hint=clean(exc.hint)), file=err)
 
 
 @dataclass
@@ -134,8 +137,8 @@ class AppState:
         """The roster person acting, from --as or $YQ_USER."""
         if not self.user:
             raise YqError(
-                "who is acting? no --as NAME given and YQ_USER is not set",
-                hint="pass --as NAME (a person on the plan's roster) or export YQ_USER=NAME",
+                _("who is acting? no --as NAME given and YQ_USER is not set"),
+                hint=_("pass --as NAME (a person on the plan's roster) or export YQ_USER=NAME"),
                 exit_code=ExitCode.BAD_INPUT,
             )
         return self.plan().person(self.user).name
@@ -149,10 +152,12 @@ class AppState:
 def _first_run(store: Store) -> None:
     """Say where the new database is, and what to do next (on stderr: stdout may be JSON)."""
     print(
-        f"yq: created a new database at {store.path or store.url}\n"
-        "next: `yq demo` walks an exercise incident through a stage; "
-        "`yq plan show` prints the plan;\n"
-        "      `yq --as NAME new TITLE` logs an incident (NAME on the plan's roster)",
+        _(
+            "yq: created a new database at {path}\n"
+            "next: `yq demo` walks an exercise incident through a stage; "
+            "`yq plan show` prints the plan;\n"
+            "      `yq --as NAME new TITLE` logs an incident (NAME on the plan's roster)"
+        ).format(path=store.path or store.url),
         file=sys.stderr,
     )
 
@@ -166,9 +171,11 @@ def state(ctx: typer.Context) -> AppState:
 app = typer.Typer(
     cls=YqGroup,
     name="yq",
-    help="yq — 舆情应对预案的可执行工作流 / an executable public-opinion response plan.\n\n"
-    "Log incidents, work through each stage's checklist, keep an audit trail and "
-    "print the daily report.",
+    help=_(
+        "yq — 舆情应对预案的可执行工作流 / an executable public-opinion response plan.\n\n"
+        "Log incidents, work through each stage's checklist, keep an audit trail and "
+        "print the daily report."
+    ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -191,7 +198,7 @@ def root(
             "--plan",
             envvar="YQ_PLAN",
             metavar="FILE",
-            help="Plan file. Default: ./plan.yaml, else the shipped plan.",
+            help=_("Plan file. Default: ./plan.yaml, else the shipped plan."),
             show_default=False,
             dir_okay=False,
         ),
@@ -202,7 +209,7 @@ def root(
             "--db",
             envvar="YQ_DB",
             metavar="PATH|URL",
-            help="Database file or SQLAlchemy URL. Default: see `yq db path`.",
+            help=_("Database file or SQLAlchemy URL. Default: see `yq db path`."),
             show_default=False,
         ),
     ] = None,
@@ -212,22 +219,32 @@ def root(
             "--as",
             envvar="YQ_USER",
             metavar="NAME",
-            help="Who is acting: a person on the plan's roster.",
+            help=_("Who is acting: a person on the plan's roster."),
             show_default=False,
             autocompletion=complete.people,
         ),
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            envvar="YQ_LANG",
+            metavar="zh|en",
+            help=_("Interface language. Default: from the locale (zh_* is Chinese), else English."),
+            show_default=False,
+        ),
+    ] = None,
     debug: Annotated[
-        bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")
+        bool, typer.Option("--debug", help=_("Show tracebacks instead of one-line errors."))
     ] = False,
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+            "--version", callback=_version, is_eager=True, help=_("Print the version and exit.")
         ),
     ] = False,
 ) -> None:
-    """Global options apply to every command."""
+    i18n.setup(lang)
     app_state = AppState(
         plan_path=str(plan) if plan else None,
         db=db,

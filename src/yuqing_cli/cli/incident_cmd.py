@@ -11,12 +11,13 @@ import typer
 
 from yuqing_cli.cli import complete
 from yuqing_cli.cli.app import AppState, app, state
+from yuqing_cli.i18n import _
 from yuqing_cli.timeutil import day_bounds, parse_day, parse_instant
 
 Ref = Annotated[
     str,
     typer.Argument(
-        help="Incident reference, e.g. YQ-20241123-001.",
+        help=_("Incident reference, e.g. YQ-20241123-001."),
         show_default=False,
         autocompletion=complete.refs,
     ),
@@ -25,61 +26,64 @@ At = Annotated[
     str | None,
     typer.Option(
         "--at",
-        help="When it happened (default now), e.g. '2024-11-23 14:30' in the plan's time "
-        "zone. The time it is recorded is always the clock.",
+        help=_(
+            "When it happened (default now), e.g. '2024-11-23 14:30' in the plan's time "
+            "zone. The time it is recorded is always the clock."
+        ),
         show_default=False,
     ),
 ]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON (see README, 'JSON output').")]
+Json = Annotated[bool, typer.Option("--json", help=_("Print JSON (see README, 'JSON output')."))]
 
 
 def _at(st: AppState, value: str | None) -> datetime | None:
     return parse_instant(value, st.plan().info.timezone) if value else None
 
 
-@app.command()
+@app.command(help=_("Log a new incident (舆情) and print its reference."))
 def new(
     ctx: typer.Context,
-    title: Annotated[str, typer.Argument(help="What was found (标题).", show_default=False)],
+    title: Annotated[str, typer.Argument(help=_("What was found (标题)."), show_default=False)],
     level: Annotated[
         str,
         typer.Option(
             "--level",
             "-l",
-            help="Level: id, Chinese name or roman numeral (一般/较大/重大/特别重大, IV…I).",
+            help=_("Level: id, Chinese name or roman numeral (一般/较大/重大/特别重大, IV…I)."),
             autocompletion=complete.levels,
         ),
     ] = "一般",
     category: Annotated[
         str,
         typer.Option(
-            "--category", "-c", help="Category id or name.", autocompletion=complete.categories
+            "--category", "-c", help=_("Category id or name."), autocompletion=complete.categories
         ),
     ] = "other",
     source: Annotated[
         str,
         typer.Option(
-            "--source", "--platform", "-s", help="Where it was found: 微博, 微信公众号, 抖音, …"
+            "--source", "--platform", "-s", help=_("Where it was found: 微博, 微信公众号, 抖音, …")
         ),
     ] = "",
     url: Annotated[
-        str | None, typer.Option("--url", "-u", help="Link to the item.", show_default=False)
+        str | None, typer.Option("--url", "-u", help=_("Link to the item."), show_default=False)
     ] = None,
-    summary: Annotated[str, typer.Option("--summary", help="Short summary.")] = "",
+    summary: Annotated[str, typer.Option("--summary", help=_("Short summary."))] = "",
     sentiment: Annotated[
-        str, typer.Option("--sentiment", help="正面/中性/负面 (positive/neutral/negative).")
+        str, typer.Option("--sentiment", help=_("正面/中性/负面 (positive/neutral/negative)."))
     ] = "neutral",
     at: At = None,
     exercise: Annotated[
         bool,
-        typer.Option("--exercise", help="An exercise (演练): left out of reports and statistics."),
+        typer.Option(
+            "--exercise", help=_("An exercise (演练): left out of reports and statistics.")
+        ),
     ] = False,
     allow_duplicate: Annotated[
-        bool, typer.Option("--allow-duplicate", help="Log it even if the URL is already logged.")
+        bool, typer.Option("--allow-duplicate", help=_("Log it even if the URL is already logged."))
     ] = False,
     json_: Json = False,
 ) -> None:
-    """Log a new incident (舆情) and print its reference."""
     from yuqing_cli.render.incident_view import outcome
     from yuqing_cli.services.incidents import NewIncident, new_incident
 
@@ -101,15 +105,15 @@ def new(
     outcome(new_incident(st.store(), plan, actor, data), plan.info.timezone, json_)
 
 
-@app.command("list")
+@app.command("list", help=_("List incidents, newest first (open ones unless --all)."))
 def list_(
     ctx: typer.Context,
-    all_: Annotated[bool, typer.Option("--all", "-a", help="Include closed incidents.")] = False,
+    all_: Annotated[bool, typer.Option("--all", "-a", help=_("Include closed incidents."))] = False,
     stage: Annotated[
         str | None,
         typer.Option(
             "--stage",
-            help="Only this stage (id or name).",
+            help=_("Only this stage (id or name)."),
             show_default=False,
             autocompletion=complete.stages,
         ),
@@ -119,23 +123,23 @@ def list_(
         typer.Option(
             "--level",
             "-l",
-            help="Only this level.",
+            help=_("Only this level."),
             show_default=False,
             autocompletion=complete.levels,
         ),
     ] = None,
     overdue: Annotated[
-        bool, typer.Option("--overdue", help="Only incidents with overdue steps.")
+        bool, typer.Option("--overdue", help=_("Only incidents with overdue steps."))
     ] = False,
     no_exercises: Annotated[
-        bool, typer.Option("--no-exercises", help="Leave exercises out.")
+        bool, typer.Option("--no-exercises", help=_("Leave exercises out."))
     ] = False,
     limit: Annotated[
-        int | None, typer.Option("--limit", "-n", min=1, help="At most N rows.", show_default=False)
+        int | None,
+        typer.Option("--limit", "-n", min=1, help=_("At most N rows."), show_default=False),
     ] = None,
     json_: Json = False,
 ) -> None:
-    """List incidents, newest first (open ones unless --all)."""
     from yuqing_cli.render.incident_view import incident_list
     from yuqing_cli.services.incidents import ListFilter, list_incidents
 
@@ -160,9 +164,8 @@ def _stage_id(st: AppState, token: str) -> str:
     return st.plan().stage(token).id  # raises with the list of stages
 
 
-@app.command()
+@app.command(help=_("Show one incident: its details, checklist and audit trail."))
 def show(ctx: typer.Context, ref: Ref, json_: Json = False) -> None:
-    """Show one incident: its details, checklist and audit trail."""
     from yuqing_cli.render.incident_view import show as render
     from yuqing_cli.services.incidents import show as service
 
@@ -170,9 +173,10 @@ def show(ctx: typer.Context, ref: Ref, json_: Json = False) -> None:
     render(*service(st.store(), st.plan(), ref), as_json=json_)
 
 
-@app.command()
+@app.command(
+    help=_("The current stage's steps: done (by whom, when), waived (why), open, overdue.")
+)
 def checklist(ctx: typer.Context, ref: Ref, json_: Json = False) -> None:
-    """The current stage's steps: done (by whom, when), waived (why), open, overdue."""
     from yuqing_cli.render.incident_view import checklist as render
     from yuqing_cli.services.incidents import checklist as service
 
@@ -183,23 +187,22 @@ def checklist(ctx: typer.Context, ref: Ref, json_: Json = False) -> None:
 StepArg = Annotated[
     str,
     typer.Argument(
-        help="Step id, as shown by `yq checklist REF`.",
+        help=_("Step id, as shown by `yq checklist REF`."),
         show_default=False,
         autocompletion=complete.open_steps,
     ),
 ]
 
 
-@app.command()
+@app.command(help=_("Mark a step done."))
 def done(
     ctx: typer.Context,
     ref: Ref,
     step: StepArg,
-    note: Annotated[str, typer.Option("--note", "-m", help="What was done.")] = "",
+    note: Annotated[str, typer.Option("--note", "-m", help=_("What was done."))] = "",
     at: At = None,
     json_: Json = False,
 ) -> None:
-    """Mark a step done."""
     from yuqing_cli.render.incident_view import outcome
     from yuqing_cli.services.incidents import complete_step
 
@@ -208,19 +211,18 @@ def done(
     outcome(result, st.plan().info.timezone, json_)
 
 
-@app.command()
+@app.command(help=_("Skip a step, with a reason. Leaders only."))
 def waive(
     ctx: typer.Context,
     ref: Ref,
     step: StepArg,
     reason: Annotated[
         str,
-        typer.Option("--reason", "-r", help="Why it is skipped (required).", show_default=False),
+        typer.Option("--reason", "-r", help=_("Why it is skipped (required)."), show_default=False),
     ] = "",
     at: At = None,
     json_: Json = False,
 ) -> None:
-    """Skip a step, with a reason. Leaders only."""
     from yuqing_cli.render.incident_view import outcome
     from yuqing_cli.services.incidents import complete_step
 
@@ -231,15 +233,14 @@ def waive(
     outcome(result, st.plan().info.timezone, json_)
 
 
-@app.command()
+@app.command(help=_("Move to the next stage once every required step so far is done or waived."))
 def advance(
     ctx: typer.Context,
     ref: Ref,
-    note: Annotated[str, typer.Option("--note", "-m", help="A note for the trail.")] = "",
+    note: Annotated[str, typer.Option("--note", "-m", help=_("A note for the trail."))] = "",
     at: At = None,
     json_: Json = False,
 ) -> None:
-    """Move to the next stage once every required step so far is done or waived."""
     from yuqing_cli.render.incident_view import outcome
     from yuqing_cli.services.incidents import advance as service
 
@@ -248,25 +249,24 @@ def advance(
     outcome(result, st.plan().info.timezone, json_)
 
 
-@app.command()
+@app.command(help=_("Re-grade an incident. Steps that now apply become outstanding."))
 def grade(
     ctx: typer.Context,
     ref: Ref,
     level: Annotated[
         str,
         typer.Argument(
-            help="New level: id, Chinese name or roman numeral.",
+            help=_("New level: id, Chinese name or roman numeral."),
             show_default=False,
             autocompletion=complete.levels,
         ),
     ],
     reason: Annotated[
-        str, typer.Option("--reason", "-r", help="Why (required).", show_default=False)
+        str, typer.Option("--reason", "-r", help=_("Why (required)."), show_default=False)
     ] = "",
     at: At = None,
     json_: Json = False,
 ) -> None:
-    """Re-grade an incident. Steps that now apply become outstanding."""
     from yuqing_cli.render.incident_view import outcome
     from yuqing_cli.services.incidents import grade as service
 
@@ -275,14 +275,14 @@ def grade(
     outcome(result, st.plan().info.timezone, json_)
 
 
-@app.command()
+@app.command(help=_("Designate a per-incident role, e.g. the spokesperson."))
 def assign(
     ctx: typer.Context,
     ref: Ref,
     role: Annotated[
         str,
         typer.Argument(
-            help="Per-incident role, e.g. spokesperson (新闻发言人).",
+            help=_("Per-incident role, e.g. spokesperson (新闻发言人)."),
             show_default=False,
             autocompletion=complete.designated_roles,
         ),
@@ -290,13 +290,12 @@ def assign(
     person: Annotated[
         str,
         typer.Argument(
-            help="A person on the roster.", show_default=False, autocompletion=complete.people
+            help=_("A person on the roster."), show_default=False, autocompletion=complete.people
         ),
     ],
     at: At = None,
     json_: Json = False,
 ) -> None:
-    """Designate a per-incident role, e.g. the spokesperson."""
     from yuqing_cli.render.incident_view import outcome
     from yuqing_cli.services.incidents import assign as service
 
@@ -305,15 +304,14 @@ def assign(
     outcome(result, st.plan().info.timezone, json_)
 
 
-@app.command()
+@app.command(help=_("Add a note to an incident's timeline."))
 def note(
     ctx: typer.Context,
     ref: Ref,
-    text: Annotated[str, typer.Argument(help="The note.", show_default=False)],
+    text: Annotated[str, typer.Argument(help=_("The note."), show_default=False)],
     at: At = None,
     json_: Json = False,
 ) -> None:
-    """Add a note to an incident's timeline."""
     from yuqing_cli.render.incident_view import outcome
     from yuqing_cli.services.incidents import add_note
 
@@ -322,17 +320,17 @@ def note(
     outcome(result, st.plan().info.timezone, json_)
 
 
-@app.command()
+@app.command(help=_("Reopen a closed incident after a flare-up (Art. 7.4)."))
 def reopen(
     ctx: typer.Context,
     ref: Ref,
     reason: Annotated[
-        str, typer.Option("--reason", "-r", help="What flared up (required).", show_default=False)
+        str,
+        typer.Option("--reason", "-r", help=_("What flared up (required)."), show_default=False),
     ] = "",
     at: At = None,
     json_: Json = False,
 ) -> None:
-    """Reopen a closed incident after a flare-up (Art. 7.4)."""
     from yuqing_cli.render.incident_view import outcome
     from yuqing_cli.services.incidents import reopen as service
 
@@ -341,13 +339,13 @@ def reopen(
     outcome(result, st.plan().info.timezone, json_)
 
 
-@app.command()
+@app.command(help=_("The audit trail: who did what, when it happened and when it was recorded."))
 def log(
     ctx: typer.Context,
     ref: Annotated[
         str | None,
         typer.Argument(
-            help="Incident reference; without it, every event in the time range.",
+            help=_("Incident reference; without it, every event in the time range."),
             show_default=False,
         ),
     ] = None,
@@ -355,23 +353,24 @@ def log(
         str | None,
         typer.Option(
             "--since",
-            help="From this day (YYYY-MM-DD) or time. Default without REF: today.",
+            help=_("From this day (YYYY-MM-DD) or time. Default without REF: today."),
             show_default=False,
         ),
     ] = None,
     until: Annotated[
         str | None,
         typer.Option(
-            "--until", help="Up to and including this day, or before this time.", show_default=False
+            "--until",
+            help=_("Up to and including this day, or before this time."),
+            show_default=False,
         ),
     ] = None,
     limit: Annotated[
         int | None,
-        typer.Option("--limit", "-n", min=1, help="At most N events.", show_default=False),
+        typer.Option("--limit", "-n", min=1, help=_("At most N events."), show_default=False),
     ] = None,
     json_: Json = False,
 ) -> None:
-    """The audit trail: who did what, when it happened and when it was recorded."""
     from yuqing_cli.render.incident_view import events_table
     from yuqing_cli.services.incidents import log as service
     from yuqing_cli.timeutil import today
@@ -394,12 +393,13 @@ def _bound(value: str | None, tz: str, *, end: bool) -> datetime | None:
     return parse_instant(value, tz)
 
 
-@app.command()
+@app.command(
+    help=_(
+        "A guided first run: log an exercise (演练) incident and take it through a stage.\n\n"
+        "Exercises are marked as such and left out of reports and statistics."
+    )
+)
 def demo(ctx: typer.Context) -> None:
-    """A guided first run: log an exercise (演练) incident and take it through a stage.
-
-    Exercises are marked as such and left out of reports and statistics.
-    """
     from yuqing_cli.render.incident_view import demo as render
     from yuqing_cli.services.demo import run_demo
 

@@ -9,25 +9,31 @@ import typer
 
 from yuqing_cli.cli.app import app, state
 from yuqing_cli.errors import ExitCode
+from yuqing_cli.i18n import _
 
-plan_app = typer.Typer(help="Check and show the response plan (plan.yaml).", no_args_is_help=True)
+plan_app = typer.Typer(
+    help=_("Check and show the response plan (plan.yaml)."), no_args_is_help=True
+)
 app.add_typer(plan_app, name="plan")
 
 
-@plan_app.command("check")
+@plan_app.command(
+    "check", help=_("Validate a plan file: exit 0 if usable, 2 with every problem if not.")
+)
 def check(
     ctx: typer.Context,
     file: Annotated[
         Path | None,
         typer.Argument(
-            help="Plan file to check. Default: the plan in use (--plan, $YQ_PLAN, ./plan.yaml, "
-            "or the shipped one).",
+            help=_(
+                "Plan file to check. Default: the plan in use (--plan, $YQ_PLAN, ./plan.yaml, "
+                "or the shipped one)."
+            ),
             show_default=False,
         ),
     ] = None,
-    strict: Annotated[bool, typer.Option(help="Treat warnings as errors.")] = False,
+    strict: Annotated[bool, typer.Option(help=_("Treat warnings as errors."))] = False,
 ) -> None:
-    """Validate a plan file: exit 0 if usable, 2 with every problem if not."""
     from yuqing_cli.plan.files import find_plan
     from yuqing_cli.plan.loader import PlanError, check_plan
     from yuqing_cli.render.plan_view import show_check
@@ -48,17 +54,19 @@ def _unreadable(exc: OSError):  # type: ignore[no-untyped-def]
 
     return Problem(
         None,
-        f"cannot read the file: {exc.strerror}",
-        "check the path; without FILE the plan in use is checked",
+        _("cannot read the file: {exc_strerror}").format(exc_strerror=exc.strerror),
+        _("check the path; without FILE the plan in use is checked"),
     )
 
 
-@plan_app.command("show")
+@plan_app.command(
+    "show",
+    help=_("Print the plan readably: roles, levels, and every stage's steps with their article."),
+)
 def show(
     ctx: typer.Context,
-    json_: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    json_: Annotated[bool, typer.Option("--json", help=_("Print the plan as JSON."))] = False,
 ) -> None:
-    """Print the plan readably: roles, levels, and every stage's steps with their article."""
     from yuqing_cli.render.plan_view import show_plan, show_plan_json
 
     plan = state(ctx).plan()
@@ -68,9 +76,8 @@ def show(
         show_plan(plan)
 
 
-@plan_app.command("path")
+@plan_app.command("path", help=_("Print which plan file is in use."))
 def path(ctx: typer.Context) -> None:
-    """Print which plan file is in use."""
     from yuqing_cli.plan.files import find_plan
 
     print(find_plan(state(ctx).plan_path))

@@ -13,6 +13,7 @@ import typer
 from yuqing_cli.cli import complete
 from yuqing_cli.cli.app import app, state
 from yuqing_cli.errors import BadInput
+from yuqing_cli.i18n import _
 
 
 class ReportFormat(StrEnum):
@@ -32,12 +33,14 @@ Output = Annotated[
     typer.Option(
         "--output",
         "-o",
-        help="Write to this file instead of the terminal.",
+        help=_("Write to this file instead of the terminal."),
         dir_okay=False,
         show_default=False,
     ),
 ]
-Exercises = Annotated[bool, typer.Option("--include-exercises", help="Count exercises (演练) too.")]
+Exercises = Annotated[
+    bool, typer.Option("--include-exercises", help=_("Count exercises (演练) too."))
+]
 
 
 def _emit(text: str, output: Path | None, *, bom: bool = False) -> None:
@@ -50,13 +53,15 @@ def _emit(text: str, output: Path | None, *, bom: bool = False) -> None:
         write_file(output, text, bom=bom)
     except OSError as exc:
         raise BadInput(
-            f"cannot write {output}: {exc.strerror}",
-            hint="check the directory exists and is writable",
+            _("cannot write {output}: {exc_strerror}").format(
+                output=output, exc_strerror=exc.strerror
+            ),
+            hint=_("check the directory exists and is writable"),
         ) from None
-    print(f"written: {output}", file=sys.stderr)
+    print(_("written: {path}").format(path=output), file=sys.stderr)
 
 
-@app.command()
+@app.command(help=_("The daily report (舆情日报), as the records stood at the end of that day."))
 def report(
     ctx: typer.Context,
     date: Annotated[
@@ -64,18 +69,17 @@ def report(
         typer.Option(
             "--date",
             "-d",
-            help="The day, YYYY-MM-DD, in the plan's time zone. Default: today.",
+            help=_("The day, YYYY-MM-DD, in the plan's time zone. Default: today."),
             show_default=False,
         ),
     ] = None,
     format_: Annotated[
-        ReportFormat, typer.Option("--format", "-f", help="Output format.")
+        ReportFormat, typer.Option("--format", "-f", help=_("Output format."))
     ] = ReportFormat.table,
     output: Output = None,
     include_exercises: Exercises = False,
-    json_: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+    json_: Annotated[bool, typer.Option("--json", help=_("Same as --format json."))] = False,
 ) -> None:
-    """The daily report (舆情日报), as the records stood at the end of that day."""
     from yuqing_cli.render import report_view as view
     from yuqing_cli.render.console import captured
     from yuqing_cli.services.report import daily_report
@@ -99,16 +103,17 @@ def report(
         view.report_terminal(result)
 
 
-@app.command()
+@app.command(
+    help=_("The ledger (台账): one row per incident with its key dates. CSV is spreadsheet-safe.")
+)
 def export(
     ctx: typer.Context,
     format_: Annotated[
-        ExportFormat, typer.Option("--format", "-f", help="Output format.")
+        ExportFormat, typer.Option("--format", "-f", help=_("Output format."))
     ] = ExportFormat.csv,
     output: Output = None,
     include_exercises: Exercises = False,
 ) -> None:
-    """The ledger (台账): one row per incident with its key dates. CSV is spreadsheet-safe."""
     from yuqing_cli.render.report_view import ledger_csv, ledger_json
     from yuqing_cli.services.report import ledger
 
@@ -123,54 +128,48 @@ def export(
 
 
 routine_app = typer.Typer(
-    help="Recurring duties: the daily web patrol (Art. 4), regular coordination (Art. 8).",
+    help=_("Recurring duties: the daily web patrol (Art. 4), regular coordination (Art. 8)."),
     no_args_is_help=True,
 )
 app.add_typer(routine_app, name="routine")
 
 
-@routine_app.command("done")
+@routine_app.command("done", help=_("Record one run of a routine, e.g. today's web patrol."))
 def routine_done(
     ctx: typer.Context,
     routine: Annotated[
         str,
         typer.Argument(
-            help="Routine id or name, e.g. patrol.",
+            help=_("Routine id or name, e.g. patrol."),
             show_default=False,
             autocompletion=complete.routines,
         ),
     ],
-    note: Annotated[str, typer.Option("--note", "-m", help="What was found or agreed.")] = "",
+    note: Annotated[str, typer.Option("--note", "-m", help=_("What was found or agreed."))] = "",
     zero: Annotated[
-        bool, typer.Option("--zero", help="Nothing found: a zero report (零报告).")
+        bool, typer.Option("--zero", help=_("Nothing found: a zero report (零报告)."))
     ] = False,
     at: Annotated[
-        str | None, typer.Option("--at", help="When it was done (default now).", show_default=False)
+        str | None,
+        typer.Option("--at", help=_("When it was done (default now)."), show_default=False),
     ] = None,
 ) -> None:
-    """Record one run of a routine, e.g. today's web patrol."""
-    from yuqing_cli.render.console import out
+    from yuqing_cli.render.report_view import routine_recorded
     from yuqing_cli.services.routines import record_run
-    from yuqing_cli.timeutil import fmt, parse_instant
+    from yuqing_cli.timeutil import parse_instant
 
     st = state(ctx)
     plan = st.plan()
     when = parse_instant(at, plan.info.timezone) if at else None
     result = record_run(st.store(), plan, st.actor(), routine, note=note, zero=zero, at=when)
-    kind = "zero report (零报告)" if zero else "done"
-    out().print(
-        f"{result.routine.name}: {kind} by {result.last_by} at "
-        f"{fmt(result.last_at, plan.info.timezone)}; next due "
-        f"{fmt(result.due_at, plan.info.timezone)}"
-    )
+    routine_recorded(result, plan.info.timezone)
 
 
-@routine_app.command("list")
+@routine_app.command("list", help=_("Each routine with its last run and whether it is overdue."))
 def routine_list(
     ctx: typer.Context,
-    json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    json_: Annotated[bool, typer.Option("--json", help=_("Print JSON."))] = False,
 ) -> None:
-    """Each routine with its last run and whether it is overdue."""
     from yuqing_cli.render.report_view import routine_list as render
     from yuqing_cli.services.routines import statuses
 

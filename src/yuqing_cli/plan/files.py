@@ -17,6 +17,7 @@ from pathlib import Path
 
 from yuqing_cli import __version__
 from yuqing_cli.errors import BadInput
+from yuqing_cli.i18n import _
 from yuqing_cli.plan.schema import Plan
 
 
@@ -39,12 +40,18 @@ def read_plan_file(path: Path) -> bytes:
         return path.read_bytes()
     except FileNotFoundError:
         raise BadInput(
-            f"plan file not found: {path}",
-            hint="pass --plan FILE or set YQ_PLAN; without either, ./plan.yaml or the "
-            "shipped plan is used",
+            _("plan file not found: {path}").format(path=path),
+            hint=_(
+                "pass --plan FILE or set YQ_PLAN; without either, ./plan.yaml or the "
+                "shipped plan is used"
+            ),
         ) from None
     except OSError as exc:
-        raise BadInput(f"cannot read plan file {path}: {exc.strerror}") from None
+        raise BadInput(
+            _("cannot read plan file {path}: {exc_strerror}").format(
+                path=path, exc_strerror=exc.strerror
+            )
+        ) from None
 
 
 def cache_dir() -> Path:

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import yaml
 
 from yuqing_cli.errors import BadInput, ExitCode
+from yuqing_cli.i18n import _
 from yuqing_cli.plan.schema import (
     ACTIONS,
     MILESTONES,
@@ -67,9 +68,9 @@ class PlanError(BadInput):
         first = problems[0].render(source)
         more = len(problems) - 1
         super().__init__(
-            f"bad plan: {first}",
-            hint="fix the plan file and run `yq plan check FILE`"
-            + (f" ({more} more problem{'s' if more > 1 else ''} below)" if more else ""),
+            _("bad plan: {problem}").format(problem=first),
+            hint=_("fix the plan file and run `yq plan check FILE`")
+            + (_(" ({n} more problem(s) below)").format(n=more) if more else ""),
             details=[p.render(source) for p in problems[1:]],
         )
 
@@ -95,40 +96,50 @@ class _Reader:
         self, node: yaml.Node, what: str, required: tuple[str, ...], optional: tuple[str, ...]
     ) -> dict[str, yaml.Node]:
         if not isinstance(node, yaml.MappingNode):
-            self.fail(node, f"{what} must be a mapping of keys to values")
+            self.fail(node, _("{what} must be a mapping of keys to values").format(what=what))
             raise _Abort
         out: dict[str, yaml.Node] = {}
         allowed = required + optional
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, str):
-                self.fail(key_node, f"{what} has a key that is not text")
+                self.fail(key_node, _("{what} has a key that is not text").format(what=what))
                 continue
             if key in out:
-                self.fail(key_node, f"{what} has the key {key!r} twice", "keep only one")
+                self.fail(
+                    key_node,
+                    _("{what} has the key {key!r} twice").format(what=what, key=key),
+                    _("keep only one"),
+                )
                 continue
             if key not in allowed:
                 self.fail(
                     key_node,
-                    f"unknown key {key!r} in {what}",
-                    "allowed keys: " + ", ".join(allowed),
+                    _("unknown key {key!r} in {what}").format(key=key, what=what),
+                    _("allowed keys: ") + ", ".join(allowed),
                 )
                 continue
             out[key] = value_node
         for key in required:
             if key not in out:
-                self.fail(node, f"{what} is missing {key!r}", f"add `{key}:`")
+                self.fail(
+                    node,
+                    _("{what} is missing {key!r}").format(what=what, key=key),
+                    _("add `{key}:`").format(key=key),
+                )
         return out
 
     def sequence(self, node: yaml.Node, what: str) -> list[yaml.Node]:
         if not isinstance(node, yaml.SequenceNode):
-            self.fail(node, f"{what} must be a list")
+            self.fail(node, _("{what} must be a list").format(what=what))
             raise _Abort
         return list(node.value)
 
     def scalar(self, node: yaml.Node, what: str) -> Any:
         if not isinstance(node, yaml.ScalarNode):
-            self.fail(node, f"{what} must be a single value, not a list or mapping")
+            self.fail(
+                node, _("{what} must be a single value, not a list or mapping").format(what=what)
+            )
             raise _Abort
         return _CONSTRUCTOR.construct_object(node)
 
@@ -137,7 +148,11 @@ class _Reader:
             return default
         value = self.scalar(node, what)
         if isinstance(value, bool) or value is None or isinstance(value, list | dict):
-            self.fail(node, f"{what} must be text, got {value!r}", "quote it")
+            self.fail(
+                node,
+                _("{what} must be text, got {value!r}").format(what=what, value=value),
+                _("quote it"),
+            )
             raise _Abort
         if not isinstance(value, str):  # numbers and dates: keep what was written
             return str(node.value)
@@ -148,21 +163,34 @@ class _Reader:
             return default
         value = self.scalar(node, what)
         if not isinstance(value, bool):
-            self.fail(node, f"{what} must be true or false, got {node.value!r}")
+            self.fail(
+                node,
+                _("{what} must be true or false, got {node_value!r}").format(
+                    what=what, node_value=node.value
+                ),
+            )
             raise _Abort
         return value
 
     def number(self, node: yaml.Node, what: str) -> float:
         value = self.scalar(node, what)
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            self.fail(node, f"{what} must be a positive number, got {node.value!r}")
+            self.fail(
+                node,
+                _("{what} must be a positive number, got {node_value!r}").format(
+                    what=what, node_value=node.value
+                ),
+            )
             raise _Abort
         return float(value)
 
     def texts(self, node: yaml.Node | None, what: str) -> list[tuple[str, yaml.Node]]:
         if node is None:
             return []
-        return [(self.text(item, what), item) for item in self.sequence(node, f"{what} list")]
+        return [
+            (self.text(item, what), item)
+            for item in self.sequence(node, _("{what} list").format(what=what))
+        ]
 
     def each(self, node: yaml.Node | None, what: str, read: Callable[[yaml.Node], T]) -> list[T]:
         """Read every item of a list, going on past items that are broken."""
@@ -186,7 +214,7 @@ def _line(node: yaml.Node) -> int:
 
 
 def parse_plan(data: bytes, source: str = "plan.yaml") -> Plan:
-    plan, problems, _ = check_plan(data, source)
+    plan, problems, _warnings = check_plan(data, source)
     if plan is None:
         raise PlanError(source, problems)
     return plan
@@ -204,8 +232,10 @@ def check_plan(
             [
                 Problem(
                     None,
-                    f"not UTF-8 text ({exc.reason} at byte {exc.start})",
-                    "save the file as UTF-8",
+                    _("not UTF-8 text ({exc_reason} at byte {exc_start})").format(
+                        exc_reason=exc.reason, exc_start=exc.start
+                    ),
+                    _("save the file as UTF-8"),
                 )
             ],
             [],
@@ -220,18 +250,18 @@ def check_plan(
             [
                 Problem(
                     line,
-                    f"YAML syntax: {exc.problem or exc.context}",
-                    "check indentation, colons and quotes on that line",
+                    _("YAML syntax: {v1}").format(v1=exc.problem or exc.context),
+                    _("check indentation, colons and quotes on that line"),
                 )
             ],
             [],
         )
     except yaml.YAMLError as exc:
-        return None, [Problem(None, f"YAML syntax: {exc}")], []
+        return None, [Problem(None, _("YAML syntax: {exc}").format(exc=exc))], []
     if root is None:
         return (
             None,
-            [Problem(None, "the plan file is empty", "start from the shipped plan.yaml")],
+            [Problem(None, _("the plan file is empty"), _("start from the shipped plan.yaml"))],
             [],
         )
     builder = _Builder(_Reader(), source)
@@ -241,7 +271,7 @@ def check_plan(
         plan = None
     errors = builder.reader.problems
     if errors or plan is None:
-        return None, errors or [Problem(None, "the plan could not be read")], []
+        return None, errors or [Problem(None, _("the plan could not be read"))], []
     plan = replace(plan, source=source, version=hashlib.sha256(data).hexdigest(), text=text)
     return plan, [], list(_warnings(plan))
 
@@ -280,15 +310,21 @@ class _Builder:
     def article(self, node: yaml.Node | None, owner: yaml.Node, what: str) -> str:
         r = self.reader
         if node is None:
-            r.fail(owner, f"{what} cites no article", 'add `article: "N"` (e.g. "7.3")')
+            r.fail(
+                owner,
+                _("{what} cites no article").format(what=what),
+                _('add `article: "N"` (e.g. "7.3")'),
+            )
             return ""
-        value = r.text(node, f"{what} article")
+        value = r.text(node, _("{what} article").format(what=what))
         head = value.split(".", 1)[0]
         if head not in self.article_ids:
             r.fail(
                 node,
-                f"{what} cites article {value!r}, which the plan does not have",
-                "articles: " + ", ".join(sorted(self.article_ids)),
+                _("{what} cites article {value!r}, which the plan does not have").format(
+                    what=what, value=value
+                ),
+                _("articles: ") + ", ".join(sorted(self.article_ids)),
             )
         return value
 
@@ -298,8 +334,10 @@ class _Builder:
             if key in seen:
                 self.reader.fail(
                     node,
-                    f"duplicate {what} {key!r} (first at line {seen[key]})",
-                    f"give each {what} its own id",
+                    _("duplicate {what} {key!r} (first at line {v5})").format(
+                        what=what, key=key, v5=seen[key]
+                    ),
+                    _("give each {what} its own id").format(what=what),
                 )
             else:
                 seen[key] = _line(node)
@@ -309,58 +347,81 @@ class _Builder:
     def build(self, root: yaml.Node) -> Plan:
         r = self.reader
         top = r.mapping(
-            root, "the plan file", _TOP_REQUIRED, tuple(k for k in _TOP if k not in _TOP_REQUIRED)
+            root,
+            _("the plan file"),
+            _TOP_REQUIRED,
+            tuple(k for k in _TOP if k not in _TOP_REQUIRED),
         )
         if "format" in top:
-            fmt = r.scalar(top["format"], "format")
+            fmt = r.scalar(top["format"], _("format"))
             if fmt != SUPPORTED_FORMAT:
                 r.fail(
                     top["format"],
-                    f"plan format {fmt!r} is not supported",
-                    f"this version of yq reads format {SUPPORTED_FORMAT}",
+                    _("plan format {fmt!r} is not supported").format(fmt=fmt),
+                    _("this version of yq reads format {SUPPORTED_FORMAT}").format(
+                        SUPPORTED_FORMAT=SUPPORTED_FORMAT
+                    ),
                 )
-        articles = r.each(top.get("articles"), "articles", self.read_article)
-        self.unique([(a.id, n) for a, n in articles], "article")
+        articles = r.each(top.get("articles"), _("articles"), self.read_article)
+        self.unique([(a.id, n) for a, n in articles], _("article"))
         self.article_ids = {a.id for a, _ in articles}
         if not {"plan", "roles", "people", "levels", "categories", "stages"} <= top.keys():
             raise _Abort
         info = self.read_info(top["plan"])
-        roles = self.with_nodes(top["roles"], "roles", self.read_role)
-        self.unique([(x.id, n) for x, n in roles], "role")
+        roles = self.with_nodes(top["roles"], _("roles"), self.read_role)
+        self.unique([(x.id, n) for x, n in roles], _("role"))
         role_ids = {x.id for x, _ in roles}
-        levels = self.with_nodes(top["levels"], "levels", self.read_level)
-        self.unique([(x.id, n) for x, n in levels], "level")
+        levels = self.with_nodes(top["levels"], _("levels"), self.read_level)
+        self.unique([(x.id, n) for x, n in levels], _("level"))
         # Levels are listed from the lowest to the highest; the position is the rank.
         level_list = [replace(x, rank=i) for i, (x, _) in enumerate(levels)]
-        categories = self.with_nodes(top["categories"], "categories", self.read_category)
-        self.unique([(x.id, n) for x, n in categories], "category")
-        sentiments = self.with_nodes(top.get("sentiments"), "sentiments", self.read_sentiment)
-        self.unique([(x.id, n) for x, n in sentiments], "sentiment")
-        people = self.with_nodes(top["people"], "people", self.read_person)
-        self.unique([(x.name, n) for x, n in people], "person")
+        categories = self.with_nodes(top["categories"], _("categories"), self.read_category)
+        self.unique([(x.id, n) for x, n in categories], _("category"))
+        sentiments = self.with_nodes(top.get("sentiments"), _("sentiments"), self.read_sentiment)
+        self.unique([(x.id, n) for x, n in sentiments], _("sentiment"))
+        people = self.with_nodes(top["people"], _("people"), self.read_person)
+        self.unique([(x.name, n) for x, n in people], _("person"))
         for person, node in people:
-            self.check_refs(node, person.roles, role_ids, "role", f"person {person.name!r}")
-        permissions = self.with_nodes(top.get("permissions"), "permissions", self.read_permission)
-        self.unique([(x.action, n) for x, n in permissions], "permission for action")
+            self.check_refs(
+                node,
+                person.roles,
+                role_ids,
+                _("role"),
+                _("person {person_name!r}").format(person_name=person.name),
+            )
+        permissions = self.with_nodes(
+            top.get("permissions"), _("permissions"), self.read_permission
+        )
+        self.unique([(x.action, n) for x, n in permissions], _("permission for action"))
         for permission, node in permissions:
             self.check_refs(
-                node, permission.roles, role_ids, "role", f"permission {permission.action!r}"
+                node,
+                permission.roles,
+                role_ids,
+                _("role"),
+                _("permission {permission_action!r}").format(permission_action=permission.action),
             )
         principles = r.each(
-            top.get("principles"), "principles", lambda n: self.read_text(n, "principle")
+            top.get("principles"), _("principles"), lambda n: self.read_text(n, _("principle"))
         )
-        duties = r.each(top.get("duties"), "duties", lambda n: self.read_text(n, "duty"))
+        duties = r.each(top.get("duties"), _("duties"), lambda n: self.read_text(n, _("duty")))
         self.ctx_levels = level_list
         self.ctx_categories = {x.id for x, _ in categories}
         self.ctx_roles = {x.id: x for x, _ in roles}
-        stages = self.with_nodes(top["stages"], "stages", self.read_stage)
-        self.unique([(x.id, n) for x, n in stages], "stage")
-        self.unique(self.step_nodes, "step")
+        stages = self.with_nodes(top["stages"], _("stages"), self.read_stage)
+        self.unique([(x.id, n) for x, n in stages], _("stage"))
+        self.unique(self.step_nodes, _("step"))
         ordered = self.order_stages(stages, top["stages"])
-        routines = self.with_nodes(top.get("routines"), "routines", self.read_routine)
-        self.unique([(x.id, n) for x, n in routines], "routine")
+        routines = self.with_nodes(top.get("routines"), _("routines"), self.read_routine)
+        self.unique([(x.id, n) for x, n in routines], _("routine"))
         for routine, node in routines:
-            self.check_refs(node, routine.roles, role_ids, "role", f"routine {routine.id!r}")
+            self.check_refs(
+                node,
+                routine.roles,
+                role_ids,
+                _("role"),
+                _("routine {routine_id!r}").format(routine_id=routine.id),
+            )
         return Plan(
             info=info,
             articles=tuple(a for a, _ in articles),
@@ -392,51 +453,56 @@ class _Builder:
         for ref in sorted(set(refs) - known):
             self.reader.fail(
                 node,
-                f"{owner} names unknown {what} {ref!r}",
-                f"known {what}s: " + ", ".join(sorted(known)),
+                _("{owner} names unknown {what} {ref!r}").format(owner=owner, what=what, ref=ref),
+                _("known: {names}").format(names=", ".join(sorted(known))),
             )
 
     def read_article(self, node: yaml.Node) -> tuple[Article, yaml.Node]:
         r = self.reader
-        m = r.mapping(node, "an article", ("id", "name"), ("name_en",))
+        m = r.mapping(node, _("an article"), ("id", "name"), ("name_en",))
         if "id" not in m or "name" not in m:
             raise _Abort
         return Article(
-            r.text(m["id"], "article id"),
-            r.text(m["name"], "article name"),
-            r.text(m.get("name_en"), "article name_en"),
+            r.text(m["id"], _("article id")),
+            r.text(m["name"], _("article name")),
+            r.text(m.get("name_en"), _("article name_en")),
         ), m["id"]
 
     def read_info(self, node: yaml.Node) -> PlanInfo:
         r = self.reader
         m = r.mapping(
             node,
-            "`plan`",
+            _("`plan`"),
             ("title", "unit", "issuer", "timezone", "purpose"),
             ("title_en", "date", "published", "reference_prefix"),
         )
         if not {"title", "unit", "issuer", "timezone", "purpose"} <= m.keys():
             raise _Abort
-        tz = r.text(m["timezone"], "timezone")
+        tz = r.text(m["timezone"], _("timezone"))
         try:
             from zoneinfo import ZoneInfo
 
             ZoneInfo(tz)
         except (ValueError, LookupError, OSError):
             r.fail(
-                m["timezone"], f"unknown time zone {tz!r}", "use an IANA name such as Asia/Shanghai"
+                m["timezone"],
+                _("unknown time zone {tz!r}").format(tz=tz),
+                _("use an IANA name such as Asia/Shanghai"),
             )
-        prefix = r.text(m.get("reference_prefix"), "reference_prefix", "YQ")
+        prefix = r.text(m.get("reference_prefix"), _("reference_prefix"), "YQ")
         if not prefix.isascii() or not prefix.isalnum():
-            r.fail(m["reference_prefix"], f"reference_prefix {prefix!r} must be letters and digits")
-        purpose = self.read_text(m["purpose"], "purpose", needs_id=False)
+            r.fail(
+                m["reference_prefix"],
+                _("reference_prefix {prefix!r} must be letters and digits").format(prefix=prefix),
+            )
+        purpose = self.read_text(m["purpose"], _("purpose"), needs_id=False)
         return PlanInfo(
-            title=r.text(m["title"], "title"),
-            title_en=r.text(m.get("title_en"), "title_en"),
-            unit=r.text(m["unit"], "unit"),
-            issuer=r.text(m["issuer"], "issuer"),
-            date=r.text(m.get("date"), "date"),
-            published=r.text(m.get("published"), "published"),
+            title=r.text(m["title"], _("title")),
+            title_en=r.text(m.get("title_en"), _("title_en")),
+            unit=r.text(m["unit"], _("unit")),
+            issuer=r.text(m["issuer"], _("issuer")),
+            date=r.text(m.get("date"), _("date")),
+            published=r.text(m.get("published"), _("published")),
             timezone=tz,
             reference_prefix=prefix,
             purpose=purpose,
@@ -446,138 +512,165 @@ class _Builder:
         r = self.reader
         m = r.mapping(
             node,
-            f"a {what}",
+            _("a {what}").format(what=what),
             ("article", "text") + (("id",) if needs_id else ()),
             ("name", "name_en"),
         )
-        item_id = r.text(m.get("id"), f"{what} id", what)
+        item_id = r.text(m.get("id"), _("{what} id").format(what=what), what)
         return Text(
             id=item_id,
             article=self.article(m.get("article"), node, f"{what} {item_id!r}"),
-            text=r.text(m.get("text"), f"{what} text"),
-            name=r.text(m.get("name"), "name"),
-            name_en=r.text(m.get("name_en"), "name_en"),
+            text=r.text(m.get("text"), _("{what} text").format(what=what)),
+            name=r.text(m.get("name"), _("name")),
+            name_en=r.text(m.get("name_en"), _("name_en")),
         )
 
     def read_role(self, node: yaml.Node) -> Role:
         r = self.reader
-        m = r.mapping(node, "a role", ("id", "name"), ("name_en", "article", "per_incident"))
+        m = r.mapping(node, _("a role"), ("id", "name"), ("name_en", "article", "per_incident"))
         if "id" not in m or "name" not in m:
             raise _Abort
-        role_id = r.text(m["id"], "role id")
+        role_id = r.text(m["id"], _("role id"))
         return Role(
             role_id,
-            r.text(m["name"], "role name"),
-            r.text(m.get("name_en"), "name_en"),
-            self.article(m.get("article"), node, f"role {role_id!r}"),
-            r.flag(m.get("per_incident"), "per_incident", False),
+            r.text(m["name"], _("role name")),
+            r.text(m.get("name_en"), _("name_en")),
+            self.article(m.get("article"), node, _("role {role_id!r}").format(role_id=role_id)),
+            r.flag(m.get("per_incident"), _("per_incident"), False),
         )
 
     def read_level(self, node: yaml.Node) -> Level:
         r = self.reader
         m = r.mapping(
-            node, "a level", ("id", "name", "roman", "colour"), ("name_en", "article", "source")
+            node, _("a level"), ("id", "name", "roman", "colour"), ("name_en", "article", "source")
         )
         if not {"id", "name", "roman", "colour"} <= m.keys():
             raise _Abort
-        level_id = r.text(m["id"], "level id")
+        level_id = r.text(m["id"], _("level id"))
         return Level(
             level_id,
-            r.text(m["name"], "level name"),
-            r.text(m.get("name_en"), "name_en"),
-            r.text(m["roman"], "roman").upper(),
-            r.text(m["colour"], "colour"),
+            r.text(m["name"], _("level name")),
+            r.text(m.get("name_en"), _("name_en")),
+            r.text(m["roman"], _("roman")).upper(),
+            r.text(m["colour"], _("colour")),
             0,
-            self.article(m.get("article"), node, f"level {level_id!r}"),
-            r.text(m.get("source"), "source"),
+            self.article(m.get("article"), node, _("level {level_id!r}").format(level_id=level_id)),
+            r.text(m.get("source"), _("source")),
         )
 
     def read_category(self, node: yaml.Node) -> Category:
         r = self.reader
-        m = r.mapping(node, "a category", ("id", "name"), ("name_en", "article", "office"))
+        m = r.mapping(node, _("a category"), ("id", "name"), ("name_en", "article", "office"))
         if "id" not in m or "name" not in m:
             raise _Abort
-        cat_id = r.text(m["id"], "category id")
+        cat_id = r.text(m["id"], _("category id"))
         return Category(
             cat_id,
-            r.text(m["name"], "category name"),
-            r.text(m.get("name_en"), "name_en"),
-            self.article(m.get("article"), node, f"category {cat_id!r}"),
-            r.flag(m.get("office"), "office", False),
+            r.text(m["name"], _("category name")),
+            r.text(m.get("name_en"), _("name_en")),
+            self.article(m.get("article"), node, _("category {cat_id!r}").format(cat_id=cat_id)),
+            r.flag(m.get("office"), _("office"), False),
         )
 
     def read_sentiment(self, node: yaml.Node) -> Sentiment:
         r = self.reader
-        m = r.mapping(node, "a sentiment", ("id", "name"), ("name_en",))
+        m = r.mapping(node, _("a sentiment"), ("id", "name"), ("name_en",))
         if "id" not in m or "name" not in m:
             raise _Abort
         return Sentiment(
-            r.text(m["id"], "sentiment id"),
-            r.text(m["name"], "name"),
-            r.text(m.get("name_en"), "name_en"),
+            r.text(m["id"], _("sentiment id")),
+            r.text(m["name"], _("name")),
+            r.text(m.get("name_en"), _("name_en")),
         )
 
     def read_person(self, node: yaml.Node) -> Person:
         r = self.reader
-        m = r.mapping(node, "a person", ("name", "roles"), ("article",))
+        m = r.mapping(node, _("a person"), ("name", "roles"), ("article",))
         if "name" not in m or "roles" not in m:
             raise _Abort
-        name = "".join(r.text(m["name"], "person name").split())
-        roles = tuple(t for t, _ in r.texts(m["roles"], f"roles of {name!r}"))
+        name = "".join(r.text(m["name"], _("person name")).split())
+        roles = tuple(t for t, _ in r.texts(m["roles"], _("roles of {name!r}").format(name=name)))
         if not roles:
-            r.fail(node, f"person {name!r} holds no role", "list at least one role id")
-        return Person(name, roles, self.article(m.get("article"), node, f"person {name!r}"))
+            r.fail(
+                node,
+                _("person {name!r} holds no role").format(name=name),
+                _("list at least one role id"),
+            )
+        return Person(
+            name,
+            roles,
+            self.article(m.get("article"), node, _("person {name!r}").format(name=name)),
+        )
 
     def read_permission(self, node: yaml.Node) -> Permission:
         r = self.reader
-        m = r.mapping(node, "a permission", ("action", "roles"), ("article",))
+        m = r.mapping(node, _("a permission"), ("action", "roles"), ("article",))
         if "action" not in m or "roles" not in m:
             raise _Abort
-        action = r.text(m["action"], "action")
+        action = r.text(m["action"], _("action"))
         if action not in ACTIONS:
-            r.fail(m["action"], f"unknown action {action!r}", "actions: " + ", ".join(ACTIONS))
-        roles = tuple(t for t, _ in r.texts(m["roles"], f"roles of {action!r}"))
+            r.fail(
+                m["action"],
+                _("unknown action {action!r}").format(action=action),
+                _("actions: ") + ", ".join(ACTIONS),
+            )
+        roles = tuple(
+            t for t, _ in r.texts(m["roles"], _("roles of {action!r}").format(action=action))
+        )
         return Permission(
-            action, roles, self.article(m.get("article"), node, f"permission {action!r}")
+            action,
+            roles,
+            self.article(m.get("article"), node, _("permission {action!r}").format(action=action)),
         )
 
     def read_condition(self, node: yaml.Node | None, owner: str) -> Condition:
         if node is None:
             return Condition()
         r = self.reader
-        m = r.mapping(node, f"`when` of {owner}", (), ("levels", "min_level", "categories"))
+        m = r.mapping(
+            node,
+            _("`when` of {owner}").format(owner=owner),
+            (),
+            ("levels", "min_level", "categories"),
+        )
         level_ids = [lv.id for lv in self.ctx_levels]
         levels: frozenset[str] | None = None
         if "levels" in m:
-            named = r.texts(m["levels"], f"levels of {owner}")
+            named = r.texts(m["levels"], _("levels of {owner}").format(owner=owner))
             for token, item in named:
                 if token not in level_ids:
                     r.fail(
                         item,
-                        f"{owner} has a condition on unknown level {token!r}",
-                        "levels: " + ", ".join(level_ids),
+                        _("{owner} has a condition on unknown level {token!r}").format(
+                            owner=owner, token=token
+                        ),
+                        _("levels: ") + ", ".join(level_ids),
                     )
             levels = frozenset(t for t, _ in named)
         if "min_level" in m:
-            token = r.text(m["min_level"], "min_level")
+            token = r.text(m["min_level"], _("min_level"))
             if token not in level_ids:
                 r.fail(
                     m["min_level"],
-                    f"{owner} has a condition on unknown level {token!r}",
-                    "levels: " + ", ".join(level_ids),
+                    _("{owner} has a condition on unknown level {token!r}").format(
+                        owner=owner, token=token
+                    ),
+                    _("levels: ") + ", ".join(level_ids),
                 )
             else:
                 above = frozenset(level_ids[level_ids.index(token) :])
                 levels = above if levels is None else levels & above
         categories: frozenset[str] | None = None
         if "categories" in m:
-            named = r.texts(m["categories"], f"categories of {owner}")
+            named = r.texts(m["categories"], _("categories of {owner}").format(owner=owner))
             for token, item in named:
                 if token not in self.ctx_categories:
                     r.fail(
                         item,
-                        f"{owner} has a condition on unknown category {token!r}",
-                        "categories: " + ", ".join(sorted(self.ctx_categories)),
+                        _("{owner} has a condition on unknown category {token!r}").format(
+                            owner=owner, token=token
+                        ),
+                        _("categories: ") + ", ".join(sorted(self.ctx_categories)),
                     )
             categories = frozenset(t for t, _ in named)
         return Condition(levels, categories)
@@ -586,73 +679,86 @@ class _Builder:
         if node is None:
             return None
         r = self.reader
-        m = r.mapping(node, f"`due` of {owner}", ("from", "hours", "source"), ())
+        m = r.mapping(
+            node, _("`due` of {owner}").format(owner=owner), ("from", "hours", "source"), ()
+        )
         if not {"from", "hours"} <= m.keys():
             raise _Abort
-        start = r.text(m["from"], "from")
+        start = r.text(m["from"], _("from"))
         if start not in ("detected", "stage"):
-            r.fail(m["from"], f"`due.from` of {owner} must be `detected` or `stage`, got {start!r}")
+            r.fail(
+                m["from"],
+                _("`due.from` of {owner} must be `detected` or `stage`, got {start!r}").format(
+                    owner=owner, start=start
+                ),
+            )
         hours: dict[str, float] = {}
         if isinstance(m["hours"], yaml.MappingNode):
             level_ids = {lv.id for lv in self.ctx_levels}
             for level_node, value_node in m["hours"].value:
-                level_id = r.text(level_node, "level id")
+                level_id = r.text(level_node, _("level id"))
                 if level_id not in level_ids and level_id != "*":
                     r.fail(
                         level_node,
-                        f"{owner} has a deadline for unknown level {level_id!r}",
-                        "use level ids, or * for every other level",
+                        _("{owner} has a deadline for unknown level {level_id!r}").format(
+                            owner=owner, level_id=level_id
+                        ),
+                        _("use level ids, or * for every other level"),
                     )
-                hours[level_id] = r.number(value_node, f"hours of {owner}")
+                hours[level_id] = r.number(value_node, _("hours of {owner}").format(owner=owner))
         else:
-            hours["*"] = r.number(m["hours"], f"hours of {owner}")
+            hours["*"] = r.number(m["hours"], _("hours of {owner}").format(owner=owner))
         if "source" not in m:
             raise _Abort
         return Deadline(
-            "stage" if start == "stage" else "detected", hours, r.text(m["source"], "source")
+            "stage" if start == "stage" else "detected", hours, r.text(m["source"], _("source"))
         )
 
     def read_step(self, node: yaml.Node, stage_id: str) -> Step:
         r = self.reader
         m = r.mapping(
             node,
-            "a step",
+            _("a step"),
             ("id", "title", "roles"),
             ("title_en", "article", "required", "when", "due", "milestone", "assigns"),
         )
         if not {"id", "title", "roles"} <= m.keys():
             raise _Abort
-        step_id = r.text(m["id"], "step id")
+        step_id = r.text(m["id"], _("step id"))
         self.step_nodes.append((step_id, m["id"]))
-        owner = f"step {step_id!r}"
-        roles = tuple(t for t, _ in r.texts(m["roles"], f"roles of {owner}"))
+        owner = _("step {id!r}").format(id=step_id)
+        roles = tuple(t for t, _ in r.texts(m["roles"], _("roles of {owner}").format(owner=owner)))
         if not roles:
-            r.fail(m["roles"], f"{owner} names no role that may complete it")
-        self.check_refs(m["roles"], roles, set(self.ctx_roles), "role", owner)
-        milestone = r.text(m.get("milestone"), "milestone") or None
+            r.fail(m["roles"], _("{owner} names no role that may complete it").format(owner=owner))
+        self.check_refs(m["roles"], roles, set(self.ctx_roles), _("role"), owner)
+        milestone = r.text(m.get("milestone"), _("milestone")) or None
         if milestone is not None and milestone not in MILESTONES:
             r.fail(
                 m["milestone"],
-                f"{owner} has unknown milestone {milestone!r}",
-                "milestones: " + ", ".join(MILESTONES),
+                _("{owner} has unknown milestone {milestone!r}").format(
+                    owner=owner, milestone=milestone
+                ),
+                _("milestones: ") + ", ".join(MILESTONES),
             )
-        assigns = r.text(m.get("assigns"), "assigns") or None
+        assigns = r.text(m.get("assigns"), _("assigns")) or None
         if assigns is not None:
             role = self.ctx_roles.get(assigns)
             if role is None or not role.per_incident:
                 r.fail(
                     m["assigns"],
-                    f"{owner} assigns {assigns!r}, which is not a per-incident role",
-                    "name a role with `per_incident: true`",
+                    _("{owner} assigns {assigns!r}, which is not a per-incident role").format(
+                        owner=owner, assigns=assigns
+                    ),
+                    _("name a role with `per_incident: true`"),
                 )
         return Step(
             id=step_id,
             stage=stage_id,
-            title=r.text(m["title"], "title"),
-            title_en=r.text(m.get("title_en"), "title_en"),
+            title=r.text(m["title"], _("title")),
+            title_en=r.text(m.get("title_en"), _("title_en")),
             article=self.article(m.get("article"), node, owner),
             roles=roles,
-            required=r.flag(m.get("required"), "required", True),
+            required=r.flag(m.get("required"), _("required"), True),
             when=self.read_condition(m.get("when"), owner),
             due=self.read_deadline(m.get("due"), owner),
             milestone=milestone,
@@ -663,26 +769,30 @@ class _Builder:
         r = self.reader
         m = r.mapping(
             node,
-            "a stage",
+            _("a stage"),
             ("id", "name"),
             ("name_en", "article", "next", "initial", "final", "reopen_to", "steps"),
         )
         if "id" not in m or "name" not in m:
             raise _Abort
-        stage_id = r.text(m["id"], "stage id")
+        stage_id = r.text(m["id"], _("stage id"))
         steps = r.each(
-            m.get("steps"), f"steps of stage {stage_id!r}", lambda n: self.read_step(n, stage_id)
+            m.get("steps"),
+            _("steps of stage {stage_id!r}").format(stage_id=stage_id),
+            lambda n: self.read_step(n, stage_id),
         )
         return Stage(
             id=stage_id,
-            name=r.text(m["name"], "stage name"),
-            name_en=r.text(m.get("name_en"), "name_en"),
-            article=self.article(m.get("article"), node, f"stage {stage_id!r}"),
+            name=r.text(m["name"], _("stage name")),
+            name_en=r.text(m.get("name_en"), _("name_en")),
+            article=self.article(
+                m.get("article"), node, _("stage {stage_id!r}").format(stage_id=stage_id)
+            ),
             steps=tuple(steps),
-            next=r.text(m.get("next"), "next") or None,
-            initial=r.flag(m.get("initial"), "initial", False),
-            final=r.flag(m.get("final"), "final", False),
-            reopen_to=r.text(m.get("reopen_to"), "reopen_to") or None,
+            next=r.text(m.get("next"), _("next")) or None,
+            initial=r.flag(m.get("initial"), _("initial"), False),
+            final=r.flag(m.get("final"), _("final"), False),
+            reopen_to=r.text(m.get("reopen_to"), _("reopen_to")) or None,
         )
 
     def order_stages(
@@ -694,26 +804,40 @@ class _Builder:
         initial = [s for s, _ in stages if s.initial]
         if len(initial) != 1:
             r.fail(
-                node, f"the plan needs exactly one stage with `initial: true`, found {len(initial)}"
+                node,
+                _("the plan needs exactly one stage with `initial: true`, found {v1}").format(
+                    v1=len(initial)
+                ),
             )
             raise _Abort
         for stage, n in stages:
             if stage.next is not None and stage.next not in by_id:
                 r.fail(
                     n,
-                    f"stage {stage.id!r} moves on to unknown stage {stage.next!r}",
-                    "stages: " + ", ".join(by_id),
+                    _("stage {stage_id!r} moves on to unknown stage {stage_next!r}").format(
+                        stage_id=stage.id, stage_next=stage.next
+                    ),
+                    _("stages: ") + ", ".join(by_id),
                 )
             if stage.final and stage.next is not None:
-                r.fail(n, f"final stage {stage.id!r} must not have `next`")
+                r.fail(
+                    n, _("final stage {stage_id!r} must not have `next`").format(stage_id=stage.id)
+                )
             if not stage.final and stage.next is None:
                 r.fail(
                     n,
-                    f"stage {stage.id!r} has no `next` and is not `final`",
-                    "add `next: STAGE` or `final: true`",
+                    _("stage {stage_id!r} has no `next` and is not `final`").format(
+                        stage_id=stage.id
+                    ),
+                    _("add `next: STAGE` or `final: true`"),
                 )
             if stage.reopen_to is not None and stage.reopen_to not in by_id:
-                r.fail(n, f"stage {stage.id!r} reopens to unknown stage {stage.reopen_to!r}")
+                r.fail(
+                    n,
+                    _("stage {stage_id!r} reopens to unknown stage {stage_reopen_to!r}").format(
+                        stage_id=stage.id, stage_reopen_to=stage.reopen_to
+                    ),
+                )
         order: list[Stage] = []
         current: Stage | None = initial[0]
         while current is not None and current not in order:
@@ -722,21 +846,23 @@ class _Builder:
         if current is not None:
             r.fail(
                 by_id[current.id][1],
-                f"the stages loop back to {current.id!r}",
-                "`next` must lead on to a final stage",
+                _("the stages loop back to {current_id!r}").format(current_id=current.id),
+                _("`next` must lead on to a final stage"),
             )
         elif not order[-1].final:
             r.fail(
                 node,
-                "no final stage can be reached from the initial one",
-                "mark the last stage `final: true`",
+                _("no final stage can be reached from the initial one"),
+                _("mark the last stage `final: true`"),
             )
         for stage, n in stages:
             if stage not in order:
                 r.fail(
                     n,
-                    f"stage {stage.id!r} has no way in: no stage moves on to it",
-                    "point another stage's `next` at it, or remove it",
+                    _("stage {stage_id!r} has no way in: no stage moves on to it").format(
+                        stage_id=stage.id
+                    ),
+                    _("point another stage's `next` at it, or remove it"),
                 )
         return tuple(order)
 
@@ -744,21 +870,23 @@ class _Builder:
         r = self.reader
         m = r.mapping(
             node,
-            "a routine",
+            _("a routine"),
             ("id", "name", "roles", "every_hours"),
             ("name_en", "article", "source"),
         )
         if not {"id", "name", "roles", "every_hours"} <= m.keys():
             raise _Abort
-        routine_id = r.text(m["id"], "routine id")
+        routine_id = r.text(m["id"], _("routine id"))
         return Routine(
             id=routine_id,
-            name=r.text(m["name"], "name"),
-            name_en=r.text(m.get("name_en"), "name_en"),
-            article=self.article(m.get("article"), node, f"routine {routine_id!r}"),
-            roles=tuple(t for t, _ in r.texts(m["roles"], "roles")),
-            every_hours=r.number(m["every_hours"], "every_hours"),
-            source=r.text(m.get("source"), "source"),
+            name=r.text(m["name"], _("name")),
+            name_en=r.text(m.get("name_en"), _("name_en")),
+            article=self.article(
+                m.get("article"), node, _("routine {routine_id!r}").format(routine_id=routine_id)
+            ),
+            roles=tuple(t for t, _ in r.texts(m["roles"], _("roles"))),
+            every_hours=r.number(m["every_hours"], _("every_hours")),
+            source=r.text(m.get("source"), _("source")),
         )
 
 
@@ -775,13 +903,20 @@ def _warnings(plan: Plan) -> Iterator[Problem]:
         if not role.per_incident and not plan.holders(role.id):
             yield Problem(
                 None,
-                f"role {role.id!r} ({role.name}) is held by nobody on the roster",
-                "add a person with this role, or mark it `per_incident: true`",
+                _("role {role_id!r} ({role_name}) is held by nobody on the roster").format(
+                    role_id=role.id, role_name=role.name
+                ),
+                _("add a person with this role, or mark it `per_incident: true`"),
             )
     cited = {a.split(".", 1)[0] for a in _citations(plan)}
     for article in plan.articles:
         if article.id not in cited:
-            yield Problem(None, f"article {article.id} ({article.name}) is cited by no item")
+            yield Problem(
+                None,
+                _("article {article_id} ({article_name}) is cited by no item").format(
+                    article_id=article.id, article_name=article.name
+                ),
+            )
     for step in plan.steps:
         if step.due is not None:
             missing = [
@@ -793,8 +928,10 @@ def _warnings(plan: Plan) -> Iterator[Problem]:
             if missing:
                 yield Problem(
                     None,
-                    f"step {step.id!r} has no deadline for level(s) {', '.join(missing)}",
-                    "add them to `due.hours`, or `*` for all",
+                    _("step {step_id!r} has no deadline for level(s) {v3}").format(
+                        step_id=step.id, v3=", ".join(missing)
+                    ),
+                    _("add them to `due.hours`, or `*` for all"),
                 )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
+from yuqing_cli.i18n import _
 from yuqing_cli.plan.schema import Plan, Stage, Step
 
 StepStatus = Literal["done", "waived", "open"]
@@ -172,8 +173,12 @@ def who_may(
 ) -> str:
     """Readable roles and the people who hold them, e.g. '组长/副组长（郭雁、张江晖）'."""
     if not roles:
-        return "nobody"
+        return _("nobody")
     names = "/".join(plan.role(role_id).name for role_id in roles)
     people = [p.name for p in plan.people if set(p.roles) & set(roles)]
     people += [p for r, p in (assignments or {}).items() if r in roles and p not in people]
-    return f"{names}（{'、'.join(people)}）" if people else f"{names}（nobody yet）"
+    return (
+        f"{names}（{'、'.join(people)}）"
+        if people
+        else _("{roles}（nobody yet）").format(roles=names)
+    )

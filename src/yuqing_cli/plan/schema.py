@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from yuqing_cli.errors import BadInput
+from yuqing_cli.i18n import _
 
 # Actions other than completing a step; the plan's `permissions` grant them.
 ACTIONS = ("new", "note", "advance", "close", "waive", "grade", "assign", "reopen")
@@ -203,8 +204,8 @@ class Plan:
             if stage.id == stage_id:
                 return stage
         raise BadInput(
-            f"unknown stage {stage_id!r}",
-            hint="stages: " + ", ".join(f"{s.id} ({s.name})" for s in self.stages),
+            _("unknown stage {stage_id!r}").format(stage_id=stage_id),
+            hint=_("stages: ") + ", ".join(f"{s.id} ({s.name})" for s in self.stages),
         )
 
     def stage_index(self, stage_id: str) -> int:
@@ -219,8 +220,8 @@ class Plan:
             if step.id == step_id:
                 return step
         raise BadInput(
-            f"unknown step {step_id!r}",
-            hint="see the step ids with `yq plan show` or `yq checklist REF`",
+            _("unknown step {step_id!r}").format(step_id=step_id),
+            hint=_("see the step ids with `yq plan show` or `yq checklist REF`"),
         )
 
     def role(self, token: str) -> Role:
@@ -228,8 +229,8 @@ class Plan:
             if token in (role.id, role.name):
                 return role
         raise BadInput(
-            f"unknown role {token!r}",
-            hint="roles: " + ", ".join(f"{r.id} ({r.name})" for r in self.roles),
+            _("unknown role {token!r}").format(token=token),
+            hint=_("roles: ") + ", ".join(f"{r.id} ({r.name})" for r in self.roles),
         )
 
     def level(self, token: str) -> Level:
@@ -239,8 +240,9 @@ class Plan:
             if wanted in (level.id, level.name) or wanted.upper() == level.roman:
                 return level
         raise BadInput(
-            f"unknown level {token!r}",
-            hint="levels: " + ", ".join(f"{lv.name} ({lv.id}, {lv.roman})" for lv in self.levels),
+            _("unknown level {token!r}").format(token=token),
+            hint=_("levels: ")
+            + ", ".join(f"{lv.name} ({lv.id}, {lv.roman})" for lv in self.levels),
         )
 
     def category(self, token: str) -> Category:
@@ -248,8 +250,8 @@ class Plan:
             if token.strip() in (category.id, category.name):
                 return category
         raise BadInput(
-            f"unknown category {token!r}",
-            hint="categories: " + ", ".join(f"{c.name} ({c.id})" for c in self.categories),
+            _("unknown category {token!r}").format(token=token),
+            hint=_("categories: ") + ", ".join(f"{c.name} ({c.id})" for c in self.categories),
         )
 
     def sentiment(self, token: str) -> Sentiment:
@@ -257,8 +259,8 @@ class Plan:
             if token.strip() in (sentiment.id, sentiment.name):
                 return sentiment
         raise BadInput(
-            f"unknown sentiment {token!r}",
-            hint="sentiments: " + ", ".join(f"{s.name} ({s.id})" for s in self.sentiments),
+            _("unknown sentiment {token!r}").format(token=token),
+            hint=_("sentiments: ") + ", ".join(f"{s.name} ({s.id})" for s in self.sentiments),
         )
 
     def routine(self, token: str) -> Routine:
@@ -266,8 +268,8 @@ class Plan:
             if token.strip() in (routine.id, routine.name):
                 return routine
         raise BadInput(
-            f"unknown routine {token!r}",
-            hint="routines: " + ", ".join(f"{r.id} ({r.name})" for r in self.routines),
+            _("unknown routine {token!r}").format(token=token),
+            hint=_("routines: ") + ", ".join(f"{r.id} ({r.name})" for r in self.routines),
         )
 
     def person(self, name: str) -> Person:
@@ -276,8 +278,8 @@ class Plan:
             if person.name == wanted:
                 return person
         raise BadInput(
-            f"{name!r} is not on the plan's roster",
-            hint="roster: " + "、".join(p.name for p in self.people),
+            _("{name!r} is not on the plan's roster").format(name=name),
+            hint=_("roster: ") + "、".join(p.name for p in self.people),
         )
 
     def holders(self, role_id: str) -> tuple[str, ...]:

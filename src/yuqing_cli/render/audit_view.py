@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from yuqing_cli.i18n import _
 from yuqing_cli.render.console import out, print_json
 from yuqing_cli.services.audit import VerifyResult
 
@@ -23,19 +24,38 @@ def verify_result(result: VerifyResult, as_json: bool) -> None:
         )
         return
     if breach is None:
-        out().print(Text(f"ok: {result.count} events, chain intact", style="green"))
+        out().print(
+            Text(
+                _("ok: {result_count} events, chain intact").format(result_count=result.count),
+                style="green",
+            )
+        )
         if result.count:
-            out().print(Text(f"head: {result.head_id}:{result.head}", style="dim"))
             out().print(
                 Text(
-                    "(keep it: `yq verify --anchor ID:HASH` later shows whether history "
-                    "up to here was rewritten)",
+                    _("head: {result_head_id}:{result_head}").format(
+                        result_head_id=result.head_id, result_head=result.head
+                    ),
+                    style="dim",
+                )
+            )
+            out().print(
+                Text(
+                    _(
+                        "(keep it: `yq verify --anchor ID:HASH` later shows whether history "
+                        "up to here was rewritten)"
+                    ),
                     style="dim",
                 )
             )
         return
     out().print(
         Text(
-            f"BROKEN at event {breach.event_id}: {breach.kind} — {breach.detail}", style="red bold"
+            _("BROKEN at event {breach_event_id}: {breach_kind} — {breach_detail}").format(
+                breach_event_id=breach.event_id,
+                breach_kind=breach.kind,
+                breach_detail=breach.detail,
+            ),
+            style="red bold",
         )
     )

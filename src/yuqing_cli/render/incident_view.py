@@ -12,6 +12,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from yuqing_cli.i18n import _
 from yuqing_cli.render.console import out, print_json
 from yuqing_cli.render.safe import clean
 from yuqing_cli.services.views import Checklist, ChecklistItem, EventView, IncidentView, Outcome
@@ -138,17 +139,17 @@ def incident_list(views: list[IncidentView], tz: str, as_json: bool) -> None:
         print_json([incident_json(v, tz) for v in views])
         return
     if not views:
-        out().print("no incidents match")
+        out().print(_("no incidents match"))
         return
     table = Table(box=box.SIMPLE_HEAD)
-    for column in ("ref", "level", "stage", "detected", "overdue"):
+    for column in (_("ref"), _("level"), _("stage"), _("detected"), _("overdue")):
         table.add_column(column, no_wrap=True)
-    table.add_column("platform", overflow="fold", max_width=12)
-    table.add_column("title", overflow="fold", min_width=20, ratio=1)
+    table.add_column(_("platform"), overflow="fold", max_width=12)
+    table.add_column(_("title"), overflow="fold", min_width=20, ratio=1)
     for v in views:
         title = _t(v.title)
         if v.exercise:
-            title = Text.assemble(Text("[演练] ", style="magenta"), title)
+            title = Text.assemble(Text(_("[exercise] "), style="magenta"), title)
         table.add_row(
             v.ref,
             _level(v),
@@ -159,7 +160,7 @@ def incident_list(views: list[IncidentView], tz: str, as_json: bool) -> None:
             title,
         )
     out().print(table)
-    out().print(Text(f"{len(views)} incident(s)", style="dim"))
+    out().print(Text(_("{v0} incident(s)").format(v0=len(views)), style="dim"))
 
 
 _STATUS_STYLE = {"done": "green", "waived": "yellow", "open": ""}
@@ -177,34 +178,47 @@ def checklist(cl: Checklist, as_json: bool) -> None:
         "  ",
         _level(v),
         "  ",
-        Text(f"{v.stage.name} ({v.stage.id})", style="bold"),
+        Text(
+            f"{v.stage.name} ({v.stage.id})",
+            style="bold",
+        ),
         "  ",
         _t(v.title),
     )
     console.print(head)
     table = Table(box=box.SIMPLE_HEAD)
     table.add_column("", no_wrap=True)
-    table.add_column("step", no_wrap=True)
-    table.add_column("title", overflow="fold", min_width=16, ratio=2)
-    table.add_column("art.", no_wrap=True)
-    table.add_column("status", overflow="fold", min_width=12, ratio=1)
-    table.add_column("due", overflow="fold", max_width=16)
+    table.add_column(_("step"), no_wrap=True)
+    table.add_column(_("title"), overflow="fold", min_width=16, ratio=2)
+    table.add_column(_("art."), no_wrap=True)
+    table.add_column(_("status"), overflow="fold", min_width=12, ratio=1)
+    table.add_column(_("due"), overflow="fold", max_width=16)
     for item in cl.items:
         table.add_row(*_item_row(item, tz, v.stage.id, cl.now))
     console.print(table)
     if cl.next_stage is None:
-        console.print(Text(f"final stage; `yq reopen {v.ref} --reason …` on a flare-up"))
+        console.print(
+            Text(_("final stage; `yq reopen {v_ref} --reason …` on a flare-up").format(v_ref=v.ref))
+        )
     elif cl.missing:
         console.print(
             Text(
-                f"to move to {cl.next_stage.name}: {len(cl.missing)} required step(s) "
-                f"open: {', '.join(s.id for s in cl.missing)}",
+                _("to move to {cl_next_stage_name}: {v3} required step(s) open: {v5}").format(
+                    cl_next_stage_name=cl.next_stage.name,
+                    v3=len(cl.missing),
+                    v5=", ".join(s.id for s in cl.missing),
+                ),
                 style="yellow",
             )
         )
     else:
         console.print(
-            Text(f"ready: `yq advance {v.ref}` moves it to {cl.next_stage.name}", style="green")
+            Text(
+                _("ready: `yq advance {v_ref}` moves it to {cl_next_stage_name}").format(
+                    v_ref=v.ref, cl_next_stage_name=cl.next_stage.name
+                ),
+                style="green",
+            )
         )
 
 
@@ -213,22 +227,31 @@ def _item_row(item: ChecklistItem, tz: str, stage: str, now: Any) -> tuple[Text 
     step_id = Text(item.step.id, style="bold" if item.step.required else "dim")
     title = Text(item.step.title)
     if not item.step.required:
-        title.append(" (optional)", style="dim")
+        title.append(_(" (optional)"), style="dim")
     if item.stage.id != stage:
-        title.append(f" [from stage {item.stage.name}]", style="yellow")
+        title.append(
+            _(" [from stage {item_stage_name}]").format(item_stage_name=item.stage.name),
+            style="yellow",
+        )
     record = item.record
     if record is not None:
         status = Text(
-            f"{item.status} by {record.actor} {fmt(record.at, tz)}",
+            (
+                _("done by {person} {time}")
+                if item.status == "done"
+                else _("waived by {person} {time}")
+            ).format(person=record.actor, time=fmt(record.at, tz)),
             style=_STATUS_STYLE[item.status],
         )
         if record.note:
             status.append(" · ")
             status.append(clean(record.note))
     elif item.overdue and item.due is not None:
-        status = Text(f"OVERDUE by {fmt_duration(now - item.due)}", style="red bold")
+        status = Text(
+            _("OVERDUE by {v1}").format(v1=fmt_duration(now - item.due)), style="red bold"
+        )
     else:
-        status = Text("open")
+        status = Text(_("open"))
     due = fmt(item.due, tz) if item.due is not None else ""
     return (mark, step_id, title, item.step.article, status, due)
 
@@ -250,28 +273,33 @@ def show(cl: Checklist, events: list[EventView], as_json: bool) -> None:
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
     rows: list[tuple[str, Text | str]] = [
-        ("ref", v.ref),
-        ("title", _t(v.title)),
-        ("level", _level(v)),
-        ("category", v.category.name),
-        ("sentiment", v.sentiment.name),
-        ("stage", f"{v.stage.name} ({v.stage.id})"),
-        ("platform", _t(v.platform or "—")),
-        ("url", _t(v.url or "—")),
-        ("detected", fmt(v.detected_at, tz)),
-        ("recorded", f"{fmt(v.recorded_at, tz)} by {v.reporter}"),
-        ("reported to group", fmt(v.reported_at, tz)),
-        ("first response", fmt(v.first_response_at, tz)),
-        ("closed", fmt(v.closed_at, tz)),
+        (_("ref"), v.ref),
+        (_("title"), _t(v.title)),
+        (_("level"), _level(v)),
+        (_("category"), v.category.name),
+        (_("sentiment"), v.sentiment.name),
+        (_("stage"), f"{v.stage.name} ({v.stage.id})"),
+        (_("platform"), _t(v.platform or "—")),
+        (_("url"), _t(v.url or "—")),
+        (_("detected"), fmt(v.detected_at, tz)),
+        (
+            _("recorded"),
+            _("{time} by {person}").format(time=fmt(v.recorded_at, tz), person=v.reporter),
+        ),
+        (_("reported to group"), fmt(v.reported_at, tz)),
+        (_("first response"), fmt(v.first_response_at, tz)),
+        (_("closed"), fmt(v.closed_at, tz)),
     ]
     if v.exercise:
-        rows.insert(1, ("exercise", Text("演练 — excluded from reports", style="magenta")))
+        rows.insert(
+            1, (_("exercise"), Text(_("exercise (演练): left out of reports"), style="magenta"))
+        )
     if v.reopened:
-        rows.append(("reopened", f"{v.reopened} time(s)"))
+        rows.append((_("reopened"), _("{n} time(s)").format(n=v.reopened)))
     for role, person in v.assignments.items():
         rows.append((cl.plan.role(role).name, person))
     if v.summary:
-        rows.append(("summary", _t(v.summary)))
+        rows.append((_("summary"), _t(v.summary)))
     for key, value in rows:
         grid.add_row(key, value)
     console.print(grid)
@@ -281,18 +309,19 @@ def show(cl: Checklist, events: list[EventView], as_json: bool) -> None:
     events_table(events, tz, as_json=False)
 
 
-_ACTION_LABEL = {
-    "create": "logged",
-    "done": "step done",
-    "waived": "step waived",
-    "advance": "advanced",
-    "close": "closed",
-    "grade": "re-graded",
-    "assign": "assigned",
-    "note": "note",
-    "reopen": "reopened",
-    "routine": "routine",
-}
+def _action_label(action: str) -> str:
+    return {
+        "create": _("logged"),
+        "done": _("step done"),
+        "waived": _("step waived"),
+        "advance": _("advanced"),
+        "close": _("closed"),
+        "grade": _("re-graded"),
+        "assign": _("assigned"),
+        "note": _("note"),
+        "reopen": _("reopened"),
+        "routine": _("routine"),
+    }.get(action, action)
 
 
 def events_table(events: list[EventView], tz: str, as_json: bool) -> None:
@@ -300,23 +329,23 @@ def events_table(events: list[EventView], tz: str, as_json: bool) -> None:
         print_json([event_json(e, tz) for e in events])
         return
     if not events:
-        out().print("no events")
+        out().print(_("no events"))
         return
     several = len({e.ref for e in events}) > 1
     table = Table(box=box.SIMPLE_HEAD)
     table.add_column("#", no_wrap=True, justify="right")  # position in the hash chain
-    table.add_column("happened", no_wrap=True, min_width=16)
-    table.add_column("recorded", no_wrap=True, min_width=16)
+    table.add_column(_("happened"), no_wrap=True, min_width=16)
+    table.add_column(_("recorded"), no_wrap=True, min_width=16)
     if several:
-        table.add_column("ref", overflow="fold")
-    table.add_column("who", no_wrap=True)
-    table.add_column("what", no_wrap=True)
-    table.add_column("detail", overflow="fold", min_width=12, ratio=1)
+        table.add_column(_("ref"), overflow="fold")
+    table.add_column(_("who"), no_wrap=True)
+    table.add_column(_("what"), no_wrap=True)
+    table.add_column(_("detail"), overflow="fold", min_width=12, ratio=1)
     for e in events:
         row: list[str | Text] = [str(e.id), fmt(e.happened_at, tz), fmt(e.recorded_at, tz)]
         if several:
             row.append(e.ref or "—")
-        row += [e.actor, _ACTION_LABEL.get(e.action, e.action), _event_detail(e)]
+        row += [e.actor, _action_label(e.action), _event_detail(e)]
         table.add_row(*row)
     out().print(table)
 
@@ -324,7 +353,7 @@ def events_table(events: list[EventView], tz: str, as_json: bool) -> None:
 def _event_detail(e: EventView) -> Text:
     text = Text()
     if e.action == "create":
-        text.append("new incident")
+        text.append(_("new incident"))
     elif e.subject and e.action in ("done", "waived", "routine"):
         text.append(e.subject, style="bold")
     elif e.old is not None or e.new is not None:
@@ -340,33 +369,40 @@ def _event_detail(e: EventView) -> Text:
 def demo(run: DemoRun, where: str) -> None:
     console = out()
     ref = run.before.incident.ref
-    console.print(Text(f"database: {where}", style="dim"))
+    console.print(Text(_("database: {where}").format(where=where), style="dim"))
     console.print(
-        Text(f"plan: {run.before.plan.info.title} ({run.before.plan.source})", style="dim")
+        Text(
+            _("plan: {run_before_plan_info_title} ({run_before_plan_source})").format(
+                run_before_plan_info_title=run.before.plan.info.title,
+                run_before_plan_source=run.before.plan.source,
+            ),
+            style="dim",
+        )
     )
     console.print()
     console.print(
-        Text("1. An exercise incident is logged, and its checklist printed:", style="bold")
+        Text(_("1. An exercise incident is logged, and its checklist printed:"), style="bold")
     )
     console.print(Text(f"   {run.steps[0][1].message}"))
     checklist(run.before, as_json=False)
     console.print()
     console.print(
-        Text("2. The first stage's steps are done, and the incident advanced:", style="bold")
+        Text(_("2. The first stage's steps are done, and the incident advanced:"), style="bold")
     )
     for what, result in run.steps[1:]:
         console.print(Text(f"   {what}: {result.message}"))
     console.print()
     checklist(run.after, as_json=False)
     console.print()
-    console.print(Text("3. Every change is in the audit trail, hash-chained:", style="bold"))
+    console.print(Text(_("3. Every change is in the audit trail, hash-chained:"), style="bold"))
     events_table(run.trail, run.before.plan.info.timezone, as_json=False)
-    console.print(Text("Next:", style="bold"))
-    for line in (
-        f"yq checklist {ref}          # what is left to do",
-        "yq plan show                        # the whole plan, step by step",
-        'yq --as 李丹 new "标题" -l 一般 -s 微博 --url URL   # log a real one',
-        "yq report                           # today's report (exercises left out)",
-        "yq verify                           # check the audit trail",
+    console.print(Text(_("Next:"), style="bold"))
+    for command, what in (
+        (f"yq checklist {ref}", _("what is left to do")),
+        ("yq plan show", _("the whole plan, step by step")),
+        ('yq --as 李丹 new "标题" -l 一般 -s 微博 --url URL', _("log a real one")),
+        ("yq report", _("today's report (exercises left out)")),
+        ("yq verify", _("check the audit trail")),
     ):
+        line = f"{command:<52}# {what}"
         console.print(Text(f"  {line}"))

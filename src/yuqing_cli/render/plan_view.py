@@ -9,6 +9,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from yuqing_cli.i18n import _
 from yuqing_cli.plan.schema import Condition, Deadline, Plan, Step
 from yuqing_cli.render.console import out, print_json
 
@@ -17,13 +18,13 @@ if TYPE_CHECKING:
 
 
 def _hours(value: float) -> str:
-    return f"{value:g} h"
+    return _("{hours:g} h").format(hours=value)
 
 
 def describe_deadline(plan: Plan, due: Deadline | None) -> str:
     if due is None:
         return "—"
-    start = "from detection" if due.from_ == "detected" else "from entering the stage"
+    start = _("from detection") if due.from_ == "detected" else _("from entering the stage")
     groups: dict[float, list[str]] = {}
     for level in plan.levels:
         hours = due.hours_for(level.id)
@@ -38,13 +39,15 @@ def describe_deadline(plan: Plan, due: Deadline | None) -> str:
 
 def describe_condition(plan: Plan, when: Condition) -> str:
     if when.always:
-        return "all incidents"
+        return _("all incidents")
     parts = []
     if when.levels is not None:
-        parts.append("levels " + "、".join(lv.name for lv in plan.levels if lv.id in when.levels))
+        parts.append(
+            _("levels ") + "、".join(lv.name for lv in plan.levels if lv.id in when.levels)
+        )
     if when.categories is not None:
         parts.append(
-            "categories " + "、".join(c.name for c in plan.categories if c.id in when.categories)
+            _("categories ") + "、".join(c.name for c in plan.categories if c.id in when.categories)
         )
     return "; ".join(parts)
 
@@ -61,27 +64,41 @@ def show_plan(plan: Plan) -> None:
     if info.title_en:
         console.print(Text(info.title_en, style="dim"))
     console.print(
-        Text(f"{info.issuer} · {info.date} · unit {info.unit} · time zone {info.timezone}")
+        Text(
+            _("{info_issuer} · {info_date} · unit {info_unit} · time zone {info_timezone}").format(
+                info_issuer=info.issuer,
+                info_date=info.date,
+                info_unit=info.unit,
+                info_timezone=info.timezone,
+            )
+        )
     )
-    console.print(Text(f"plan file {plan.source} · version {plan.version[:12]}", style="dim"))
+    console.print(
+        Text(
+            _("plan file {plan_source} · version {v3}").format(
+                plan_source=plan.source, v3=plan.version[:12]
+            ),
+            style="dim",
+        )
+    )
     console.print()
 
-    roster = Table(title="Roles and roster (Art. 3)", box=box.SIMPLE_HEAD, title_justify="left")
-    roster.add_column("role", no_wrap=True)
-    roster.add_column("id", no_wrap=True)
-    roster.add_column("art.", no_wrap=True)
-    roster.add_column("held by", overflow="fold")
+    roster = Table(title=_("Roles and roster (Art. 3)"), box=box.SIMPLE_HEAD, title_justify="left")
+    roster.add_column(_("role"), no_wrap=True)
+    roster.add_column(_("id"), no_wrap=True)
+    roster.add_column(_("art."), no_wrap=True)
+    roster.add_column(_("held by"), overflow="fold")
     for role in plan.roles:
         holders = "、".join(plan.holders(role.id)) or (
-            "designated per incident" if role.per_incident else "nobody"
+            _("designated per incident") if role.per_incident else _("nobody")
         )
         roster.add_row(role.name, role.id, role.article, holders)
     console.print(roster)
 
-    levels = Table(title="Levels (Art. 2)", box=box.SIMPLE_HEAD, title_justify="left")
-    for column in ("level", "id", "roman", "art."):
+    levels = Table(title=_("Levels (Art. 2)"), box=box.SIMPLE_HEAD, title_justify="left")
+    for column in (_("level"), "id", _("roman"), _("art.")):
         levels.add_column(column, no_wrap=True)
-    levels.add_column("source", overflow="fold")
+    levels.add_column(_("source"), overflow="fold")
     for level in plan.levels:
         levels.add_row(
             Text(level.name, style=level.colour),
@@ -92,8 +109,8 @@ def show_plan(plan: Plan) -> None:
         )
     console.print(levels)
 
-    categories = Table(title="Categories", box=box.SIMPLE_HEAD, title_justify="left")
-    for column in ("category", "id", "art.", "handled by"):
+    categories = Table(title=_("Categories"), box=box.SIMPLE_HEAD, title_justify="left")
+    for column in (_("category"), "id", _("art."), _("handled by")):
         categories.add_column(column, no_wrap=True)
     for category in plan.categories:
         categories.add_row(
@@ -105,22 +122,27 @@ def show_plan(plan: Plan) -> None:
     console.print(categories)
 
     for index, stage in enumerate(plan.stages, start=1):
-        heading = Text(f"Stage {index}  {stage.name} ({stage.id})", style="bold")
-        heading.append(f"  Art. {stage.article}", style="dim")
+        heading = Text(
+            _("Stage {index}  {stage_name} ({stage_id})").format(
+                index=index, stage_name=stage.name, stage_id=stage.id
+            ),
+            style="bold",
+        )
+        heading.append(_("  Art. {stage_article}").format(stage_article=stage.article), style="dim")
         if stage.next:
             heading.append(f"  → {plan.stage(stage.next).name}")
         if stage.reopen_to:
-            heading.append(f"  (reopens to {plan.stage(stage.reopen_to).name})")
+            heading.append(_("  (reopens to {name})").format(name=plan.stage(stage.reopen_to).name))
         console.print(heading)
         for step in stage.steps:
             _print_step(plan, step)
         if not stage.steps:
-            console.print(Text("  no steps", style="dim"))
+            console.print(Text(_("  no steps"), style="dim"))
         console.print()
 
-    routines = Table(title="Routines", box=box.SIMPLE_HEAD, title_justify="left")
-    for column in ("routine", "id", "art.", "who", "every"):
-        routines.add_column(column, no_wrap=column != "who", overflow="fold")
+    routines = Table(title=_("Routines"), box=box.SIMPLE_HEAD, title_justify="left")
+    for i, column in enumerate((_("routine"), "id", _("art."), _("who"), _("every"))):
+        routines.add_column(column, no_wrap=i != 3, overflow="fold")
     for routine in plan.routines:
         routines.add_row(
             routine.name,
@@ -131,7 +153,7 @@ def show_plan(plan: Plan) -> None:
         )
     console.print(routines)
 
-    console.print(Text("Leading-group duties (Art. 3)", style="bold"))
+    console.print(Text(_("Leading-group duties (Art. 3)"), style="bold"))
     for duty in plan.duties:
         console.print(Text(f"  {duty.article}  {duty.text}"))
 
@@ -140,9 +162,9 @@ def _print_step(plan: Plan, step: Step) -> None:
     line = Text("  ")
     line.append(step.id, style="bold cyan")
     line.append(f"  {step.title}")
-    line.append(f"  [Art. {step.article}]", style="dim")
+    line.append(_("  [Art. {step_article}]").format(step_article=step.article), style="dim")
     if not step.required:
-        line.append("  optional", style="yellow")
+        line.append(_("  optional"), style="yellow")
     out().print(line)
     detail = (
         f"      who: {role_names(plan, step.roles)} · applies to: "
@@ -150,7 +172,14 @@ def _print_step(plan: Plan, step: Step) -> None:
     )
     out().print(Text(detail, style="dim"))
     if step.due is not None:
-        out().print(Text(f"      deadline source: {step.due.source}", style="dim"))
+        out().print(
+            Text(
+                _("      deadline source: {step_due_source}").format(
+                    step_due_source=step.due.source
+                ),
+                style="dim",
+            )
+        )
 
 
 def plan_as_json(plan: Plan) -> dict[str, Any]:
@@ -176,14 +205,24 @@ def show_check(
 ) -> None:
     console = out()
     for problem in errors:
-        console.print(Text(f"error: {problem.render(source)}", style="red"))
+        console.print(Text(_("error: {v1}").format(v1=problem.render(source)), style="red"))
     for problem in warnings:
-        console.print(Text(f"warning: {problem.render(source)}", style="yellow"))
+        console.print(Text(_("warning: {v1}").format(v1=problem.render(source)), style="yellow"))
     if plan is not None:
         console.print(
             Text(
-                f"ok: {source}: {len(plan.stages)} stages, {len(plan.steps)} steps, "
-                f"{len(plan.roles)} roles, {len(plan.people)} people, {len(plan.levels)} levels, "
-                f"{len(plan.categories)} categories · version {plan.version[:12]}"
+                _(
+                    "ok: {source}: {stages} stages, {steps} steps, {roles} roles, {people} people, "
+                    "{levels} levels, {categories} categories · version {version}"
+                ).format(
+                    source=source,
+                    stages=len(plan.stages),
+                    steps=len(plan.steps),
+                    roles=len(plan.roles),
+                    people=len(plan.people),
+                    levels=len(plan.levels),
+                    categories=len(plan.categories),
+                    version=plan.version[:12],
+                )
             )
         )

@@ -13,6 +13,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from yuqing_cli.i18n import _
 from yuqing_cli.render.console import out
 from yuqing_cli.render.safe import clean, markdown_safe, spreadsheet_safe
 from yuqing_cli.services.history import Replayed
@@ -20,19 +21,24 @@ from yuqing_cli.services.report import DailyReport, LedgerRow, Movement, Respons
 from yuqing_cli.services.routines import RoutineStatus
 from yuqing_cli.timeutil import fmt, fmt_duration, local
 
-ACTION_ZH = {
-    "done": "完成",
-    "waived": "免除",
-    "advance": "转入",
-    "close": "办结",
-    "grade": "调整级别",
-    "reopen": "重新打开",
-    "assign": "指定",
-}
-MILESTONE_LABEL = {
-    "reported": "发现→向领导小组报告 detection → report to the leading group",
-    "first_response": "发现→首次公开回应 detection → first public response",
-}
+
+def _action_label(action: str) -> str:
+    return {
+        "done": _("done:"),
+        "waived": _("waived:"),
+        "advance": _("moved to"),
+        "close": _("closed:"),
+        "grade": _("re-graded"),
+        "reopen": _("reopened to"),
+        "assign": _("designated"),
+    }.get(action, action)
+
+
+def _milestone_label(milestone: str) -> str:
+    return {
+        "reported": _("detection → report to the leading group"),
+        "first_response": _("detection → first public response"),
+    }.get(milestone, milestone)
 
 
 def _iso(value: datetime | None, tz: str) -> str | None:
@@ -47,20 +53,20 @@ def _movement_text(report: DailyReport, m: Movement, escape: Callable[[str], str
     """What moved, in words; the free-text note (untrusted) goes through ``escape``."""
     plan = report.plan
     if m.action in ("done", "waived"):
-        what = f"{ACTION_ZH[m.action]} {m.subject}"
+        what = f"{_action_label(m.action)} {m.subject}"
     elif m.action in ("advance", "close", "reopen") and m.new:
         what = (
-            f"{ACTION_ZH[m.action]} {plan.stage(m.new).name}"
+            f"{_action_label(m.action)} {plan.stage(m.new).name}"
             if m.new in {s.id for s in plan.stages}
-            else f"{ACTION_ZH[m.action]} {m.new}"
+            else f"{_action_label(m.action)} {m.new}"
         )
     elif m.action == "grade":
         names = {lv.id: lv.name for lv in plan.levels}
         old, new = names.get(m.old or "", m.old), names.get(m.new or "", m.new)
-        what = f"{ACTION_ZH['grade']} {old} → {new}"
+        what = f"{_action_label('grade')} {old} → {new}"
     elif m.action == "assign":
         roles = {r.id: r.name for r in plan.roles}
-        what = f"{ACTION_ZH['assign']} {roles.get(m.subject, m.subject)}: {m.new}"
+        what = f"{_action_label('assign')} {roles.get(m.subject, m.subject)}: {m.new}"
     else:
         what = m.action
     return f"{what} · {escape(m.note)}" if m.note else what
@@ -278,15 +284,17 @@ def report_markdown(report: DailyReport) -> str:
     plan = report.plan
     tz = plan.info.timezone
     md = markdown_safe
-    lines = [f"# 舆情日报 {report.day.isoformat()}", ""]
+    lines = [_("# Daily public-opinion report {day}").format(day=report.day.isoformat()), ""]
     lines.append(f"{md(plan.info.unit)} · {md(plan.info.title)}  ")
     lines.append(
-        f"统计截至 {fmt(report.as_of, tz)}（{tz}）· 生成于 {fmt(report.generated_at, tz)}"
-        + ("" if not report.include_exercises else " · 含演练")
+        _("As of {as_of} ({tz}) · generated {generated}").format(
+            as_of=fmt(report.as_of, tz), tz=tz, generated=fmt(report.generated_at, tz)
+        )
+        + (_(" · exercises included") if report.include_exercises else "")
     )
-    lines += ["", "## 概况 Overview", ""]
+    lines += ["", _("## Overview"), ""]
     lines += _md_table(
-        ["新增 new", "在办 open", "办结 closed", "超时 overdue", "重新打开 reopened"],
+        [_("new"), _("open"), _("closed"), _("overdue"), _("reopened")],
         [
             [
                 str(len(report.new)),
@@ -299,15 +307,15 @@ def report_markdown(report: DailyReport) -> str:
     )
     lines += [
         "",
-        "在办（按阶段）: " + " · ".join(f"{s.name} {n}" for s, n in report.open_by_stage),
+        _("Open, by stage: ") + " · ".join(f"{s.name} {n}" for s, n in report.open_by_stage),
         "",
-        "在办（按级别）: " + " · ".join(f"{lv.name} {n}" for lv, n in report.open_by_level),
+        _("Open, by level: ") + " · ".join(f"{lv.name} {n}" for lv, n in report.open_by_level),
         "",
-        "## 新增舆情 New incidents",
+        _("## New incidents"),
         "",
     ]
     lines += _rows_or_none(
-        ["编号", "级别", "类别", "平台", "标题", "阶段"],
+        [_("ref"), _("level"), _("category"), _("platform"), _("title"), _("stage")],
         [
             [
                 r.ref,
@@ -320,14 +328,14 @@ def report_markdown(report: DailyReport) -> str:
             for r in report.new
         ],
     )
-    lines += ["", "## 当日进展 What moved", ""]
+    lines += ["", _("## What moved"), ""]
     lines += _rows_or_none(
-        ["时间", "编号", "人员", "事项"],
-        [[fmt(m.at, tz)[11:], m.ref, m.actor, md(_movement_text(report, m))] for m in report.moved],
+        [_("time"), _("ref"), _("who"), _("what")],
+        [[fmt(m.at, tz)[11:], m.ref, m.actor, _movement_text(report, m, md)] for m in report.moved],
     )
-    lines += ["", "## 超时事项 Overdue steps", ""]
+    lines += ["", _("## Overdue steps"), ""]
     lines += _rows_or_none(
-        ["编号", "步骤", "条款", "责任", "时限", "已超时"],
+        [_("ref"), _("step"), _("art."), _("owners"), _("due"), _("late by")],
         [
             [
                 o.ref,
@@ -340,16 +348,17 @@ def report_markdown(report: DailyReport) -> str:
             for o in report.overdue
         ],
     )
-    lines += ["", "## 跟踪中 Under monitoring", ""]
+    lines += ["", _("## Under monitoring"), ""]
     lines += _rows_or_none(
-        ["编号", "级别", "标题"], [[r.ref, plan_level(r), md(r.title)] for r in report.monitoring]
+        [_("ref"), _("level"), _("title")],
+        [[r.ref, plan_level(r), md(r.title)] for r in report.monitoring],
     )
-    lines += ["", "## 响应时间 Response times", ""]
+    lines += ["", _("## Response times"), ""]
     lines += _md_table(
-        ["指标", "件数", "中位", "最长", "按时", "超时"],
+        [_("measure"), _("count"), _("median"), _("worst"), _("on time"), _("late")],
         [
             [
-                MILESTONE_LABEL[rt.milestone].split(" ")[0],
+                _milestone_label(rt.milestone),
                 str(rt.count),
                 _dur(rt.median),
                 _dur(rt.worst),
@@ -359,18 +368,19 @@ def report_markdown(report: DailyReport) -> str:
             for rt in report.response_times
         ],
     )
-    lines += ["", "## 例行工作 Routines", ""]
+    lines += ["", _("## Routines"), ""]
     for day in report.routines:
-        runs = "；".join(
-            f"{run.actor} {fmt(run.at, tz)[11:]}" + ("（零报告）" if run.zero else "")
+        runs = "; ".join(
+            f"{run.actor} {fmt(run.at, tz)[11:]}" + (_(" (zero report)") if run.zero else "")
             for run in day.runs
         )
-        flag = "**当日无巡查记录 no patrol this day**" if day.missing else ""
+        flag = f"**{_('no patrol this day')}**" if day.missing else ""
         if not day.missing and day.overdue:
-            flag = "**已逾期 overdue**"
-        lines.append(
-            f"- {day.routine.name}（第{day.routine.article}条）：{md(runs) or '—'} {flag}".rstrip()
+            flag = f"**{_('overdue')}**"
+        name = _("{routine} (Art. {article})").format(
+            routine=day.routine.name, article=day.routine.article
         )
+        lines.append(f"- {name}: {md(runs) or '—'} {flag}".rstrip())
     return "\n".join(lines) + "\n"
 
 
@@ -383,7 +393,7 @@ def _dur(value: timedelta | None) -> str:
 
 
 def _rows_or_none(header: list[str], rows: list[list[str]]) -> list[str]:
-    return _md_table(header, rows) if rows else ["无 (none)"]
+    return _md_table(header, rows) if rows else [_("none")]
 
 
 # -- terminal ------------------------------------------------------------------------------
@@ -405,18 +415,20 @@ def report_terminal(report: DailyReport) -> None:
     console = out()
     plan = report.plan
     tz = plan.info.timezone
-    console.print(Text(f"舆情日报 Daily report {report.day.isoformat()}", style="bold"))
+    console.print(Text(_("Daily report {day}").format(day=report.day.isoformat()), style="bold"))
     console.print(Text(f"{plan.info.unit} · {plan.info.title}"))
     console.print(
         Text(
-            f"as of {fmt(report.as_of, tz)} ({tz}) · generated {fmt(report.generated_at, tz)}"
-            + (" · exercises included" if report.include_exercises else ""),
+            _("as of {as_of} ({tz}) · generated {generated}").format(
+                as_of=fmt(report.as_of, tz), tz=tz, generated=fmt(report.generated_at, tz)
+            )
+            + (_(" · exercises included") if report.include_exercises else ""),
             style="dim",
         )
     )
     console.print()
     counts = Table(box=box.SIMPLE_HEAD)
-    for column in ("新增 new", "在办 open", "办结 closed", "超时 overdue", "重新打开 reopened"):
+    for column in (_("new"), _("open"), _("closed"), _("overdue"), _("reopened")):
         counts.add_column(column, justify="right")
     counts.add_row(
         str(len(report.new)),
@@ -428,23 +440,22 @@ def report_terminal(report: DailyReport) -> None:
     console.print(counts)
     console.print(
         _bars(
-            "在办·按级别 open by level",
+            _("Open, by level"),
             [(Text(lv.name, style=lv.colour), n) for lv, n in report.open_by_level],
         )
     )
-    console.print(
-        _bars("在办·按阶段 open by stage", [(Text(s.name), n) for s, n in report.open_by_stage])
-    )
+    console.print(_bars(_("Open, by stage"), [(Text(s.name), n) for s, n in report.open_by_stage]))
     if report.by_platform:
         console.print(
             _bars(
-                "新增·按平台 new by platform", [(Text(clean(p)), n) for p, n in report.by_platform]
+                _("New, by platform"),
+                [(Text(clean(p)), n) for p, n in report.by_platform],
             )
         )
     console.print()
     _section(
-        "新增舆情 New incidents",
-        ["ref", "level", "category", "platform", "title", "stage"],
+        _("New incidents"),
+        [_("ref"), _("level"), _("category"), _("platform"), _("title"), _("stage")],
         [
             [
                 r.ref,
@@ -458,16 +469,16 @@ def report_terminal(report: DailyReport) -> None:
         ],
     )
     _section(
-        "当日进展 What moved",
-        ["time", "ref", "who", "what"],
+        _("What moved"),
+        [_("time"), _("ref"), _("who"), _("what")],
         [
             [fmt(m.at, tz)[11:], m.ref, m.actor, Text(_movement_text(report, m))]
             for m in report.moved
         ],
     )
     _section(
-        "超时事项 Overdue steps",
-        ["ref", "step", "art.", "owners", "due", "late"],
+        _("Overdue steps"),
+        [_("ref"), _("step"), _("art."), _("owners"), _("due"), _("late by")],
         [
             [
                 o.ref,
@@ -481,16 +492,16 @@ def report_terminal(report: DailyReport) -> None:
         ],
     )
     _section(
-        "跟踪中 Under monitoring",
-        ["ref", "level", "title"],
+        _("Under monitoring"),
+        [_("ref"), _("level"), _("title")],
         [[r.ref, plan_level(r), Text(clean(r.title))] for r in report.monitoring],
     )
     _section(
-        "响应时间 Response times",
-        ["", "n", "median", "worst", "on time", "late"],
+        _("Response times"),
+        ["", _("count"), _("median"), _("worst"), _("on time"), _("late")],
         [
             [
-                MILESTONE_LABEL[rt.milestone],
+                _milestone_label(rt.milestone),
                 str(rt.count),
                 _dur(rt.median),
                 _dur(rt.worst),
@@ -500,21 +511,25 @@ def report_terminal(report: DailyReport) -> None:
             for rt in report.response_times
         ],
     )
-    console.print(Text("例行工作 Routines", style="bold"))
+    console.print(Text(_("Routines"), style="bold"))
     for day in report.routines:
-        line = Text(f"  {day.routine.name} (Art. {day.routine.article}): ")
+        line = Text(
+            _("  {day_routine_name} (Art. {day_routine_article}): ").format(
+                day_routine_name=day.routine.name, day_routine_article=day.routine.article
+            )
+        )
         if day.runs:
             line.append(
-                "；".join(
+                "; ".join(
                     f"{run.actor} {fmt(run.at, tz)[11:]}"
-                    + (" 零报告 zero report" if run.zero else "")
+                    + (_(" (zero report)") if run.zero else "")
                     for run in day.runs
                 )
             )
         if day.missing:
-            line.append("当日无巡查记录 — no patrol this day", style="red bold")
+            line.append(_("no patrol this day"), style="red bold")
         elif day.overdue:
-            line.append(f" overdue (last {fmt(day.last_at, tz)})", style="red")
+            line.append(_(" overdue (last {time})").format(time=fmt(day.last_at, tz)), style="red")
         console.print(line)
 
 
@@ -522,7 +537,7 @@ def _section(title: str, header: list[str], rows: list[list[Any]]) -> None:
     console = out()
     console.print(Text(title, style="bold"))
     if not rows:
-        console.print(Text("  none", style="dim"))
+        console.print(Text(_("  none"), style="dim"))
         console.print()
         return
     table = Table(box=box.SIMPLE_HEAD)
@@ -555,10 +570,19 @@ def routine_list(items: list[RoutineStatus], tz: str, as_json: bool) -> None:
         )
         return
     table = Table(box=box.SIMPLE_HEAD)
-    for column in ("routine", "id", "art.", "every", "last", "by", "next due", ""):
+    for column in (
+        _("routine"),
+        "id",
+        _("art."),
+        _("every"),
+        _("last"),
+        _("by"),
+        _("next due"),
+        "",
+    ):
         table.add_column(column, overflow="fold")
     for s in items:
-        state = Text("OVERDUE", style="red bold") if s.overdue else Text("ok", style="green")
+        state = Text(_("OVERDUE"), style="red bold") if s.overdue else Text(_("ok"), style="green")
         table.add_row(
             s.routine.name,
             s.routine.id,
@@ -570,3 +594,21 @@ def routine_list(items: list[RoutineStatus], tz: str, as_json: bool) -> None:
             state,
         )
     out().print(table)
+
+
+def routine_recorded(status: RoutineStatus, tz: str) -> None:
+    message = (
+        _("{routine}: zero report (零报告) by {person} at {time}; next due {due}")
+        if status.last_zero
+        else _("{routine}: done by {person} at {time}; next due {due}")
+    )
+    out().print(
+        Text(
+            message.format(
+                routine=status.routine.name,
+                person=status.last_by,
+                time=fmt(status.last_at, tz),
+                due=fmt(status.due_at, tz),
+            )
+        )
+    )

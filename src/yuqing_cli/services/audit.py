@@ -19,6 +19,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 from sqlalchemy.engine import Connection, RowMapping
 from sqlmodel import Session
 
+from yuqing_cli.i18n import _
 from yuqing_cli.store.tables import Event, Incident
 from yuqing_cli.timeutil import fmt_iso
 
@@ -197,7 +198,10 @@ def verify(conn: Connection, anchors: Mapping[int, str] | None = None) -> Verify
                 Breach(
                     row["id"],
                     "changed",
-                    "its content does not match its hash (a field was changed, or the row forged)",
+                    _(
+                        "its content does not match its hash "
+                        "(a field was changed, or the row forged)"
+                    ),
                 ),
             )
         if row["prev_hash"] != prev_hash:
@@ -215,7 +219,7 @@ def verify(conn: Connection, anchors: Mapping[int, str] | None = None) -> Verify
                 Breach(
                     row["id"],
                     "changed",
-                    "its hash differs from the one recorded earlier (history was rewritten)",
+                    _("its hash differs from the one recorded earlier (history was rewritten)"),
                 ),
             )
         first_id = first_id or row["id"]
@@ -225,7 +229,7 @@ def verify(conn: Connection, anchors: Mapping[int, str] | None = None) -> Verify
             count,
             prev_id,
             prev_hash,
-            Breach(max(anchors), "missing", "an event recorded earlier is no longer there"),
+            Breach(max(anchors), "missing", _("an event recorded earlier is no longer there")),
         )
     return VerifyResult(count, prev_id, prev_hash, None)
 
@@ -237,34 +241,49 @@ def _diagnose_link(
     row_id = row["id"]
     if prev_id == 0:
         return Breach(
-            row_id, "missing", f"the chain starts at event {row_id}: the events before it are gone"
+            row_id,
+            "missing",
+            _("the chain starts at event {row_id}: the events before it are gone").format(
+                row_id=row_id
+            ),
         )
     if row["prev_hash"] == GENESIS:
         return Breach(
             first_id,
             "inserted",
-            f"events {first_id}–{prev_id} stand before the start of the chain (event {row_id})",
+            _(
+                "events {first_id}–{prev_id} stand before the start of the chain (event {row_id})"
+            ).format(first_id=first_id, prev_id=prev_id, row_id=row_id),
         )
     if before_prev_hash is not None and row["prev_hash"] == before_prev_hash:
         return Breach(
             prev_id,
             "inserted",
-            f"it is not part of the chain: event {row_id} follows the event before it",
+            _("it is not part of the chain: event {row_id} follows the event before it").format(
+                row_id=row_id
+            ),
         )
     owner = _owner_of(conn, row["prev_hash"])
     if owner is not None and owner != prev_id:
         return Breach(
-            row_id, "out of order", f"it follows event {owner} in the chain, not event {prev_id}"
+            row_id,
+            "out of order",
+            _("it follows event {owner} in the chain, not event {prev_id}").format(
+                owner=owner, prev_id=prev_id
+            ),
         )
     if row_id != prev_id + 1 and owner is None:
         return Breach(
             prev_id + 1,
             "missing",
-            f"events {prev_id + 1}–{row_id - 1} are gone: event {row_id} follows "
-            "an event that is no longer there",
+            _(
+                "events {v1}–{v3} are gone: event {row_id} follows an event that is no longer there"
+            ).format(v1=prev_id + 1, v3=row_id - 1, row_id=row_id),
         )
     return Breach(
         prev_id,
         "changed",
-        f"it was rewritten and its hash recomputed: event {row_id} still links to the original",
+        _(
+            "it was rewritten and its hash recomputed: event {row_id} still links to the original"
+        ).format(row_id=row_id),
     )

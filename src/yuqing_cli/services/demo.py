@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from yuqing_cli.errors import YqError
+from yuqing_cli.i18n import _
 from yuqing_cli.plan import rules
 from yuqing_cli.plan.schema import Plan
 from yuqing_cli.services import incidents
@@ -29,7 +30,7 @@ def _first_with(plan: Plan, test: object) -> str:
     for person in plan.people:
         if test(person.name):  # type: ignore[operator]
             return person.name
-    raise YqError("the plan's roster cannot run the demo (nobody may log or advance incidents)")
+    raise YqError(_("the plan's roster cannot run the demo (nobody may log or advance incidents)"))
 
 
 def run_demo(store: Store, plan: Plan) -> DemoRun:
@@ -59,7 +60,9 @@ def run_demo(store: Store, plan: Plan) -> DemoRun:
         ),
     )
     ref = created.ref
-    done: list[tuple[str, Outcome]] = [(f"{logger} logs an exercise incident", created)]
+    done: list[tuple[str, Outcome]] = [
+        (_("{person} logs an exercise incident").format(person=logger), created)
+    ]
     before = incidents.checklist(store, plan, ref)
     for item in before.items:
         if not item.step.required or item.step.assigns:
@@ -72,8 +75,10 @@ def run_demo(store: Store, plan: Plan) -> DemoRun:
         outcome = incidents.complete_step(
             store, plan, doer, ref, item.step.id, note="演练 / exercise"
         )
-        done.append((f"{doer} completes {item.step.id}", outcome))
+        done.append(
+            (_("{person} completes {step}").format(person=doer, step=item.step.id), outcome)
+        )
     advanced = incidents.advance(store, plan, leader, ref, note="演练 / exercise")
-    done.append((f"{leader} advances it", advanced))
+    done.append((_("{person} advances it").format(person=leader), advanced))
     after = incidents.checklist(store, plan, ref)
     return DemoRun(done, before, after, incidents.log(store, ref))

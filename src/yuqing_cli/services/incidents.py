@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from yuqing_cli.errors import BadInput, NotFound, Refused
+from yuqing_cli.i18n import _
 from yuqing_cli.plan import rules
 from yuqing_cli.plan.rules import IncidentState
 from yuqing_cli.plan.schema import Plan, Step
@@ -53,7 +54,9 @@ def _get(session: Session, ref: str) -> Incident:
     wanted = ref.strip().upper()
     incident = session.exec(select(Incident).where(Incident.ref == wanted)).first()
     if incident is None:
-        raise NotFound(f"no incident {ref!r}", hint="list incidents with `yq list --all`")
+        raise NotFound(
+            _("no incident {ref!r}").format(ref=ref), hint=_("list incidents with `yq list --all`")
+        )
     return incident
 
 
@@ -139,9 +142,11 @@ def _view(
 def _require(plan: Plan, actor: str, action: str, what: str, assignments: dict[str, str]) -> None:
     if not rules.may(plan, actor, action, assignments):
         raise Refused(
-            f"{actor} may not {what}",
-            hint=f"only {rules.who_may(plan, plan.permission(action), assignments)} may "
-            f"(Art. {_article(plan, action)}); act as one of them with --as NAME",
+            _("{actor} may not {what}").format(actor=actor, what=what),
+            hint=_("only {v1} may (Art. {v3}); act as one of them with --as NAME").format(
+                v1=rules.who_may(plan, plan.permission(action), assignments),
+                v3=_article(plan, action),
+            ),
         )
 
 
@@ -153,9 +158,10 @@ def _happened(at: datetime | None, now: datetime, incident: Incident | None = No
     when = at or now
     if incident is not None and when < incident.detected_at:
         raise BadInput(
-            f"{fmt_iso(when)} is before the incident was detected "
-            f"({fmt_iso(incident.detected_at)})",
-            hint="give a time after detection with --at, or leave --at out for now",
+            _("{v0} is before the incident was detected ({v2})").format(
+                v0=fmt_iso(when), v2=fmt_iso(incident.detected_at)
+            ),
+            hint=_("give a time after detection with --at, or leave --at out for now"),
         )
     return when
 
@@ -163,9 +169,15 @@ def _happened(at: datetime | None, now: datetime, incident: Incident | None = No
 def _clean_text(value: str, what: str, *, required: bool = False, limit: int = 20_000) -> str:
     text = value.strip()
     if required and not text:
-        raise BadInput(f"the {what} is empty", hint=f"give a {what}")
+        raise BadInput(
+            _("the {what} is empty").format(what=what), hint=_("give a {what}").format(what=what)
+        )
     if len(text) > limit:
-        raise BadInput(f"the {what} is too long ({len(text)} characters, at most {limit})")
+        raise BadInput(
+            _("the {what} is too long ({v3} characters, at most {limit})").format(
+                what=what, v3=len(text), limit=limit
+            )
+        )
     return text
 
 
@@ -187,10 +199,10 @@ def next_ref(session: Session, plan: Plan, detected_at: datetime) -> str:
 
 
 def new_incident(store: Store, plan: Plan, actor: str, data: NewIncident) -> Outcome:
-    title = _clean_text(data.title, "title", required=True, limit=MAX_TITLE)
-    summary = _clean_text(data.summary, "summary")
+    title = _clean_text(data.title, _("title"), required=True, limit=MAX_TITLE)
+    summary = _clean_text(data.summary, _("summary"))
     url = data.url.strip() if data.url and data.url.strip() else None
-    _require(plan, actor, "new", "log incidents", {})
+    _require(plan, actor, "new", _("log incidents"), {})
     now = utcnow()
     detected = _happened(data.detected_at, now)
     with store.write() as session:
@@ -198,9 +210,13 @@ def new_incident(store: Store, plan: Plan, actor: str, data: NewIncident) -> Out
             existing = session.exec(select(Incident).where(Incident.url == url)).first()
             if existing is not None:
                 raise Refused(
-                    f"this URL is already logged as {existing.ref}: {existing.title}",
-                    hint=f"add to it with `yq note {existing.ref} TEXT`, or pass "
-                    "--allow-duplicate to log a separate incident",
+                    _("this URL is already logged as {existing_ref}: {existing_title}").format(
+                        existing_ref=existing.ref, existing_title=existing.title
+                    ),
+                    hint=_(
+                        "add to it with `yq note {existing_ref} TEXT`, or pass --allow-duplicate "
+                        "to log a separate incident"
+                    ).format(existing_ref=existing.ref),
                 )
         ensure_version(session, plan, now)
         initial = plan.initial_stage
@@ -246,7 +262,12 @@ def new_incident(store: Store, plan: Plan, actor: str, data: NewIncident) -> Out
         )
         state = _load_state(session, incident)
         view = _view(plan, incident, state, now)
-    return Outcome(incident.ref, "create", f"logged {incident.ref} in stage {initial.name}", view)
+    return Outcome(
+        incident.ref,
+        "create",
+        _("logged {ref} in stage {stage}").format(ref=incident.ref, stage=initial.name),
+        view,
+    )
 
 
 # -- steps -------------------------------------------------------------------------
@@ -256,20 +277,26 @@ def _applicable_step(plan: Plan, state: IncidentState, step_id: str, ref: str) -
     step = plan.step(step_id)
     if not step.when.applies(state.level, state.category):
         raise Refused(
-            f"step {step.id} ({step.title}) does not apply to {ref}",
+            _("step {step_id} ({step_title}) does not apply to {ref}").format(
+                step_id=step.id, step_title=step.title, ref=ref
+            ),
             hint="see `yq checklist " + ref + "` for the steps that apply",
         )
     if plan.stage_index(step.stage) > plan.stage_index(state.stage):
         stage = plan.stage(step.stage)
         raise Refused(
-            f"step {step.id} belongs to stage {stage.name}, which {ref} has not reached",
-            hint=f"finish the current stage and `yq advance {ref}` first",
+            _("step {step_id} belongs to stage {stage_name}, which {ref} has not reached").format(
+                step_id=step.id, stage_name=stage.name, ref=ref
+            ),
+            hint=_("finish the current stage and `yq advance {ref}` first").format(ref=ref),
         )
     if step.id in state.steps:
         record = state.steps[step.id]
         raise Refused(
-            f"step {step.id} is already {record.status} by {record.actor}",
-            hint=f"see `yq log {ref}`",
+            _("step {step_id} is already {record_status} by {record_actor}").format(
+                step_id=step.id, record_status=record.status, record_actor=record.actor
+            ),
+            hint=_("see `yq log {ref}`").format(ref=ref),
         )
     return step
 
@@ -293,7 +320,7 @@ def complete_step(
     waive: bool = False,
 ) -> Outcome:
     """`yq done` (waive=False) or `yq waive` (waive=True, the note is the reason)."""
-    note = _clean_text(note, "reason" if waive else "note", required=waive)
+    note = _clean_text(note, _("reason") if waive else _("note"), required=waive)
     now = utcnow()
     with store.write() as session:
         incident = _get(session, ref)
@@ -301,18 +328,28 @@ def complete_step(
         state = _load_state(session, incident)
         step = _applicable_step(plan, state, step_id, incident.ref)
         if waive:
-            _require(plan, actor, "waive", "waive steps", dict(state.assignments))
+            _require(plan, actor, "waive", _("waive steps"), dict(state.assignments))
         elif step.assigns:
             role = plan.role(step.assigns)
             raise Refused(
-                f"step {step.id} is completed by designating the {role.name}",
-                hint=f"run `yq assign {incident.ref} {role.id} NAME`",
+                _("step {step_id} is completed by designating the {role_name}").format(
+                    step_id=step.id, role_name=role.name
+                ),
+                hint=_("run `yq assign {incident_ref} {role_id} NAME`").format(
+                    incident_ref=incident.ref, role_id=role.id
+                ),
             )
         elif not rules.may_complete(plan, actor, step, state.assignments):
             raise Refused(
-                f"{actor} may not complete step {step.id} ({step.title})",
-                hint=f"only {rules.who_may(plan, step.roles, dict(state.assignments))} may "
-                f"(Art. {step.article}); act as one of them with --as NAME",
+                _("{actor} may not complete step {step_id} ({step_title})").format(
+                    actor=actor, step_id=step.id, step_title=step.title
+                ),
+                hint=_(
+                    "only {v1} may (Art. {step_article}); act as one of them with --as NAME"
+                ).format(
+                    v1=rules.who_may(plan, step.roles, dict(state.assignments)),
+                    step_article=step.article,
+                ),
             )
         when = _happened(at, now, incident)
         status = "waived" if waive else "done"
@@ -344,8 +381,10 @@ def complete_step(
         )
         session.add(incident)
         view = _view(plan, incident, _load_state(session, incident), now)
-    verb = "waived" if waive else "done"
-    return Outcome(incident.ref, status, f"{incident.ref}: {step.id} {verb} ({step.title})", view)
+    message = _("{ref}: {step} waived ({title})") if waive else _("{ref}: {step} done ({title})")
+    return Outcome(
+        incident.ref, status, message.format(ref=incident.ref, step=step.id, title=step.title), view
+    )
 
 
 # -- moving through the stages -------------------------------------------------------
@@ -362,7 +401,7 @@ def advance(
     store: Store, current: Plan, actor: str, ref: str, *, at: datetime | None = None, note: str = ""
 ) -> Outcome:
     now = utcnow()
-    note = _clean_text(note, "note")
+    note = _clean_text(note, _("note"))
     with store.write() as session:
         incident = _get(session, ref)
         plan = plan_for(session, current, incident.plan_version)
@@ -370,30 +409,43 @@ def advance(
         check = rules.check_advance(plan, state)
         if check.target is None:
             raise Refused(
-                f"{incident.ref} is in the final stage {check.current.name}",
-                hint=f"a flare-up? `yq reopen {incident.ref} --reason TEXT`",
+                _("{incident_ref} is in the final stage {check_current_name}").format(
+                    incident_ref=incident.ref, check_current_name=check.current.name
+                ),
+                hint=_("a flare-up? `yq reopen {incident_ref} --reason TEXT`").format(
+                    incident_ref=incident.ref
+                ),
             )
-        verb = "close" if check.action == "close" else "advance"
-        _require(plan, actor, check.action, f"{verb} incidents", dict(state.assignments))
+        what = _("close incidents") if check.action == "close" else _("advance incidents")
+        _require(plan, actor, check.action, what, dict(state.assignments))
         if check.missing:
             raise Refused(
-                f"{incident.ref} cannot move to {check.target.name}: "
-                f"{len(check.missing)} required step(s) not done: "
+                _("{ref} cannot move to {stage}: {n} required step(s) not done: ").format(
+                    ref=incident.ref, stage=check.target.name, n=len(check.missing)
+                )
                 + ", ".join(step.id for step in check.missing),
                 details=[
-                    f"{step.id}  {step.title}  (stage {plan.stage(step.stage).name}, "
-                    f"Art. {step.article})"
+                    _("{step}  {title}  (stage {stage}, Art. {article})").format(
+                        step=step.id,
+                        title=step.title,
+                        stage=plan.stage(step.stage).name,
+                        article=step.article,
+                    )
                     for step in check.missing
                 ],
-                hint=f"do them with `yq done {incident.ref} STEP`, or a leader may "
-                f"`yq waive {incident.ref} STEP --reason TEXT`",
+                hint=_(
+                    "do them with `yq done {incident_ref} STEP`, or a leader may "
+                    "`yq waive {incident_ref} STEP --reason TEXT`"
+                ).format(incident_ref=incident.ref),
             )
         entered = _stage_entered(incident).get(incident.stage, incident.detected_at)
         when = _happened(at, now, incident)
         if when < entered:
             raise BadInput(
-                f"{fmt_iso(when)} is before {incident.ref} entered its stage",
-                hint="give a later time with --at",
+                _("{v0} is before {incident_ref} entered its stage").format(
+                    v0=fmt_iso(when), incident_ref=incident.ref
+                ),
+                hint=_("give a later time with --at"),
             )
         old = incident.stage
         _enter(incident, check.target.id, when)
@@ -425,7 +477,7 @@ def advance(
 def reopen(
     store: Store, current: Plan, actor: str, ref: str, *, reason: str, at: datetime | None = None
 ) -> Outcome:
-    reason = _clean_text(reason, "reason", required=True)
+    reason = _clean_text(reason, _("reason"), required=True)
     now = utcnow()
     with store.write() as session:
         incident = _get(session, ref)
@@ -435,10 +487,12 @@ def reopen(
         if target is None:
             stage = plan.stage(incident.stage)
             raise Refused(
-                f"{incident.ref} is in stage {stage.name}, which cannot be reopened",
-                hint="only a closed incident is reopened; it is still being worked",
+                _("{incident_ref} is in stage {stage_name}, which cannot be reopened").format(
+                    incident_ref=incident.ref, stage_name=stage.name
+                ),
+                hint=_("only a closed incident is reopened; it is still being worked"),
             )
-        _require(plan, actor, "reopen", "reopen incidents", dict(state.assignments))
+        _require(plan, actor, "reopen", _("reopen incidents"), dict(state.assignments))
         when = _happened(at, now, incident)
         reset = [s.id for s in rules.steps_reset_by_reopen(plan, target) if s.id in state.steps]
         if reset:
@@ -467,11 +521,13 @@ def reopen(
         )
         session.add(incident)
         view = _view(plan, incident, _load_state(session, incident), now)
-    details = (f"steps to do again: {', '.join(reset)}",) if reset else ()
+    details = (_("steps to do again: {steps}").format(steps=", ".join(reset)),) if reset else ()
     return Outcome(
         incident.ref,
         "reopen",
-        f"{incident.ref} reopened: {plan.stage(old).name} → {target.name}",
+        _("{ref} reopened: {old} → {new}").format(
+            ref=incident.ref, old=plan.stage(old).name, new=target.name
+        ),
         view,
         details=details,
     )
@@ -487,16 +543,21 @@ def grade(
     reason: str,
     at: datetime | None = None,
 ) -> Outcome:
-    reason = _clean_text(reason, "reason", required=True)
+    reason = _clean_text(reason, _("reason"), required=True)
     now = utcnow()
     with store.write() as session:
         incident = _get(session, ref)
         plan = plan_for(session, current, incident.plan_version)
         level = plan.level(level_token)
         state = _load_state(session, incident)
-        _require(plan, actor, "grade", "re-grade incidents", dict(state.assignments))
+        _require(plan, actor, "grade", _("re-grade incidents"), dict(state.assignments))
         if level.id == incident.level:
-            raise Refused(f"{incident.ref} is already {level.name}", hint="give a different level")
+            raise Refused(
+                _("{incident_ref} is already {level_name}").format(
+                    incident_ref=incident.ref, level_name=level.name
+                ),
+                hint=_("give a different level"),
+            )
         when = _happened(at, now, incident)
         old = plan.level(incident.level)
         incident.level = level.id
@@ -519,7 +580,12 @@ def grade(
         newly = [
             s for s in rules.outstanding(plan, new_state) if s not in rules.outstanding(plan, state)
         ]
-    details = tuple(f"now outstanding: {s.id}  {s.title} (Art. {s.article})" for s in newly)
+    details = tuple(
+        _("now outstanding: {step}  {title} (Art. {article})").format(
+            step=s.id, title=s.title, article=s.article
+        )
+        for s in newly
+    )
     return Outcome(
         incident.ref, "grade", f"{incident.ref}: {old.name} → {level.name}", view, details=details
     )
@@ -543,16 +609,28 @@ def assign(
         if not role.per_incident:
             designated = [r.name for r in plan.roles if r.per_incident]
             raise BadInput(
-                f"{role.name} is held from the roster, not designated per incident",
+                _("{role_name} is held from the roster, not designated per incident").format(
+                    role_name=role.name
+                ),
                 hint="roles designated per incident: " + "、".join(designated),
             )
         holder = current.person(person).name
         state = _load_state(session, incident)
-        _require(plan, actor, "assign", f"designate the {role.name}", dict(state.assignments))
+        _require(
+            plan,
+            actor,
+            "assign",
+            _("designate the {role}").format(role=role.name),
+            dict(state.assignments),
+        )
         when = _happened(at, now, incident)
         old = state.assignments.get(role.id)
         if old == holder:
-            raise Refused(f"{holder} is already the {role.name} of {incident.ref}")
+            raise Refused(
+                _("{holder} is already the {role_name} of {incident_ref}").format(
+                    holder=holder, role_name=role.name, incident_ref=incident.ref
+                )
+            )
         existing = session.get(Assignment, (incident.id, role.id))
         if existing is None:
             session.add(
@@ -607,11 +685,11 @@ def assign(
                 done.append(step.id)
         session.add(incident)
         view = _view(plan, incident, _load_state(session, incident), now)
-    details = tuple(f"step {s} done" for s in done)
+    details = tuple(_("step {step} done").format(step=s) for s in done)
     return Outcome(
         incident.ref,
         "assign",
-        f"{incident.ref}: {role.name} is {holder}",
+        _("{ref}: {role} is {person}").format(ref=incident.ref, role=role.name, person=holder),
         view,
         events=1 + len(done),
         details=details,
@@ -621,13 +699,13 @@ def assign(
 def add_note(
     store: Store, current: Plan, actor: str, ref: str, text: str, *, at: datetime | None = None
 ) -> Outcome:
-    text = _clean_text(text, "note", required=True)
+    text = _clean_text(text, _("note"), required=True)
     now = utcnow()
     with store.write() as session:
         incident = _get(session, ref)
         plan = plan_for(session, current, incident.plan_version)
         state = _load_state(session, incident)
-        _require(plan, actor, "note", "add notes", dict(state.assignments))
+        _require(plan, actor, "note", _("add notes"), dict(state.assignments))
         when = _happened(at, now, incident)
         audit.append(
             session,
@@ -641,7 +719,7 @@ def add_note(
         )
         session.add(incident)
         view = _view(plan, incident, state, now)
-    return Outcome(incident.ref, "note", f"{incident.ref}: note added", view)
+    return Outcome(incident.ref, "note", _("{ref}: note added").format(ref=incident.ref), view)
 
 
 # -- reading -----------------------------------------------------------------------

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from yuqing_cli.errors import YqError
+from yuqing_cli.i18n import _
 from yuqing_cli.plan.schema import Plan
 from yuqing_cli.store.tables import PlanVersion
 
@@ -37,8 +38,10 @@ def plan_for(session: Session, current: Plan, version: str) -> Plan:
         row = session.get(PlanVersion, version)
         if row is None:
             raise YqError(
-                f"plan version {version[:12]} is missing from the database",
-                hint="the database is damaged; run `yq verify`",
+                _("plan version {v1} is missing from the database").format(v1=version[:12]),
+                hint=_("the database is damaged; run `yq verify`"),
             )
-        _parsed[version] = parse_plan(row.text.encode("utf-8"), f"plan version {version[:12]}")
+        _parsed[version] = parse_plan(
+            row.text.encode("utf-8"), _("plan version {version}").format(version=version[:12])
+        )
     return _parsed[version]

@@ -18,6 +18,7 @@ from itertools import groupby
 from sqlmodel import Session, col, select
 
 from yuqing_cli.errors import BadInput
+from yuqing_cli.i18n import _
 from yuqing_cli.plan import rules
 from yuqing_cli.plan.schema import Level, Plan, Routine, Stage, Step
 from yuqing_cli.services.history import Replayed, replay
@@ -126,7 +127,10 @@ def daily_report(
     day = day or today(tz, now)
     start, end = day_bounds(day, tz)
     if start > now:
-        raise BadInput(f"{day.isoformat()} is in the future", hint="give today or a past day")
+        raise BadInput(
+            _("{v0} is in the future").format(v0=day.isoformat()),
+            hint=_("give today or a past day"),
+        )
     as_of = min(end, now)
     with store.read() as session:
         rows = _candidates(session, start, as_of)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 
 from yuqing_cli.errors import Refused
+from yuqing_cli.i18n import _
 from yuqing_cli.plan import rules
 from yuqing_cli.plan.schema import Plan, Routine
 from yuqing_cli.services import audit
@@ -41,8 +42,12 @@ def record_run(
     routine = plan.routine(token)
     if not rules.roles_of(plan, actor) & set(routine.roles):
         raise Refused(
-            f"{actor} is not among those who do the {routine.name}",
-            hint=f"only {rules.who_may(plan, routine.roles)} do it (Art. {routine.article})",
+            _("{actor} is not among those who do the {routine_name}").format(
+                actor=actor, routine_name=routine.name
+            ),
+            hint=_("only {v1} do it (Art. {routine_article})").format(
+                v1=rules.who_may(plan, routine.roles), routine_article=routine.article
+            ),
         )
     now = utcnow()
     when = at or now

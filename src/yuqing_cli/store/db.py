@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from yuqing_cli.errors import YqError
+from yuqing_cli.i18n import _
 from yuqing_cli.paths import db_url, sqlite_path
 from yuqing_cli.store import sqlite
 from yuqing_cli.store.migrations import MIGRATIONS, Migration, is_current, migrate
@@ -45,8 +46,10 @@ class Store:
         except OperationalError as exc:
             engine.dispose()
             raise YqError(
-                f"cannot open the database {path or url}: {exc.orig}",
-                hint="check --db / YQ_DB and that the file is a yq database",
+                _("cannot open the database {v1}: {exc_orig}").format(
+                    v1=path or url, exc_orig=exc.orig
+                ),
+                hint=_("check --db / YQ_DB and that the file is a yq database"),
             ) from None
         return store
 
@@ -84,6 +87,8 @@ def _ensure_dir(path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise YqError(
-            f"cannot create the data directory {path.parent}: {exc.strerror}",
-            hint="set --db / YQ_DB to a writable place",
+            _("cannot create the data directory {path_parent}: {exc_strerror}").format(
+                path_parent=path.parent, exc_strerror=exc.strerror
+            ),
+            hint=_("set --db / YQ_DB to a writable place"),
         ) from None

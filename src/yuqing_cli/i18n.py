@@ -1,0 +1,61 @@
+"""The interface language: English or Chinese, through gettext catalogs.
+
+Chosen by ``--lang``, else ``$YQ_LANG``, else the locale (``LC_ALL``,
+``LC_MESSAGES``, ``LANG``: ``zh_*`` means Chinese), else English. Messages are
+English in the source (the msgids); ``locale/zh_CN/LC_MESSAGES/yuqing_cli.po`` holds
+their Chinese, compiled to ``.mo`` with Babel (see docs/translating.md). The plan's
+own texts are never translated: they are shown as the plan writes them.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from pathlib import Path
+
+DOMAIN = "yuqing_cli"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LANGUAGES = {"en": None, "zh": "zh_CN"}
+
+_current: gettext.NullTranslations = gettext.NullTranslations()
+_language = "en"
+
+
+def detect(explicit: str | None = None) -> str:
+    """``en`` or ``zh``, from the option, the environment or the locale."""
+    for value in (explicit, os.environ.get("YQ_LANG")):
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def setup(explicit: str | None = None) -> str:
+    """Switch the interface language; returns the one chosen."""
+    global _current, _language
+    _language = detect(explicit)
+    locale = LANGUAGES[_language]
+    if locale is None:
+        _current = gettext.NullTranslations()
+    else:
+        _current = gettext.translation(DOMAIN, LOCALE_DIR, languages=[locale], fallback=True)
+    return _language
+
+
+def language() -> str:
+    return _language
+
+
+def _(message: str) -> str:
+    """Translate one message (an English msgid)."""
+    return _current.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _current.ngettext(singular, plural, n)
+
+
+setup()
