@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from yuqing_cli.cli import app
+os.environ["YQ_LANG"] = "en"  # before the commands (and their help) are defined
+
+from yuqing_cli.cli import app  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED_PLAN = REPO / "plan.yaml"
@@ -34,7 +36,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("COLUMNS", "160")
-    for name in ("YQ_USER", "YQ_DEBUG", "YQ_LANG"):
+    monkeypatch.setenv("YQ_LANG", "en")
+    for name in ("YQ_USER", "YQ_DEBUG"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path

@@ -200,8 +200,15 @@ def test_report_to_file_and_bad_input(
 def test_terminal_report_sections(scripted_day: dict[str, str], clock: Clock) -> None:
     clock.set("2024-11-25 09:00")
     out = ok("report", "--date", "2024-11-23").stdout
-    for heading in ("New incidents", "What moved", "Overdue steps", "Under monitoring",
-                    "Response times", "Routines", "Open, by level"):
+    for heading in (
+        "New incidents",
+        "What moved",
+        "Overdue steps",
+        "Under monitoring",
+        "Response times",
+        "Routines",
+        "Open, by level",
+    ):
         assert heading in out
     assert "█" in out and "\\x1b" not in out
 

@@ -5,6 +5,10 @@ Chosen by ``--lang``, else ``$YQ_LANG``, else the locale (``LC_ALL``,
 English in the source (the msgids); ``locale/zh_CN/LC_MESSAGES/yuqing_cli.po`` holds
 their Chinese, compiled to ``.mo`` with Babel (see docs/translating.md). The plan's
 own texts are never translated: they are shown as the plan writes them.
+
+Typer words a few headings of its help ("Options", "Commands", "[env var: …]")
+through the standard ``gettext`` domain; ``messages.po`` beside ours translates
+those, and :func:`setup` points that domain at it.
 """
 
 from __future__ import annotations
@@ -42,6 +46,9 @@ def setup(explicit: str | None = None) -> str:
         _current = gettext.NullTranslations()
     else:
         _current = gettext.translation(DOMAIN, LOCALE_DIR, languages=[locale], fallback=True)
+    # The framework's own words, looked up in the default domain by language.
+    gettext.bindtextdomain("messages", str(LOCALE_DIR))
+    os.environ["LANGUAGE"] = locale or "en"
     return _language
 
 

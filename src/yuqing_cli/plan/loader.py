@@ -353,7 +353,7 @@ class _Builder:
             tuple(k for k in _TOP if k not in _TOP_REQUIRED),
         )
         if "format" in top:
-            fmt = r.scalar(top["format"], _("format"))
+            fmt = r.scalar(top["format"], "format")
             if fmt != SUPPORTED_FORMAT:
                 r.fail(
                     top["format"],
@@ -363,7 +363,7 @@ class _Builder:
                     ),
                 )
         articles = r.each(top.get("articles"), _("articles"), self.read_article)
-        self.unique([(a.id, n) for a, n in articles], _("article"))
+        self.unique([(a.id, n) for a, n in articles], "article")
         self.article_ids = {a.id for a, _ in articles}
         if not {"plan", "roles", "people", "levels", "categories", "stages"} <= top.keys():
             raise _Abort
@@ -478,7 +478,7 @@ class _Builder:
         )
         if not {"title", "unit", "issuer", "timezone", "purpose"} <= m.keys():
             raise _Abort
-        tz = r.text(m["timezone"], _("timezone"))
+        tz = r.text(m["timezone"], "timezone")
         try:
             from zoneinfo import ZoneInfo
 
@@ -489,20 +489,20 @@ class _Builder:
                 _("unknown time zone {tz!r}").format(tz=tz),
                 _("use an IANA name such as Asia/Shanghai"),
             )
-        prefix = r.text(m.get("reference_prefix"), _("reference_prefix"), "YQ")
+        prefix = r.text(m.get("reference_prefix"), "reference_prefix", "YQ")
         if not prefix.isascii() or not prefix.isalnum():
             r.fail(
                 m["reference_prefix"],
                 _("reference_prefix {prefix!r} must be letters and digits").format(prefix=prefix),
             )
-        purpose = self.read_text(m["purpose"], _("purpose"), needs_id=False)
+        purpose = self.read_text(m["purpose"], "purpose", needs_id=False)
         return PlanInfo(
-            title=r.text(m["title"], _("title")),
-            title_en=r.text(m.get("title_en"), _("title_en")),
-            unit=r.text(m["unit"], _("unit")),
-            issuer=r.text(m["issuer"], _("issuer")),
-            date=r.text(m.get("date"), _("date")),
-            published=r.text(m.get("published"), _("published")),
+            title=r.text(m["title"], "title"),
+            title_en=r.text(m.get("title_en"), "title_en"),
+            unit=r.text(m["unit"], "unit"),
+            issuer=r.text(m["issuer"], "issuer"),
+            date=r.text(m.get("date"), "date"),
+            published=r.text(m.get("published"), "published"),
             timezone=tz,
             reference_prefix=prefix,
             purpose=purpose,
@@ -521,8 +521,8 @@ class _Builder:
             id=item_id,
             article=self.article(m.get("article"), node, f"{what} {item_id!r}"),
             text=r.text(m.get("text"), _("{what} text").format(what=what)),
-            name=r.text(m.get("name"), _("name")),
-            name_en=r.text(m.get("name_en"), _("name_en")),
+            name=r.text(m.get("name"), "name"),
+            name_en=r.text(m.get("name_en"), "name_en"),
         )
 
     def read_role(self, node: yaml.Node) -> Role:
@@ -534,9 +534,9 @@ class _Builder:
         return Role(
             role_id,
             r.text(m["name"], _("role name")),
-            r.text(m.get("name_en"), _("name_en")),
+            r.text(m.get("name_en"), "name_en"),
             self.article(m.get("article"), node, _("role {role_id!r}").format(role_id=role_id)),
-            r.flag(m.get("per_incident"), _("per_incident"), False),
+            r.flag(m.get("per_incident"), "per_incident", False),
         )
 
     def read_level(self, node: yaml.Node) -> Level:
@@ -550,12 +550,12 @@ class _Builder:
         return Level(
             level_id,
             r.text(m["name"], _("level name")),
-            r.text(m.get("name_en"), _("name_en")),
-            r.text(m["roman"], _("roman")).upper(),
-            r.text(m["colour"], _("colour")),
+            r.text(m.get("name_en"), "name_en"),
+            r.text(m["roman"], "roman").upper(),
+            r.text(m["colour"], "colour"),
             0,
             self.article(m.get("article"), node, _("level {level_id!r}").format(level_id=level_id)),
-            r.text(m.get("source"), _("source")),
+            r.text(m.get("source"), "source"),
         )
 
     def read_category(self, node: yaml.Node) -> Category:
@@ -567,9 +567,9 @@ class _Builder:
         return Category(
             cat_id,
             r.text(m["name"], _("category name")),
-            r.text(m.get("name_en"), _("name_en")),
+            r.text(m.get("name_en"), "name_en"),
             self.article(m.get("article"), node, _("category {cat_id!r}").format(cat_id=cat_id)),
-            r.flag(m.get("office"), _("office"), False),
+            r.flag(m.get("office"), "office", False),
         )
 
     def read_sentiment(self, node: yaml.Node) -> Sentiment:
@@ -579,8 +579,8 @@ class _Builder:
             raise _Abort
         return Sentiment(
             r.text(m["id"], _("sentiment id")),
-            r.text(m["name"], _("name")),
-            r.text(m.get("name_en"), _("name_en")),
+            r.text(m["name"], "name"),
+            r.text(m.get("name_en"), "name_en"),
         )
 
     def read_person(self, node: yaml.Node) -> Person:
@@ -607,7 +607,7 @@ class _Builder:
         m = r.mapping(node, _("a permission"), ("action", "roles"), ("article",))
         if "action" not in m or "roles" not in m:
             raise _Abort
-        action = r.text(m["action"], _("action"))
+        action = r.text(m["action"], "action")
         if action not in ACTIONS:
             r.fail(
                 m["action"],
@@ -648,7 +648,7 @@ class _Builder:
                     )
             levels = frozenset(t for t, _ in named)
         if "min_level" in m:
-            token = r.text(m["min_level"], _("min_level"))
+            token = r.text(m["min_level"], "min_level")
             if token not in level_ids:
                 r.fail(
                     m["min_level"],
@@ -684,7 +684,7 @@ class _Builder:
         )
         if not {"from", "hours"} <= m.keys():
             raise _Abort
-        start = r.text(m["from"], _("from"))
+        start = r.text(m["from"], "from")
         if start not in ("detected", "stage"):
             r.fail(
                 m["from"],
@@ -711,7 +711,7 @@ class _Builder:
         if "source" not in m:
             raise _Abort
         return Deadline(
-            "stage" if start == "stage" else "detected", hours, r.text(m["source"], _("source"))
+            "stage" if start == "stage" else "detected", hours, r.text(m["source"], "source")
         )
 
     def read_step(self, node: yaml.Node, stage_id: str) -> Step:
@@ -731,7 +731,7 @@ class _Builder:
         if not roles:
             r.fail(m["roles"], _("{owner} names no role that may complete it").format(owner=owner))
         self.check_refs(m["roles"], roles, set(self.ctx_roles), _("role"), owner)
-        milestone = r.text(m.get("milestone"), _("milestone")) or None
+        milestone = r.text(m.get("milestone"), "milestone") or None
         if milestone is not None and milestone not in MILESTONES:
             r.fail(
                 m["milestone"],
@@ -740,7 +740,7 @@ class _Builder:
                 ),
                 _("milestones: ") + ", ".join(MILESTONES),
             )
-        assigns = r.text(m.get("assigns"), _("assigns")) or None
+        assigns = r.text(m.get("assigns"), "assigns") or None
         if assigns is not None:
             role = self.ctx_roles.get(assigns)
             if role is None or not role.per_incident:
@@ -754,11 +754,11 @@ class _Builder:
         return Step(
             id=step_id,
             stage=stage_id,
-            title=r.text(m["title"], _("title")),
-            title_en=r.text(m.get("title_en"), _("title_en")),
+            title=r.text(m["title"], "title"),
+            title_en=r.text(m.get("title_en"), "title_en"),
             article=self.article(m.get("article"), node, owner),
             roles=roles,
-            required=r.flag(m.get("required"), _("required"), True),
+            required=r.flag(m.get("required"), "required", True),
             when=self.read_condition(m.get("when"), owner),
             due=self.read_deadline(m.get("due"), owner),
             milestone=milestone,
@@ -784,15 +784,15 @@ class _Builder:
         return Stage(
             id=stage_id,
             name=r.text(m["name"], _("stage name")),
-            name_en=r.text(m.get("name_en"), _("name_en")),
+            name_en=r.text(m.get("name_en"), "name_en"),
             article=self.article(
                 m.get("article"), node, _("stage {stage_id!r}").format(stage_id=stage_id)
             ),
             steps=tuple(steps),
-            next=r.text(m.get("next"), _("next")) or None,
-            initial=r.flag(m.get("initial"), _("initial"), False),
-            final=r.flag(m.get("final"), _("final"), False),
-            reopen_to=r.text(m.get("reopen_to"), _("reopen_to")) or None,
+            next=r.text(m.get("next"), "next") or None,
+            initial=r.flag(m.get("initial"), "initial", False),
+            final=r.flag(m.get("final"), "final", False),
+            reopen_to=r.text(m.get("reopen_to"), "reopen_to") or None,
         )
 
     def order_stages(
@@ -879,14 +879,14 @@ class _Builder:
         routine_id = r.text(m["id"], _("routine id"))
         return Routine(
             id=routine_id,
-            name=r.text(m["name"], _("name")),
-            name_en=r.text(m.get("name_en"), _("name_en")),
+            name=r.text(m["name"], "name"),
+            name_en=r.text(m.get("name_en"), "name_en"),
             article=self.article(
                 m.get("article"), node, _("routine {routine_id!r}").format(routine_id=routine_id)
             ),
             roles=tuple(t for t, _ in r.texts(m["roles"], _("roles"))),
-            every_hours=r.number(m["every_hours"], _("every_hours")),
-            source=r.text(m.get("source"), _("source")),
+            every_hours=r.number(m["every_hours"], "every_hours"),
+            source=r.text(m.get("source"), "source"),
         )
 
 

@@ -131,23 +131,35 @@ def daily_report(
             _("{v0} is in the future").format(v0=day.isoformat()),
             hint=_("give today or a past day"),
         )
+    # Records are taken up to the end of the day (for today nothing later exists yet);
+    # what is overdue is judged at the end of the day, or now for today.
     as_of = min(end, now)
     with store.read() as session:
-        rows = _candidates(session, start, as_of)
+        rows = _candidates(session, start, end)
         if not include_exercises:
             rows = [i for i in rows if not i.exercise]
-        events = _events(session, [i.id for i in rows if i.id is not None], as_of)
+        events = _events(session, [i.id for i in rows if i.id is not None], end)
         replayed = []
         for incident in rows:
             plan = plan_for(session, current, incident.plan_version)
             replayed.append(replay(incident, plan, events.get(incident.id or 0, [])))
-        routines = tuple(_routine_day(session, r, start, as_of) for r in current.routines)
+        routines = tuple(_routine_day(session, r, start, end, as_of) for r in current.routines)
     day_events = [
-        e for i in rows for e in events.get(i.id or 0, []) if start <= e.happened_at < as_of
+        e for i in rows for e in events.get(i.id or 0, []) if start <= e.happened_at < end
     ]
     refs = {r.id: r.ref for r in replayed}
     return _assemble(
-        current, day, start, as_of, now, include_exercises, replayed, day_events, refs, routines
+        current,
+        day,
+        start,
+        end,
+        as_of,
+        now,
+        include_exercises,
+        replayed,
+        day_events,
+        refs,
+        routines,
     )
 
 
@@ -155,6 +167,7 @@ def _assemble(
     current: Plan,
     day: date,
     start: datetime,
+    end: datetime,
     as_of: datetime,
     now: datetime,
     include_exercises: bool,
@@ -163,7 +176,7 @@ def _assemble(
     refs: dict[int, str],
     routines: tuple[RoutineDay, ...],
 ) -> DailyReport:
-    new = [r for r in replayed if start <= r.detected_at < as_of]
+    new = [r for r in replayed if start <= r.detected_at < end]
     closed_ids = {e.incident_id for e in day_events if e.action == "close"}
     closed = [r for r in replayed if r.id in closed_ids]
     covered = [r for r in replayed if r.is_open or r in new or r in closed]
@@ -208,7 +221,7 @@ def _assemble(
         moved=tuple(moved),
         overdue=tuple(sorted(overdue, key=lambda o: -o.late)),
         monitoring=tuple(r for r in open_ if r.stage in watch_stages),
-        response_times=tuple(_response_times(current, replayed, start, as_of)),
+        response_times=tuple(_response_times(current, replayed, start, end)),
         routines=routines,
     )
 
@@ -279,7 +292,9 @@ def _response_times(
         )
 
 
-def _routine_day(session: Session, routine: Routine, start: datetime, end: datetime) -> RoutineDay:
+def _routine_day(
+    session: Session, routine: Routine, start: datetime, end: datetime, as_of: datetime
+) -> RoutineDay:
     base = select(Event).where(
         Event.action == "routine", Event.subject == routine.id, col(Event.recorded_at) < end
     )
@@ -292,7 +307,7 @@ def _routine_day(session: Session, routine: Routine, start: datetime, end: datet
         base.where(col(Event.happened_at) < end).order_by(col(Event.happened_at).desc()).limit(1)
     ).first()
     last_at = last.happened_at if last is not None else None
-    overdue = last_at is None or end - last_at > timedelta(hours=routine.every_hours)
+    overdue = last_at is None or as_of - last_at > timedelta(hours=routine.every_hours)
     return RoutineDay(
         routine,
         tuple(RoutineRun(e.actor, e.happened_at, e.new == "zero", e.note) for e in runs),
