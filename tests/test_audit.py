@@ -17,20 +17,7 @@ from yuqing_cli.store.db import Store
 
 from conftest import LEADER, MEMBER, new, ok, ok_json, yq
 
-FIELDS = [
-    "incident_id",
-    "seq",
-    "action",
-    "actor",
-    "subject",
-    "old",
-    "new",
-    "note",
-    "happened_at",
-    "recorded_at",
-    "plan_version",
-    "prev_hash",
-]
+FIELDS = [*audit.CONTENT_FIELDS, "prev_hash"]
 
 
 def _history() -> str:

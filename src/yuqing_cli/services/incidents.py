@@ -111,6 +111,16 @@ def _load_state(session: Session, incident: Incident) -> IncidentState:
     return _state(incident, _records(session, [iid])[iid], _assignments(session, [iid])[iid])
 
 
+def _open(session: Session, current: Plan, ref: str) -> tuple[Incident, Plan, IncidentState]:
+    """The incident, the plan version it follows, and its state."""
+    incident = _get(session, ref)
+    return (
+        incident,
+        plan_for(session, current, incident.plan_version),
+        _load_state(session, incident),
+    )
+
+
 def _view(
     plan: Plan, incident: Incident, state: IncidentState | None = None, now: datetime | None = None
 ) -> IncidentView:
@@ -323,9 +333,7 @@ def complete_step(
     note = _clean_text(note, _("reason") if waive else _("note"), required=waive)
     now = utcnow()
     with store.write() as session:
-        incident = _get(session, ref)
-        plan = plan_for(session, current, incident.plan_version)
-        state = _load_state(session, incident)
+        incident, plan, state = _open(session, current, ref)
         step = _applicable_step(plan, state, step_id, incident.ref)
         if waive:
             _require(plan, actor, "waive", _("waive steps"), dict(state.assignments))
@@ -403,9 +411,7 @@ def advance(
     now = utcnow()
     note = _clean_text(note, _("note"))
     with store.write() as session:
-        incident = _get(session, ref)
-        plan = plan_for(session, current, incident.plan_version)
-        state = _load_state(session, incident)
+        incident, plan, state = _open(session, current, ref)
         check = rules.check_advance(plan, state)
         if check.target is None:
             raise Refused(
@@ -480,9 +486,7 @@ def reopen(
     reason = _clean_text(reason, _("reason"), required=True)
     now = utcnow()
     with store.write() as session:
-        incident = _get(session, ref)
-        plan = plan_for(session, current, incident.plan_version)
-        state = _load_state(session, incident)
+        incident, plan, state = _open(session, current, ref)
         target = rules.reopen_target(plan, state)
         if target is None:
             stage = plan.stage(incident.stage)
@@ -546,10 +550,8 @@ def grade(
     reason = _clean_text(reason, _("reason"), required=True)
     now = utcnow()
     with store.write() as session:
-        incident = _get(session, ref)
-        plan = plan_for(session, current, incident.plan_version)
+        incident, plan, state = _open(session, current, ref)
         level = plan.level(level_token)
-        state = _load_state(session, incident)
         _require(plan, actor, "grade", _("re-grade incidents"), dict(state.assignments))
         if level.id == incident.level:
             raise Refused(
@@ -603,8 +605,7 @@ def assign(
 ) -> Outcome:
     now = utcnow()
     with store.write() as session:
-        incident = _get(session, ref)
-        plan = plan_for(session, current, incident.plan_version)
+        incident, plan, state = _open(session, current, ref)
         role = plan.role(role_token)
         if not role.per_incident:
             designated = [r.name for r in plan.roles if r.per_incident]
@@ -615,7 +616,6 @@ def assign(
                 hint="roles designated per incident: " + "、".join(designated),
             )
         holder = current.person(person).name
-        state = _load_state(session, incident)
         _require(
             plan,
             actor,
@@ -702,9 +702,7 @@ def add_note(
     text = _clean_text(text, _("note"), required=True)
     now = utcnow()
     with store.write() as session:
-        incident = _get(session, ref)
-        plan = plan_for(session, current, incident.plan_version)
-        state = _load_state(session, incident)
+        incident, plan, state = _open(session, current, ref)
         _require(plan, actor, "note", _("add notes"), dict(state.assignments))
         when = _happened(at, now, incident)
         audit.append(
@@ -728,9 +726,7 @@ def add_note(
 def checklist(store: Store, current: Plan, ref: str, now: datetime | None = None) -> Checklist:
     now = now or utcnow()
     with store.read() as session:
-        incident = _get(session, ref)
-        plan = plan_for(session, current, incident.plan_version)
-        state = _load_state(session, incident)
+        incident, plan, state = _open(session, current, ref)
     return build_checklist(plan, incident, state, now)
 
 
@@ -760,9 +756,7 @@ def build_checklist(
 def show(store: Store, current: Plan, ref: str) -> tuple[Checklist, list[EventView]]:
     now = utcnow()
     with store.read() as session:
-        incident = _get(session, ref)
-        plan = plan_for(session, current, incident.plan_version)
-        state = _load_state(session, incident)
+        incident, plan, state = _open(session, current, ref)
         events = _event_views(
             session,
             select(Event).where(Event.incident_id == incident.id).order_by(col(Event.seq)),
