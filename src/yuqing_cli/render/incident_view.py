@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich import box
+from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 
@@ -404,5 +405,5 @@ def demo(run: DemoRun, where: str) -> None:
         ("yq report", _("today's report (exercises left out)")),
         ("yq verify", _("check the audit trail")),
     ):
-        line = f"{command:<52}# {what}"
+        line = command + " " * max(1, 52 - cell_len(command)) + f"# {what}"
         console.print(Text(f"  {line}"))
