@@ -111,6 +111,36 @@ def _load_state(session: Session, incident: Incident) -> IncidentState:
     return _state(incident, _records(session, [iid])[iid], _assignments(session, [iid])[iid])
 
 
+def _trail(
+    session: Session,
+    incident: Incident,
+    plan: Plan,
+    when: datetime,
+    now: datetime,
+    *,
+    action: str,
+    actor: str,
+    subject: str = "",
+    old: str | None = None,
+    new: str | None = None,
+    note: str = "",
+) -> None:
+    """Append the incident's next event: it happened ``when``, is recorded ``now``."""
+    audit.append(
+        session,
+        incident=incident,
+        action=action,
+        actor=actor,
+        subject=subject,
+        old=old,
+        new=new,
+        note=note,
+        happened_at=when,
+        recorded_at=now,
+        plan_version=plan.version,
+    )
+
+
 def _open(session: Session, current: Plan, ref: str) -> tuple[Incident, Plan, IncidentState]:
     """The incident, the plan version it follows, and its state."""
     incident = _get(session, ref)
@@ -260,15 +290,15 @@ def new_incident(store: Store, plan: Plan, actor: str, data: NewIncident) -> Out
             "exercise": data.exercise,
             "stage": initial.id,
         }
-        audit.append(
+        _trail(
             session,
-            incident=incident,
+            incident,
+            plan,
+            detected,
+            now,
             action="create",
             actor=actor,
             new=json.dumps(fields, ensure_ascii=False, sort_keys=True),
-            happened_at=detected,
-            recorded_at=now,
-            plan_version=plan.version,
         )
         state = _load_state(session, incident)
         view = _view(plan, incident, state, now)
@@ -374,18 +404,18 @@ def complete_step(
         )
         if not waive:
             _milestone(incident, step, when)
-        audit.append(
+        _trail(
             session,
-            incident=incident,
+            incident,
+            plan,
+            when,
+            now,
             action=status,
             actor=actor,
             subject=step.id,
             old="open",
             new=status,
             note=note,
-            happened_at=when,
-            recorded_at=now,
-            plan_version=plan.version,
         )
         session.add(incident)
         view = _view(plan, incident, _load_state(session, incident), now)
@@ -457,18 +487,18 @@ def advance(
         _enter(incident, check.target.id, when)
         if check.target.final:
             incident.closed_at = when
-        audit.append(
+        _trail(
             session,
-            incident=incident,
+            incident,
+            plan,
+            when,
+            now,
             action=check.action,
             actor=actor,
             subject="stage",
             old=old,
             new=check.target.id,
             note=note,
-            happened_at=when,
-            recorded_at=now,
-            plan_version=plan.version,
         )
         session.add(incident)
         view = _view(plan, incident, _load_state(session, incident), now)
@@ -510,18 +540,18 @@ def reopen(
         _enter(incident, target.id, when)
         incident.closed_at = None
         incident.reopened += 1
-        audit.append(
+        _trail(
             session,
-            incident=incident,
+            incident,
+            plan,
+            when,
+            now,
             action="reopen",
             actor=actor,
             subject="stage",
             old=old,
             new=target.id,
             note=reason,
-            happened_at=when,
-            recorded_at=now,
-            plan_version=plan.version,
         )
         session.add(incident)
         view = _view(plan, incident, _load_state(session, incident), now)
@@ -563,18 +593,18 @@ def grade(
         when = _happened(at, now, incident)
         old = plan.level(incident.level)
         incident.level = level.id
-        audit.append(
+        _trail(
             session,
-            incident=incident,
+            incident,
+            plan,
+            when,
+            now,
             action="grade",
             actor=actor,
             subject="level",
             old=old.id,
             new=level.id,
             note=reason,
-            happened_at=when,
-            recorded_at=now,
-            plan_version=plan.version,
         )
         session.add(incident)
         new_state = _load_state(session, incident)
@@ -639,17 +669,17 @@ def assign(
         else:
             existing.person, existing.happened_at = holder, when
             session.add(existing)
-        audit.append(
+        _trail(
             session,
-            incident=incident,
+            incident,
+            plan,
+            when,
+            now,
             action="assign",
             actor=actor,
             subject=role.id,
             old=old,
             new=holder,
-            happened_at=when,
-            recorded_at=now,
-            plan_version=plan.version,
         )
         done = []
         for step in rules.applicable_steps(plan, state.level, state.category):
@@ -669,18 +699,18 @@ def assign(
                         recorded_at=now,
                     )
                 )
-                audit.append(
+                _trail(
                     session,
-                    incident=incident,
+                    incident,
+                    plan,
+                    when,
+                    now,
                     action="done",
                     actor=actor,
                     subject=step.id,
                     old="open",
                     new="done",
                     note=f"{role.name}: {holder}",
-                    happened_at=when,
-                    recorded_at=now,
-                    plan_version=plan.version,
                 )
                 done.append(step.id)
         session.add(incident)
@@ -705,15 +735,15 @@ def add_note(
         incident, plan, state = _open(session, current, ref)
         _require(plan, actor, "note", _("add notes"), dict(state.assignments))
         when = _happened(at, now, incident)
-        audit.append(
+        _trail(
             session,
-            incident=incident,
+            incident,
+            plan,
+            when,
+            now,
             action="note",
             actor=actor,
             note=text,
-            happened_at=when,
-            recorded_at=now,
-            plan_version=plan.version,
         )
         session.add(incident)
         view = _view(plan, incident, state, now)
