@@ -251,3 +251,9 @@ def test_plan_cache_by_content(env: Path, tmp_path: Path) -> None:
     source.write_text("format: 1\nplan: [", encoding="utf-8")  # a bad plan is never cached
     with pytest.raises(Exception, match="bad plan"):
         load_plan(source)
+
+
+def test_check_of_a_missing_file() -> None:
+    result = yq("plan", "check", "no-such-plan.yaml")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("yq: error: plan file not found: no-such-plan.yaml")

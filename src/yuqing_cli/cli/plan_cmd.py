@@ -34,29 +34,15 @@ def check(
     ] = None,
     strict: Annotated[bool, typer.Option(help=_("Treat warnings as errors."))] = False,
 ) -> None:
-    from yuqing_cli.plan.files import find_plan
-    from yuqing_cli.plan.loader import PlanError, check_plan
+    from yuqing_cli.plan.files import find_plan, read_plan_file
+    from yuqing_cli.plan.loader import check_plan
     from yuqing_cli.render.plan_view import show_check
 
     path = file if file is not None else find_plan(state(ctx).plan_path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise PlanError(str(path), [_unreadable(exc)]) from None
-    plan, errors, warnings = check_plan(data, str(path))
+    plan, errors, warnings = check_plan(read_plan_file(path), str(path))
     show_check(str(path), plan, errors, warnings)
     if errors or (strict and warnings):
         raise typer.Exit(int(ExitCode.BAD_INPUT))
-
-
-def _unreadable(exc: OSError):  # type: ignore[no-untyped-def]
-    from yuqing_cli.plan.loader import Problem
-
-    return Problem(
-        None,
-        _("cannot read the file: {exc_strerror}").format(exc_strerror=exc.strerror),
-        _("check the path; without FILE the plan in use is checked"),
-    )
 
 
 @plan_app.command(
