@@ -241,6 +241,12 @@ def test_any_changed_field_is_caught(env: Path) -> None:
         assert result.exit_code == 1, (event_id, column, value)
 
     check()
+    # A time that reads the same but is not written the way the tool writes it is an edit.
+    _copy(env / "template.db", env / "case.db")
+    with tamper(env, "case.db") as db:
+        stored = db.execute("SELECT happened_at FROM event WHERE id = 1").fetchone()[0]
+        db.execute("UPDATE event SET happened_at = ? WHERE id = 1", (stored.replace(" ", "T"),))
+    assert yq("--db", str(env / "case.db"), "verify").exit_code == 1
     assert yq("--db", str(env / "template.db"), "verify").exit_code == 0
 
 

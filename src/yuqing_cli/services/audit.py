@@ -134,20 +134,36 @@ _RAW = Table(
 )
 
 
+# How SQLite stores a time written by the tool (SQLAlchemy's format for DateTime).
+_STORED_TIME = "%Y-%m-%d %H:%M:%S.%f"
+
+
 def _raw_content(row: RowMapping) -> dict[str, Any] | None:
-    """The content as it was hashed, or None if a value cannot be what the tool wrote."""
+    """The content as it was hashed, or None if a value is not what the tool writes.
+
+    Strict on purpose: '01' in an integer column, or a time written in another
+    format, means the row was edited even when the value reads the same.
+    """
     content: dict[str, Any] = {name: row[name] for name in CONTENT_FIELDS}
-    try:
-        for name in _TIMES:
-            value = content[name]
-            if not isinstance(value, datetime):
-                value = datetime.fromisoformat(str(value))
-            content[name] = value if value.tzinfo else value.replace(tzinfo=UTC)
-        for name in ("seq", "incident_id"):
-            if content[name] is not None:
-                content[name] = int(content[name])
-    except (TypeError, ValueError):
-        return None
+    for name in _TIMES:
+        value = content[name]
+        if isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value)
+            except ValueError:
+                return None
+            if parsed.tzinfo is not None or parsed.strftime(_STORED_TIME) != value:
+                return None
+            value = parsed
+        if not isinstance(value, datetime):
+            return None
+        content[name] = value if value.tzinfo else value.replace(tzinfo=UTC)
+    for name in ("seq", "incident_id"):
+        value = content[name]
+        if name == "incident_id" and value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool):
+            return None
     return content
 
 
