@@ -9,7 +9,7 @@ import pytest
 from yuqing_cli.cli import app
 from yuqing_cli.cli.app import YqGroup
 
-from conftest import REPO, ok, ok_json
+from conftest import REPO, ok, ok_json, yq
 
 
 def _commands() -> list[list[str]]:
@@ -120,3 +120,24 @@ def test_docs_cover_the_plan_format_and_json() -> None:
         "open_by_stage",
     ):
         assert f"`{key}`" in json_doc
+
+
+def test_readme_daily_use_runs(env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Every line of the README's "Daily use" block, in order, through the CLI."""
+    import shlex
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Daily use", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    lines = [line for line in block.splitlines() if line.strip()]
+    assert lines[0].startswith("export YQ_USER=")
+    monkeypatch.setenv("YQ_USER", shlex.split(lines[0].split("#")[0])[1].split("=", 1)[1])
+    for line in lines[1:]:
+        command, _, comment = line.partition("  #")
+        argv = shlex.split(command)
+        assert argv[0] == "yq", line
+        result = yq(*argv[1:])
+        expected = 1 if "refused (exit 1)" in comment else 0
+        assert result.exit_code == expected, (line, result.stdout, result.stderr)
+    assert (env / "日报.md").read_text(encoding="utf-8").startswith("# Daily public-opinion")
+    assert (env / "台账.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert ok_json("show", "YQ-20241123-001")["assignments"] == {"spokesperson": "秦可娟"}
