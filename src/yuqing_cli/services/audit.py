@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from sqlmodel import Session
 
 from yuqing_cli.i18n import _
+from yuqing_cli.store import dialect
 from yuqing_cli.store.tables import Event, Incident
 from yuqing_cli.timeutil import fmt_iso
 
@@ -68,6 +69,7 @@ def append(
     """Append one event in the caller's transaction, chained to the previous one."""
     prev = session.info.get(_LAST_HASH)
     if prev is None:
+        dialect.lock_chain(session.connection())
         # The head of the chain, by primary key (max() of the key is a single lookup).
         table = Event.__table__  # type: ignore[attr-defined]
         last_id = select(func.max(table.c.id)).scalar_subquery()

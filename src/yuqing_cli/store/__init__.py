@@ -1,5 +1,5 @@
 """Storage: SQLModel tables, the engine and its transactions, and migrations.
 
 SQL stays portable through SQLAlchemy; everything SQLite-specific lives in
-:mod:`yuqing_cli.store.sqlite`.
+:mod:`yuqing_cli.store.dialect`.
 """

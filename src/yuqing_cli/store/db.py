@@ -14,7 +14,7 @@ from sqlmodel import Session
 from yuqing_cli.errors import YqError
 from yuqing_cli.i18n import _
 from yuqing_cli.paths import db_url, sqlite_path
-from yuqing_cli.store import sqlite
+from yuqing_cli.store import dialect
 from yuqing_cli.store.migrations import MIGRATIONS, Migration, is_current, migrate
 
 
@@ -35,8 +35,8 @@ class Store:
         engine = create_engine(url)
         store = cls(engine, url)
         store.created = path is not None and not path.exists()
-        if sqlite.is_sqlite(engine):
-            sqlite.configure(engine, lambda: store._writing)
+        if dialect.is_sqlite(engine):
+            dialect.configure(engine, lambda: store._writing)
         try:
             with engine.connect() as conn:
                 current = is_current(conn, migrations)

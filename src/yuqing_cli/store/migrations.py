@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from yuqing_cli.store import sqlite
+from yuqing_cli.store import dialect
 from yuqing_cli.store.types import UTCDateTime
 
 MIGRATIONS_TABLE = "_yq_migrations"
@@ -124,7 +124,7 @@ def m001_initial(conn: Connection) -> None:
 
 def m002_append_only_events(conn: Connection) -> None:
     """The database itself refuses UPDATE and DELETE on the audit trail (R-AUDIT-2)."""
-    for statement in sqlite.append_only_ddl(conn):
+    for statement in dialect.append_only_ddl(conn):
         conn.exec_driver_sql(statement)
 
 
@@ -145,7 +145,7 @@ def _migrations_table() -> Table:
 
 def is_current(conn: Connection, migrations: Sequence[Migration] = MIGRATIONS) -> bool:
     """Cheap check, without touching the migrations table where the dialect allows."""
-    version = sqlite.schema_version(conn)
+    version = dialect.schema_version(conn)
     if version is not None:
         return version == len(migrations)
     return not pending(conn, migrations)
@@ -172,5 +172,5 @@ def migrate(conn: Connection, migrations: Sequence[Migration] = MIGRATIONS) -> l
         migration.apply(conn)
         conn.execute(insert(table).values(name=migration.name, applied_at=datetime.now(UTC)))
         names.append(migration.name)
-    sqlite.set_schema_version(conn, len(applied(conn)))
+    dialect.set_schema_version(conn, len(applied(conn)))
     return names

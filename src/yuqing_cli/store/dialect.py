@@ -1,4 +1,4 @@
-"""Everything specific to SQLite, in one place.
+"""Everything specific to one database dialect, in one place (mostly SQLite's).
 
 - Each connection gets WAL, ``synchronous=FULL``, a busy timeout and foreign keys.
 - Transactions are opened by us, not by the driver: ``BEGIN IMMEDIATE`` for a
@@ -7,6 +7,7 @@
 - ``PRAGMA user_version`` mirrors the number of applied migrations, so opening a
   current database costs one pragma, not a scan of the migrations table.
 - The triggers that make the audit trail append-only.
+- Serialising appends to the hash chain where BEGIN IMMEDIATE does not exist.
 """
 
 from __future__ import annotations
@@ -76,3 +77,13 @@ def append_only_ddl(conn: Connection) -> tuple[str, ...]:
     if conn.dialect.name == "postgresql":
         return POSTGRES_APPEND_ONLY
     return ()
+
+
+def lock_chain(conn: Connection) -> None:
+    """Make this transaction the only one appending to the audit chain until it ends.
+
+    SQLite already serialises writers (BEGIN IMMEDIATE). PostgreSQL runs writers side by
+    side, so two could read the same chain head: a table lock makes the second wait.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("LOCK TABLE event IN EXCLUSIVE MODE")
