@@ -22,7 +22,6 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 LANGUAGES = {"en": None, "zh": "zh_CN"}
 
 _current: gettext.NullTranslations = gettext.NullTranslations()
-_language = "en"
 
 
 def detect(explicit: str | None = None) -> str:
@@ -39,9 +38,9 @@ def detect(explicit: str | None = None) -> str:
 
 def setup(explicit: str | None = None) -> str:
     """Switch the interface language; returns the one chosen."""
-    global _current, _language
-    _language = detect(explicit)
-    locale = LANGUAGES[_language]
+    global _current
+    language = detect(explicit)
+    locale = LANGUAGES[language]
     if locale is None:
         _current = gettext.NullTranslations()
     else:
@@ -49,20 +48,12 @@ def setup(explicit: str | None = None) -> str:
     # The framework's own words, looked up in the default domain by language.
     gettext.bindtextdomain("messages", str(LOCALE_DIR))
     os.environ["LANGUAGE"] = locale or "en"
-    return _language
-
-
-def language() -> str:
-    return _language
+    return language
 
 
 def _(message: str) -> str:
     """Translate one message (an English msgid)."""
     return _current.gettext(message)
-
-
-def ngettext(singular: str, plural: str, n: int) -> str:
-    return _current.ngettext(singular, plural, n)
 
 
 setup()

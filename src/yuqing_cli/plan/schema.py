@@ -50,10 +50,6 @@ class Level:
     article: str
     source: str = ""
 
-    @property
-    def label(self) -> str:
-        return f"{self.name}（{self.roman}）"
-
 
 @dataclass(frozen=True, slots=True)
 class Category:

@@ -7,7 +7,9 @@ Exercises are left out of reports and statistics.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from yuqing_cli.errors import YqError
 from yuqing_cli.i18n import _
@@ -26,9 +28,9 @@ class DemoRun:
     trail: list[EventView]
 
 
-def _first_with(plan: Plan, test: object) -> str:
+def _first_with(plan: Plan, test: Callable[[str], bool]) -> str:
     for person in plan.people:
-        if test(person.name):  # type: ignore[operator]
+        if test(person.name):
             return person.name
     raise YqError(_("the plan's roster cannot run the demo (nobody may log or advance incidents)"))
 
@@ -67,10 +69,11 @@ def run_demo(store: Store, plan: Plan) -> DemoRun:
     for item in before.items:
         if not item.step.required or item.step.assigns:
             continue
+        step = item.step
         doer = (
             logger
-            if rules.may_complete(plan, logger, item.step)
-            else _first_with(plan, lambda name, s=item.step: rules.may_complete(plan, name, s))
+            if rules.may_complete(plan, logger, step)
+            else _first_with(plan, partial(rules.may_complete, plan, step=step))
         )
         outcome = incidents.complete_step(
             store, plan, doer, ref, item.step.id, note="演练 / exercise"
