@@ -237,6 +237,11 @@ def test_any_changed_field_is_caught(env: Path) -> None:
                 db.execute(f"UPDATE event SET {column} = ? WHERE id = ?", (value, event_id))
             except sqlite3.IntegrityError:
                 reject()  # another event's hash: not a change the schema allows
+            stored = db.execute(f"SELECT {column} FROM event WHERE id = ?", (event_id,)).fetchone()[
+                0
+            ]
+            if stored == old and type(stored) is type(old):
+                reject()  # column affinity turned e.g. '01' back into 1: nothing changed
         result = yq("--db", str(env / "case.db"), "verify", "--json")
         assert result.exit_code == 1, (event_id, column, value)
 
