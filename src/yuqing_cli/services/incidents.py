@@ -300,8 +300,7 @@ def new_incident(store: Store, plan: Plan, actor: str, data: NewIncident) -> Out
             actor=actor,
             new=json.dumps(fields, ensure_ascii=False, sort_keys=True),
         )
-        state = _load_state(session, incident)
-        view = _view(plan, incident, state, now)
+        view = _view(plan, incident, _state(incident, {}, {}), now)  # nothing done yet
     return Outcome(
         incident.ref,
         "create",
