@@ -156,3 +156,13 @@ def test_checklist_and_report_in_english(clock: Clock) -> None:
         chinese = set(CJK.findall(out))
         plan_text = set(CJK.findall(Path(REPO / "plan.yaml").read_text(encoding="utf-8")))
         assert chinese <= plan_text | set(CJK.findall("网传某矫正对象脱管")), args
+
+
+def test_chinese_help_has_typers_own_words_translated() -> None:
+    zh = run_yq(["done", "--help"], env={"YQ_LANG": "zh"})
+    assert zh.stdout.startswith("用法：yq done")
+    assert "显示此帮助并退出" in zh.stdout and "Show this message" not in zh.stdout
+    root = run_yq(["--help"], env={"YQ_LANG": "zh"})
+    assert "为当前 shell 安装命令补全" in root.stdout and "Install completion" not in root.stdout
+    en = run_yq(["done", "--help"], env={"YQ_LANG": "en"})
+    assert en.stdout.startswith("Usage: yq done") and "Show this message and exit." in en.stdout

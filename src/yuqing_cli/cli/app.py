@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer import _click
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from yuqing_cli import __version__, i18n
 from yuqing_cli.cli import complete
@@ -51,8 +52,50 @@ COMMAND_ORDER = (
 )
 
 
+def _usage(command: _click.Command, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+    pieces = command.collect_usage_pieces(ctx)
+    formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=_("Usage: "))
+
+
+def _help_option(option: TyperOption | None) -> TyperOption | None:
+    if option is not None:
+        option.help = _("Show this message and exit.")
+    return option
+
+
+_COMPLETION_HELP = {
+    "install_completion": lambda: _("Install completion for the current shell."),
+    "show_completion": lambda: _(
+        "Show completion for the current shell, to copy it or customize the installation."
+    ),
+}
+
+
+class YqCommand(TyperCommand):
+    """Every command of yq: Typer's own words of the help page in the interface language."""
+
+    def format_usage(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+        _usage(self, ctx, formatter)
+
+    def get_help_option(self, ctx: _click.Context) -> TyperOption | None:
+        return _help_option(super().get_help_option(ctx))
+
+
 class YqGroup(TyperGroup):
-    """Turns :class:`YqError` into a message, a hint and an exit code."""
+    """Turns :class:`YqError` into a message, a hint and an exit code; help like YqCommand."""
+
+    def format_usage(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+        _usage(self, ctx, formatter)
+
+    def get_help_option(self, ctx: _click.Context) -> TyperOption | None:
+        return _help_option(super().get_help_option(ctx))
+
+    def get_params(self, ctx: _click.Context) -> list[_click.Parameter]:
+        params = super().get_params(ctx)
+        for param in params:
+            if isinstance(param, TyperOption) and param.name in _COMPLETION_HELP:
+                param.help = _COMPLETION_HELP[param.name]()
+        return params
 
     def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
         names = super().list_commands(ctx)

@@ -6,15 +6,19 @@ from typing import Annotated
 
 import typer
 
-from yuqing_cli.cli.app import app, state
+from yuqing_cli.cli.app import YqCommand, YqGroup, app, state
 from yuqing_cli.errors import BadInput, ExitCode
 from yuqing_cli.i18n import _
 
-db_app = typer.Typer(help=_("The database: where it is and its schema."), no_args_is_help=True)
+db_app = typer.Typer(
+    cls=YqGroup, help=_("The database: where it is and its schema."), no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 
 
-@db_app.command("path", help=_("Print where the data is (the SQLite file, or the database URL)."))
+@db_app.command(
+    "path", cls=YqCommand, help=_("Print where the data is (the SQLite file, or the database URL).")
+)
 def path(ctx: typer.Context) -> None:
     from yuqing_cli.paths import db_url, sqlite_path
 
@@ -23,7 +27,9 @@ def path(ctx: typer.Context) -> None:
 
 
 @db_app.command(
-    "status", help=_("Open (creating or upgrading) the database and list the applied migrations.")
+    "status",
+    cls=YqCommand,
+    help=_("Open (creating or upgrading) the database and list the applied migrations."),
 )
 def status(ctx: typer.Context) -> None:
     from yuqing_cli.store.migrations import applied
@@ -37,7 +43,8 @@ def status(ctx: typer.Context) -> None:
 
 
 @app.command(
-    help=_("Check the audit trail's hash chain: exit 0 if intact, 1 naming the first bad event.")
+    cls=YqCommand,
+    help=_("Check the audit trail's hash chain: exit 0 if intact, 1 naming the first bad event."),
 )
 def verify(
     ctx: typer.Context,

@@ -10,13 +10,14 @@ from typing import Annotated
 import typer
 
 from yuqing_cli.cli import complete
-from yuqing_cli.cli.app import AppState, app, state
+from yuqing_cli.cli.app import AppState, YqCommand, app, state
 from yuqing_cli.i18n import _
 from yuqing_cli.timeutil import day_bounds, parse_day, parse_instant
 
 Ref = Annotated[
     str,
     typer.Argument(
+        metavar="REF",
         help=_("Incident reference, e.g. YQ-20241123-001."),
         show_default=False,
         autocompletion=complete.refs,
@@ -40,10 +41,12 @@ def _at(st: AppState, value: str | None) -> datetime | None:
     return parse_instant(value, st.plan().info.timezone) if value else None
 
 
-@app.command(help=_("Log a new incident (舆情) and print its reference."))
+@app.command(cls=YqCommand, help=_("Log a new incident (舆情) and print its reference."))
 def new(
     ctx: typer.Context,
-    title: Annotated[str, typer.Argument(help=_("What was found (标题)."), show_default=False)],
+    title: Annotated[
+        str, typer.Argument(metavar="TITLE", help=_("What was found (标题)."), show_default=False)
+    ],
     level: Annotated[
         str,
         typer.Option(
@@ -105,7 +108,9 @@ def new(
     outcome(new_incident(st.store(), plan, actor, data), plan.info.timezone, json_)
 
 
-@app.command("list", help=_("List incidents, newest first (open ones unless --all)."))
+@app.command(
+    "list", cls=YqCommand, help=_("List incidents, newest first (open ones unless --all).")
+)
 def list_(
     ctx: typer.Context,
     all_: Annotated[bool, typer.Option("--all", "-a", help=_("Include closed incidents."))] = False,
@@ -164,7 +169,7 @@ def _stage_id(st: AppState, token: str) -> str:
     return st.plan().stage(token).id  # raises with the list of stages
 
 
-@app.command(help=_("Show one incident: its details, checklist and audit trail."))
+@app.command(cls=YqCommand, help=_("Show one incident: its details, checklist and audit trail."))
 def show(ctx: typer.Context, ref: Ref, json_: Json = False) -> None:
     from yuqing_cli.render.incident_view import show as render
     from yuqing_cli.services.incidents import show as service
@@ -174,7 +179,8 @@ def show(ctx: typer.Context, ref: Ref, json_: Json = False) -> None:
 
 
 @app.command(
-    help=_("The current stage's steps: done (by whom, when), waived (why), open, overdue.")
+    cls=YqCommand,
+    help=_("The current stage's steps: done (by whom, when), waived (why), open, overdue."),
 )
 def checklist(ctx: typer.Context, ref: Ref, json_: Json = False) -> None:
     from yuqing_cli.render.incident_view import checklist as render
@@ -187,6 +193,7 @@ def checklist(ctx: typer.Context, ref: Ref, json_: Json = False) -> None:
 StepArg = Annotated[
     str,
     typer.Argument(
+        metavar="STEP",
         help=_("Step id, as shown by `yq checklist REF`."),
         show_default=False,
         autocompletion=complete.open_steps,
@@ -194,7 +201,7 @@ StepArg = Annotated[
 ]
 
 
-@app.command(help=_("Mark a step done."))
+@app.command(cls=YqCommand, help=_("Mark a step done."))
 def done(
     ctx: typer.Context,
     ref: Ref,
@@ -211,7 +218,7 @@ def done(
     outcome(result, st.plan().info.timezone, json_)
 
 
-@app.command(help=_("Skip a step, with a reason. Leaders only."))
+@app.command(cls=YqCommand, help=_("Skip a step, with a reason. Leaders only."))
 def waive(
     ctx: typer.Context,
     ref: Ref,
@@ -233,7 +240,10 @@ def waive(
     outcome(result, st.plan().info.timezone, json_)
 
 
-@app.command(help=_("Move to the next stage once every required step so far is done or waived."))
+@app.command(
+    cls=YqCommand,
+    help=_("Move to the next stage once every required step so far is done or waived."),
+)
 def advance(
     ctx: typer.Context,
     ref: Ref,
@@ -249,13 +259,16 @@ def advance(
     outcome(result, st.plan().info.timezone, json_)
 
 
-@app.command(help=_("Re-grade an incident. Steps that now apply become outstanding."))
+@app.command(
+    cls=YqCommand, help=_("Re-grade an incident. Steps that now apply become outstanding.")
+)
 def grade(
     ctx: typer.Context,
     ref: Ref,
     level: Annotated[
         str,
         typer.Argument(
+            metavar="LEVEL",
             help=_("New level: id, Chinese name or roman numeral."),
             show_default=False,
             autocompletion=complete.levels,
@@ -275,13 +288,14 @@ def grade(
     outcome(result, st.plan().info.timezone, json_)
 
 
-@app.command(help=_("Designate a per-incident role, e.g. the spokesperson."))
+@app.command(cls=YqCommand, help=_("Designate a per-incident role, e.g. the spokesperson."))
 def assign(
     ctx: typer.Context,
     ref: Ref,
     role: Annotated[
         str,
         typer.Argument(
+            metavar="ROLE",
             help=_("Per-incident role, e.g. spokesperson (新闻发言人)."),
             show_default=False,
             autocompletion=complete.designated_roles,
@@ -290,7 +304,10 @@ def assign(
     person: Annotated[
         str,
         typer.Argument(
-            help=_("A person on the roster."), show_default=False, autocompletion=complete.people
+            metavar="PERSON",
+            help=_("A person on the roster."),
+            show_default=False,
+            autocompletion=complete.people,
         ),
     ],
     at: At = None,
@@ -304,11 +321,11 @@ def assign(
     outcome(result, st.plan().info.timezone, json_)
 
 
-@app.command(help=_("Add a note to an incident's timeline."))
+@app.command(cls=YqCommand, help=_("Add a note to an incident's timeline."))
 def note(
     ctx: typer.Context,
     ref: Ref,
-    text: Annotated[str, typer.Argument(help=_("The note."), show_default=False)],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help=_("The note."), show_default=False)],
     at: At = None,
     json_: Json = False,
 ) -> None:
@@ -320,7 +337,7 @@ def note(
     outcome(result, st.plan().info.timezone, json_)
 
 
-@app.command(help=_("Reopen a closed incident after a flare-up (Art. 7.4)."))
+@app.command(cls=YqCommand, help=_("Reopen a closed incident after a flare-up (Art. 7.4)."))
 def reopen(
     ctx: typer.Context,
     ref: Ref,
@@ -339,12 +356,16 @@ def reopen(
     outcome(result, st.plan().info.timezone, json_)
 
 
-@app.command(help=_("The audit trail: who did what, when it happened and when it was recorded."))
+@app.command(
+    cls=YqCommand,
+    help=_("The audit trail: who did what, when it happened and when it was recorded."),
+)
 def log(
     ctx: typer.Context,
     ref: Annotated[
         str | None,
         typer.Argument(
+            metavar="REF",
             help=_("Incident reference; without it, every event in the time range."),
             show_default=False,
         ),
@@ -394,10 +415,11 @@ def _bound(value: str | None, tz: str, *, end: bool) -> datetime | None:
 
 
 @app.command(
+    cls=YqCommand,
     help=_(
         "A guided first run: log an exercise (演练) incident and take it through a stage.\n\n"
         "Exercises are marked as such and left out of reports and statistics."
-    )
+    ),
 )
 def demo(ctx: typer.Context) -> None:
     from yuqing_cli.render.incident_view import demo as render

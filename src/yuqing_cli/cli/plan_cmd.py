@@ -7,24 +7,27 @@ from typing import Annotated
 
 import typer
 
-from yuqing_cli.cli.app import app, state
+from yuqing_cli.cli.app import YqCommand, YqGroup, app, state
 from yuqing_cli.errors import ExitCode
 from yuqing_cli.i18n import _
 
 plan_app = typer.Typer(
-    help=_("Check and show the response plan (plan.yaml)."), no_args_is_help=True
+    cls=YqGroup, help=_("Check and show the response plan (plan.yaml)."), no_args_is_help=True
 )
 app.add_typer(plan_app, name="plan")
 
 
 @plan_app.command(
-    "check", help=_("Validate a plan file: exit 0 if usable, 2 with every problem if not.")
+    "check",
+    cls=YqCommand,
+    help=_("Validate a plan file: exit 0 if usable, 2 with every problem if not."),
 )
 def check(
     ctx: typer.Context,
     file: Annotated[
         Path | None,
         typer.Argument(
+            metavar="FILE",
             help=_(
                 "Plan file to check. Default: the plan in use (--plan, $YQ_PLAN, ./plan.yaml, "
                 "or the shipped one)."
@@ -47,6 +50,7 @@ def check(
 
 @plan_app.command(
     "show",
+    cls=YqCommand,
     help=_("Print the plan readably: roles, levels, and every stage's steps with their article."),
 )
 def show(
@@ -62,7 +66,7 @@ def show(
         show_plan(plan)
 
 
-@plan_app.command("path", help=_("Print which plan file is in use."))
+@plan_app.command("path", cls=YqCommand, help=_("Print which plan file is in use."))
 def path(ctx: typer.Context) -> None:
     from yuqing_cli.plan.files import find_plan
 

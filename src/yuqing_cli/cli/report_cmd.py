@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from yuqing_cli.cli import complete
-from yuqing_cli.cli.app import app, state
+from yuqing_cli.cli.app import YqCommand, YqGroup, app, state
 from yuqing_cli.errors import BadInput
 from yuqing_cli.i18n import _
 
@@ -61,7 +61,10 @@ def _emit(text: str, output: Path | None, *, bom: bool = False) -> None:
     print(_("written: {path}").format(path=output), file=sys.stderr)
 
 
-@app.command(help=_("The daily report (舆情日报), as the records stood at the end of that day."))
+@app.command(
+    cls=YqCommand,
+    help=_("The daily report (舆情日报), as the records stood at the end of that day."),
+)
 def report(
     ctx: typer.Context,
     date: Annotated[
@@ -104,7 +107,8 @@ def report(
 
 
 @app.command(
-    help=_("The ledger (台账): one row per incident with its key dates. CSV is spreadsheet-safe.")
+    cls=YqCommand,
+    help=_("The ledger (台账): one row per incident with its key dates. CSV is spreadsheet-safe."),
 )
 def export(
     ctx: typer.Context,
@@ -128,18 +132,22 @@ def export(
 
 
 routine_app = typer.Typer(
+    cls=YqGroup,
     help=_("Recurring duties: the daily web patrol (Art. 4), regular coordination (Art. 8)."),
     no_args_is_help=True,
 )
 app.add_typer(routine_app, name="routine")
 
 
-@routine_app.command("done", help=_("Record one run of a routine, e.g. today's web patrol."))
+@routine_app.command(
+    "done", cls=YqCommand, help=_("Record one run of a routine, e.g. today's web patrol.")
+)
 def routine_done(
     ctx: typer.Context,
     routine: Annotated[
         str,
         typer.Argument(
+            metavar="ROUTINE",
             help=_("Routine id or name, e.g. patrol."),
             show_default=False,
             autocompletion=complete.routines,
@@ -165,7 +173,9 @@ def routine_done(
     routine_recorded(result, plan.info.timezone)
 
 
-@routine_app.command("list", help=_("Each routine with its last run and whether it is overdue."))
+@routine_app.command(
+    "list", cls=YqCommand, help=_("Each routine with its last run and whether it is overdue.")
+)
 def routine_list(
     ctx: typer.Context,
     json_: Annotated[bool, typer.Option("--json", help=_("Print JSON."))] = False,
