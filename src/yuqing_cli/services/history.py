@@ -11,11 +11,11 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 from yuqing_cli.plan import rules
 from yuqing_cli.plan.rules import IncidentState, StepRecord
-from yuqing_cli.plan.schema import Plan
+from yuqing_cli.plan.schema import Plan, Step
 from yuqing_cli.store.tables import Event, Incident
 
 
@@ -61,6 +61,19 @@ class Replayed:
         return not self.plan.stage(self.stage).final
 
 
+class _Milestones(Protocol):
+    reported_at: datetime | None
+    first_response_at: datetime | None
+
+
+def mark_milestone(target: _Milestones, step: Step, at: datetime) -> None:
+    """Record the first time a milestone step (reported, first_response) was done."""
+    if step.milestone == "reported" and target.reported_at is None:
+        target.reported_at = at
+    if step.milestone == "first_response" and target.first_response_at is None:
+        target.first_response_at = at
+
+
 def replay(incident: Incident, plan: Plan, events: Iterable[Event]) -> Replayed:
     """Apply ``events`` (the incident's, in ``seq`` order) to an empty incident."""
     assert incident.id is not None
@@ -91,11 +104,8 @@ def apply(r: Replayed, e: Event) -> None:
     elif e.action in ("done", "waived"):
         status: Literal["done", "waived"] = "done" if e.action == "done" else "waived"
         r.steps[e.subject] = StepRecord(status, e.actor, e.happened_at, e.note)
-        step = r.plan.step(e.subject)
-        if status == "done" and step.milestone == "reported" and r.reported_at is None:
-            r.reported_at = e.happened_at
-        if status == "done" and step.milestone == "first_response" and r.first_response_at is None:
-            r.first_response_at = e.happened_at
+        if status == "done":
+            mark_milestone(r, r.plan.step(e.subject), e.happened_at)
     elif e.action in ("advance", "close") and e.new is not None:
         r.stage = e.new
         r.stage_entered[e.new] = e.happened_at

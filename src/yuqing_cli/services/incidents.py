@@ -22,6 +22,7 @@ from yuqing_cli.plan import rules
 from yuqing_cli.plan.rules import IncidentState
 from yuqing_cli.plan.schema import Plan, Step
 from yuqing_cli.services import audit
+from yuqing_cli.services.history import mark_milestone
 from yuqing_cli.services.plans import ensure_version, plan_for
 from yuqing_cli.services.views import Checklist, ChecklistItem, EventView, IncidentView, Outcome
 from yuqing_cli.store.db import Store
@@ -340,13 +341,6 @@ def _applicable_step(plan: Plan, state: IncidentState, step_id: str, ref: str) -
     return step
 
 
-def _milestone(incident: Incident, step: Step, at: datetime) -> None:
-    if step.milestone == "reported" and incident.reported_at is None:
-        incident.reported_at = at
-    if step.milestone == "first_response" and incident.first_response_at is None:
-        incident.first_response_at = at
-
-
 def complete_step(
     store: Store,
     current: Plan,
@@ -402,7 +396,7 @@ def complete_step(
             )
         )
         if not waive:
-            _milestone(incident, step, when)
+            mark_milestone(incident, step, when)
         _trail(
             session,
             incident,
@@ -608,9 +602,8 @@ def grade(
         session.add(incident)
         new_state = _load_state(session, incident)
         view = _view(plan, incident, new_state, now)
-        newly = [
-            s for s in rules.outstanding(plan, new_state) if s not in rules.outstanding(plan, state)
-        ]
+        before = {s.id for s in rules.outstanding(plan, state)}
+        newly = [s for s in rules.outstanding(plan, new_state) if s.id not in before]
     details = tuple(
         _("now outstanding: {step}  {title} (Art. {article})").format(
             step=s.id, title=s.title, article=s.article
