@@ -176,3 +176,42 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock()
     monkeypatch.setattr(timeutil, "_clock", fake)
     return fake
+
+
+_TEMPLATES: dict[str, tuple[Path, Any]] = {}
+
+
+@pytest.fixture(scope="session")
+def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("templates")
+
+
+def from_template(name: str, env: Path, template_dir: Path, build: Any) -> Any:
+    """Build a database once per test session and give each test its own copy.
+
+    ``build()`` runs the first time, against the test's own ``YQ_DB``; its database and
+    its return value are kept, and later tests start from a copy (SQLite's backup API,
+    so the copy is consistent).
+    """
+    target = env / "yq.db"
+    if name not in _TEMPLATES:
+        value = build()
+        keep = template_dir / f"{name}.db"
+        _copy_db(target, keep)
+        _TEMPLATES[name] = (keep, value)
+        return value
+    source, value = _TEMPLATES[name]
+    target.unlink(missing_ok=True)
+    _copy_db(source, target)
+    return value
+
+
+def _copy_db(source: Path, target: Path) -> None:
+    import sqlite3
+
+    a, b = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        a.backup(b)
+    finally:
+        a.close()
+        b.close()

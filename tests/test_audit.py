@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
+from sqlmodel import select
 
 from yuqing_cli.services import audit
 from yuqing_cli.store.db import Store
+from yuqing_cli.store.tables import PlanVersion
 
 from conftest import LEADER, MEMBER, new, ok, ok_json, yq
 
@@ -21,7 +23,7 @@ FIELDS = [*audit.CONTENT_FIELDS, "prev_hash"]
 
 
 def _history() -> str:
-    """Two incidents with a varied trail of 11 events."""
+    """Two incidents with a varied trail: 12 events with the plan's adoption (event 1)."""
     ref = new("事件一", level="重大", at="2024-11-23 09:00")
     other = new("事件二", at="2024-11-23 10:00")
     ok("done", ref, "assess", "--note", "研判", user=MEMBER)
@@ -68,7 +70,8 @@ def test_database_refuses_update_and_delete(env: Path) -> None:
 def test_intact_chain_verifies() -> None:
     _history()
     code, data = verify_json()
-    assert code == 0 and data["ok"] and data["events"] == 11 and data["breach"] is None
+    assert code == 0 and data["ok"] and data["events"] == 12 and data["breach"] is None
+    assert data["incidents"] == 2 and data["findings"] == []
     head_id, head = data["head"].split(":")
     assert int(head_id) == data["events"] and len(head) == 64
     assert "chain intact" in ok("verify").stdout
@@ -110,8 +113,9 @@ def test_forged_row_appended(env: Path) -> None:
     with tamper(env) as db:
         cols = ", ".join(FIELDS + ["hash"])
         db.execute(
-            f"INSERT INTO event ({cols}) SELECT {', '.join(FIELDS)}, "
-            "'f' || substr(hash, 2) FROM event WHERE id = 3"
+            f"INSERT INTO event ({cols}) SELECT "
+            + ", ".join("seq + 100" if f == "seq" else f for f in FIELDS)
+            + ", 'f' || substr(hash, 2) FROM event WHERE id = 3"
         )
         forged = db.execute("SELECT max(id) FROM event").fetchone()[0]
     code, data = verify_json()
@@ -127,6 +131,7 @@ def test_forged_row_inserted_in_the_middle(env: Path) -> None:
         content = dict(zip(FIELDS, row, strict=True))
         prev = db.execute("SELECT hash FROM event WHERE id = 6").fetchone()[0]
         content["note"] = "伪造"
+        content["seq"] += 100
         content.pop("prev_hash")
         for key in ("happened_at", "recorded_at"):
             content[key] = datetime.fromisoformat(content[key]).replace(tzinfo=UTC)
@@ -152,7 +157,7 @@ def test_swapped_rows(env: Path) -> None:
         a = db.execute(f"SELECT {', '.join(cols)} FROM event WHERE id = 4").fetchone()
         b = db.execute(f"SELECT {', '.join(cols)} FROM event WHERE id = 8").fetchone()
         assign = ", ".join(f"{c} = ?" for c in cols)
-        db.execute("UPDATE event SET hash = 'tmp' WHERE id = 4")
+        db.execute("UPDATE event SET hash = 'tmp', seq = -1 WHERE id = 4")
         db.execute(f"UPDATE event SET {assign} WHERE id = 8", a)
         db.execute(f"UPDATE event SET {assign} WHERE id = 4", b)
     code, data = verify_json()
@@ -221,7 +226,7 @@ def test_any_changed_field_is_caught(env: Path) -> None:
         max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
     )
     @given(
-        event_id=st.integers(min_value=1, max_value=11),
+        event_id=st.integers(min_value=1, max_value=12),
         column=st.sampled_from(FIELDS + ["hash"]),
         value=st.one_of(
             st.text(min_size=1, max_size=8), st.integers(min_value=-(2**63), max_value=2**63 - 1)
@@ -260,21 +265,23 @@ def test_ten_thousand_events_verify(env: Path) -> None:
     store = Store.open(str(env / "yq.db"))
     start = datetime(2024, 11, 23, 2, tzinfo=UTC)
     with store.write() as session:
+        version = session.exec(select(PlanVersion.version)).one()
         for i in range(10_000):
             audit.append(
                 session,
-                incident=None,
+                incident_id=None,
+                seq=0,
                 action="routine",
                 actor=MEMBER,
                 subject="patrol",
                 note=f"巡查 {i}",
                 happened_at=start + timedelta(minutes=i),
                 recorded_at=start + timedelta(minutes=i),
-                plan_version="v",
+                plan_version=version,
             )
     store.close()
     code, data = verify_json()
-    assert code == 0 and data["events"] == 10_001
+    assert code == 0 and data["events"] == 10_002
 
 
 def test_log_range_and_chain_position() -> None:
@@ -284,8 +291,9 @@ def test_log_range_and_chain_position() -> None:
     in_range = ok_json("log", "--since", "2024-11-21", "--until", "2024-11-21")
     assert [(e["action"], e["subject"]) for e in in_range] == [("done", "assess")]
     after = ok_json("log", "--since", "2024-11-21 12:00")
-    assert [e["subject"] for e in after] == ["trace_source"]
+    assert [e["subject"] for e in after if e["ref"]] == ["trace_source"]
     trail = ok_json("log", ref)
-    assert [e["id"] for e in trail] == [1, 2, 3]
+    assert [e["id"] for e in trail] == [2, 3, 4]  # event 1 adopted the plan
+    assert [e["seq"] for e in trail] == [1, 2, 3]
     table = ok("log", "--since", "2024-11-01").stdout
     assert table.splitlines()[1].split()[0] == "#"

@@ -52,7 +52,7 @@ def test_four_writers_at_once(env: Path, tmp_path: Path) -> None:
     assert all(p.returncode == 0 for p in procs)
     assert "".join(outputs) == "", "".join(outputs)  # no failure, no 'database is locked'
     events = ok_json("log", "--since", "2000-01-01")
-    assert len(events) == 1 + 4 * cycles * EVENTS_PER_CYCLE
+    assert len(events) == 2 + 4 * cycles * EVENTS_PER_CYCLE  # with the plan's adoption
     assert len(ok_json("log", shared)) == 1 + 4 * cycles
     listed = ok_json("list", "--all")
     assert len(listed) == 1 + 4 * cycles and len({i["ref"] for i in listed}) == len(listed)

@@ -105,8 +105,13 @@ def test_docs_cover_the_plan_format_and_json() -> None:
         "stages",
         "routines",
         "milestone",
+        "milestones",
         "assigns",
         "reopen_to",
+        "defaults",
+        "time",
+        "graded",
+        "wave",
     ):
         assert f"`{key}`" in plan_doc
     json_doc = (REPO / "docs" / "json.md").read_text(encoding="utf-8")
@@ -114,7 +119,12 @@ def test_docs_cover_the_plan_format_and_json() -> None:
         "can_advance",
         "missing",
         "happened_at",
-        "late_minutes",
+        "late_by",
+        "verdict",
+        "as_known_at",
+        "late_entry",
+        "findings",
+        "waves",
         "response_times",
         "breach",
         "open_by_stage",

@@ -146,7 +146,7 @@ def test_checklist_and_report_in_chinese(clock: Clock) -> None:
         assert word in report
     assert _english_words(report, {"Asia", "Shanghai", "assess", "trace_source"}) == set()
     markdown = ok("--lang", "zh", "report", "--format", "markdown").stdout
-    assert markdown.startswith("# 舆情日报 2024-11-23")
+    assert markdown.startswith("# 舆情日报 2024年11月23日")
     error = yq("--lang", "zh", "show", "YQ-19990101-001")
     assert error.exit_code == 1 and error.stderr.startswith("yq：错误：没有舆情")
     assert "提示：" in error.stderr

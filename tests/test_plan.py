@@ -236,18 +236,28 @@ def test_plan_cache_by_content(env: Path, tmp_path: Path) -> None:
     source = tmp_path / "p.yaml"
     source.write_bytes(SHIPPED_PLAN.read_bytes())
     first = load_plan(source)
-    entries = list(cache_dir().glob("*.pickle"))
+    entries = list(cache_dir().glob("*.json"))
     assert len(entries) == 1 and first.version in entries[0].name
     assert load_plan(source) == first
-    entries[0].write_bytes(b"not a pickle")  # a damaged entry is rebuilt, not trusted
+    entries[0].write_bytes(b"not json")  # a damaged entry is rebuilt, not trusted
     assert load_plan(source) == first
+    # An entry that decodes, but to another file's plan, is not trusted either.
+    other = SHIPPED_PLAN.read_text(encoding="utf-8").replace("郭雁", "王五")
+    (tmp_path / "other.yaml").write_text(other, encoding="utf-8")
+    foreign = cache_dir() / "foreign.json"
+    load_plan(tmp_path / "other.yaml")
+    next(e for e in cache_dir().glob("*.json") if e != entries[0]).rename(foreign)
+    entries[0].write_bytes(foreign.read_bytes())
+    assert load_plan(source) == first and load_plan(source).person("郭雁")
+    foreign.unlink()
     source.write_text(
         SHIPPED_PLAN.read_text(encoding="utf-8").replace("1 小时为本工具默认值", "一小时"),
         encoding="utf-8",
     )
     changed = load_plan(source)
     assert changed.version != first.version
-    assert len(list(cache_dir().glob("*.pickle"))) == 2
+    assert len(list(cache_dir().glob("*.json"))) == 2
+    assert not list(cache_dir().glob("*.pickle"))
     source.write_text("format: 1\nplan: [", encoding="utf-8")  # a bad plan is never cached
     with pytest.raises(Exception, match="bad plan"):
         load_plan(source)

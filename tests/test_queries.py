@@ -34,15 +34,21 @@ def recorded() -> Iterator[list[tuple[str, Any]]]:
 
 
 def full_scans(db: Path, statements: list[tuple[str, Any]]) -> list[str]:
+    """Scans of incident or event that read the whole table. A scan in the order a
+    query asks for, stopped by its LIMIT (the newest N events), reads N rows: bounded."""
     conn = sqlite3.connect(db)
     bad = []
     for statement, parameters in statements:
         if not statement.lstrip().upper().startswith("SELECT"):
             continue
-        for row in conn.execute(f"EXPLAIN QUERY PLAN {statement}", parameters or ()):
-            detail = row[-1]
+        plan = [
+            row[-1] for row in conn.execute(f"EXPLAIN QUERY PLAN {statement}", parameters or ())
+        ]
+        bounded = " LIMIT " in statement.upper() and not any("TEMP B-TREE" in d for d in plan)
+        for detail in plan:
             if detail.startswith("SCAN") and detail.split()[1] in ("incident", "event"):
-                bad.append(f"{detail}  <-  {' '.join(statement.split())[:160]}")
+                if not bounded:
+                    bad.append(f"{detail}  <-  {' '.join(statement.split())[:160]}")
     conn.close()
     return bad
 
@@ -63,6 +69,9 @@ COMMANDS = [
     ["list", "--overdue"],
     ["list"],
     ["log"],
+    ["log", "-n", "5"],
+    ["log", "--since", "2024-11-20", "--recorded"],
+    ["list", "--late"],
     ["log", "{ref}"],
     ["log", "--since", "2024-11-20", "--until", "2024-11-23"],
     ["show", "{ref}"],

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 from yuqing_cli.plan.files import load_plan
-from yuqing_cli.services.incidents import NewIncident, new_incident
+from yuqing_cli.services import audit
 from yuqing_cli.store import tables  # noqa: F401  (registers the models)
 from yuqing_cli.store.db import Store
 from yuqing_cli.store.migrations import MIGRATIONS, applied
 
-from conftest import LEADER, LIAISON, SHIPPED_PLAN, event_count, new, ok, ok_json, yq
+from conftest import LEADER, LIAISON, MEMBER, SHIPPED_PLAN, event_count, new, ok, ok_json, yq
 
 
 def test_sqlite_settings(env: Path) -> None:
@@ -66,32 +68,90 @@ def test_migrations_recorded_and_skipped_when_current(env: Path) -> None:
     db.close()
 
 
-def test_database_of_the_first_schema_version_is_upgraded(env: Path) -> None:
-    """A database written when only m001 existed opens, migrates, and keeps its data."""
-    path = env / "old.db"
-    old = Store.open(str(path), migrations=MIGRATIONS[:1])
+def _old_database(path: Path) -> str:
+    """A database as yq wrote it before events had data and incidents a state: the
+    schema of m001 and m002, and rows written the way that version wrote them."""
+    Store.open(str(path), migrations=MIGRATIONS[:2]).close()
     plan = load_plan(SHIPPED_PLAN)
-    ref = new_incident(
-        old,
-        plan,
-        LIAISON,
-        NewIncident(title="旧库中的事件", level="major", category="rumour", sentiment="negative"),
-    ).ref
-    old.close()
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
-    db.execute("UPDATE event SET note = 'allowed before m002'")  # no triggers yet
-    db.execute("UPDATE event SET note = ''")
+    stored = "2024-11-23 01:00:00.000000"
+    db.execute(
+        "INSERT INTO plan_version VALUES (?, ?, ?, ?)",
+        (plan.version, "plan.yaml", plan.text, stored),
+    )
+    db.execute(
+        "INSERT INTO incident (id, ref, title, summary, platform, url, level, category, "
+        "sentiment, stage, exercise, reporter, plan_version, detected_at, recorded_at, "
+        "stage_entered, reported_at, first_response_at, closed_at, reopened, last_seq) "
+        "VALUES (1, 'YQ-20241123-001', '旧库中的事件', '', '微博', NULL, 'major', 'rumour', "
+        "'negative', 'detected', 0, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, 2)",
+        (
+            LIAISON,
+            plan.version,
+            "2024-11-23 01:00:00.000000",
+            "2024-11-23 01:05:00.000000",
+            '{"detected": "2024-11-23T01:00:00+00:00"}',
+            "2024-11-23 01:30:00.000000",
+        ),
+    )
+    fields = {
+        "title": "旧库中的事件", "level": "major", "category": "rumour", "sentiment": "negative",
+        "platform": "微博", "url": None, "summary": "", "exercise": False, "stage": "detected",
+    }  # fmt: skip
+    events = [
+        (1, "create", "", None, json.dumps(fields, ensure_ascii=False, sort_keys=True), "",
+         "01:00", "01:05"),
+        (2, "done", "report_leading_group", "open", "done", "", "01:30", "01:31"),
+    ]  # fmt: skip
+    prev = audit.GENESIS
+    for seq, action, subject, old, new_, note, happened, recorded in events:
+        content = {
+            "incident_id": 1, "seq": seq, "action": action, "actor": LIAISON,
+            "subject": subject, "old": old, "new": new_, "note": note,
+            "happened_at": datetime.fromisoformat(f"2024-11-23T{happened}:00+00:00"),
+            "recorded_at": datetime.fromisoformat(f"2024-11-23T{recorded}:00+00:00"),
+            "plan_version": plan.version, "data": None,
+        }  # fmt: skip
+        digest = audit.event_hash(prev, content)
+        row = {**content, "prev_hash": prev, "hash": digest}
+        row.pop("data")
+        for key in ("happened_at", "recorded_at"):
+            row[key] = row[key].strftime("%Y-%m-%d %H:%M:%S.%f")
+        db.execute(
+            f"INSERT INTO event ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
+            list(row.values()),
+        )
+        prev = digest
+    db.execute(
+        "INSERT INTO step_record VALUES (1, 'report_leading_group', 'done', ?, '', ?, ?)",
+        (LIAISON, "2024-11-23 01:30:00.000000", "2024-11-23 01:31:00.000000"),
+    )
     db.commit()
     db.close()
+    return "YQ-20241123-001"
 
-    ok("--db", str(path), "db", "status")
+
+def test_database_of_an_older_version_is_upgraded(env: Path) -> None:
+    """A database written before m003 opens for an upgrade, keeps its data and its chain,
+    and gets its projections rebuilt from the events."""
+    path = env / "old.db"
+    ref = _old_database(path)
+    before = path.read_bytes()
+    status = ok("--db", str(path), "db", "status").stdout
+    assert "applied m002_append_only_events" in status and "pending m003" in status
+    refused = yq("--db", str(path), "list")  # reading does not upgrade
+    assert refused.exit_code == 1 and "yq db upgrade" in refused.stderr
+    assert path.read_bytes() == before
+    ok("--db", str(path), "db", "upgrade")
     store = Store.open(str(path))
     with store.read() as session:
         assert applied(session.connection()) == [m.name for m in MIGRATIONS]
     store.close()
-    assert ok_json("--db", str(path), "show", ref)["title"] == "旧库中的事件"
-    ok("--db", str(path), "verify")
+    shown = ok_json("--db", str(path), "show", ref)
+    assert shown["title"] == "旧库中的事件" and shown["categories"] == ["rumour"]
+    assert shown["reported_at"] == "2024-11-23T09:30:00+08:00"
+    assert ok_json("--db", str(path), "verify", "--json")["ok"] is True
+    ok("--db", str(path), "done", ref, "assess", user=MEMBER)  # and it can be worked on
 
 
 def test_db_path_is_in_the_user_data_directory(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -126,9 +186,10 @@ def test_one_transaction_per_command(env: Path) -> None:
 
 
 def test_first_run_says_where_the_database_is_and_what_next(env: Path) -> None:
-    from conftest import yq
-
-    first = yq("list")
+    reading = yq("list")  # a reading command creates nothing
+    assert reading.exit_code == 0 and "no database" in reading.stderr
+    assert not (env / "yq.db").exists()
+    first = yq("new", "首次", user=LIAISON)
     assert first.exit_code == 0
     assert f"created a new database at {env / 'yq.db'}" in first.stderr
     assert "yq demo" in first.stderr

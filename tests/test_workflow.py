@@ -12,6 +12,7 @@ from conftest import (
     LEADER,
     LIAISON,
     MEMBER,
+    Clock,
     event_count,
     holder,
     new,
@@ -142,16 +143,26 @@ def test_waive_is_for_leaders_and_needs_a_reason() -> None:
     assert yq("done", ref, "assess", user=MEMBER).exit_code == 1  # already waived
 
 
-def test_overdue_and_due_times() -> None:
+def test_overdue_and_due_times(clock: Clock) -> None:
+    clock.set("2024-11-23 11:00")
     ref = new(level="重大", at="2024-11-23 09:00")
     item = steps(ref)["report_leading_group"]
     assert item["due"] == "2024-11-23T10:00:00+08:00" and item["overdue"] is True
+    assert (item["verdict"], item["late_by"]) == ("missed", 3600)
     assert [v["ref"] for v in ok_json("list", "--overdue")] == [ref]
     ok("done", ref, "report_leading_group", "--at", "2024-11-23 09:30", user=MEMBER)
     item = steps(ref)["report_leading_group"]
     assert item["overdue"] is False and item["at"] == "2024-11-23T09:30:00+08:00"
+    assert (item["verdict"], item["margin"]) == ("met", 1800)
     assert ok_json("show", ref)["reported_at"] == "2024-11-23T09:30:00+08:00"
     assert ok_json("list", "--overdue") == []
+    # The national 5 h limit runs whatever stage the incident is in.
+    clock.set("2024-11-23 14:30")
+    assert [v["ref"] for v in ok_json("list", "--overdue")] == [ref]
+    deadlines = {d["step"]: d for d in ok_json("show", ref)["deadlines"]}
+    assert deadlines["state_position"]["verdict"] == "missed"
+    assert deadlines["state_position"]["late_by"] == 30 * 60
+    assert deadlines["press_conference"]["verdict"] == "pending"
 
 
 def test_list_filters() -> None:
@@ -232,8 +243,10 @@ def test_log_shows_every_change_with_both_times() -> None:
         (["--as", LEADER, "grade", "{ref}", "超级", "--reason", "x"], 2, "unknown level"),
         (["--as", LIAISON, "new", "x", "--level", "urgent"], 2, "unknown level"),
         (["--as", LIAISON, "new", "x", "--at", "yesterday-ish"], 2, "cannot read the time"),
-        (["--as", LIAISON, "new", "x", "--at", "2024-13-45 10:00"], 2, "cannot read the time"),
-        (["--as", LIAISON, "new", "x", "--at", "2999-01-01 10:00"], 2, "in the future"),
+        (["--as", LIAISON, "new", "x", "--at", "2024-13-45 10:00"], 2, "not a real date"),
+        (["--as", LIAISON, "new", "x", "--at", "2099-01-01 10:00"], 2, "in the future"),
+        (["--as", LIAISON, "new", "x", "--at", "2999-01-01 10:00"], 2, "out of range"),
+        (["--as", LIAISON, "new", "x", "--at", "unknown"], 2, "cannot be unknown"),
         (["--as", "王五", "new", "x"], 2, "not on the plan's roster"),
         (["new", "x"], 2, "who is acting"),
         (["--as", LIAISON, "new", "   "], 2, "title is empty"),
@@ -300,9 +313,21 @@ def test_incident_follows_its_plan_version(env: Path, monkeypatch: pytest.Monkey
     path.write_text(changed, encoding="utf-8")
     monkeypatch.setenv("YQ_PLAN", str(path))
     assert "report_leading_group" in steps(ref)  # the old incident keeps its plan
+    # A plan file that is not adopted governs nothing: writing with it is refused.
+    refused = yq("new", "x", user=LIAISON)
+    assert refused.exit_code == 1 and "not the plan adopted" in refused.stderr
+    assert "yq plan adopt" in refused.stderr
+    assert yq("plan", "adopt", str(path), user=MEMBER).exit_code == 1  # a member may not
+    ok("plan", "adopt", str(path), "--note", "第二版", user=LEADER)
+    history = ok_json("plan", "history")
+    assert [h["current"] for h in history] == [False, True]
+    assert history[-1]["adopted_by"] == LEADER and history[-1]["note"] == "第二版"
     newer = new(level="重大", at="2024-11-23 10:00")
     assert "report_group" in steps(newer)
     assert ok_json("show", newer)["plan_version"] != original
+    assert "report_leading_group" in steps(ref)  # still on the version it was opened under
+    assert [e["action"] for e in ok_json("log") if not e["ref"]] == ["adopt", "adopt"]
+    ok("verify")
 
 
 def test_installed_yq_in_a_subprocess(tmp_path: Path) -> None:

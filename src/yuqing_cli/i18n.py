@@ -22,6 +22,7 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 LANGUAGES = {"en": None, "zh": "zh_CN"}
 
 _current: gettext.NullTranslations = gettext.NullTranslations()
+_language = "en"
 
 
 def detect(explicit: str | None = None) -> str:
@@ -38,8 +39,9 @@ def detect(explicit: str | None = None) -> str:
 
 def setup(explicit: str | None = None) -> str:
     """Switch the interface language; returns the one chosen."""
-    global _current
+    global _current, _language
     language = detect(explicit)
+    _language = language
     locale = LANGUAGES[language]
     if locale is None:
         _current = gettext.NullTranslations()
@@ -49,6 +51,11 @@ def setup(explicit: str | None = None) -> str:
     gettext.bindtextdomain("messages", str(LOCALE_DIR))
     os.environ["LANGUAGE"] = locale or "en"
     return language
+
+
+def language() -> str:
+    """The interface language in use: ``en`` or ``zh``."""
+    return _language
 
 
 def _(message: str) -> str:

@@ -33,3 +33,15 @@ def sqlite_path(url: str) -> Path | None:
     if url.startswith(prefix) and ":memory:" not in url:
         return Path(url[len(prefix) :])
     return None
+
+
+def display_url(url: str) -> str:
+    """A database URL fit to print: the password, if any, masked."""
+    if "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, at, host = rest.rpartition("@")
+    if not at:
+        return url
+    user, colon, _password = credentials.partition(":")
+    return f"{scheme}://{user}{':***' if colon else ''}@{host}"

@@ -25,6 +25,7 @@ from yuqing_cli.i18n import _
 
 if TYPE_CHECKING:
     from yuqing_cli.plan.schema import Plan
+    from yuqing_cli.services.plans import PlanRequest
     from yuqing_cli.store.db import Store
 
 
@@ -97,6 +98,11 @@ class YqGroup(TyperGroup):
                 param.help = _COMPLETION_HELP[param.name]()
         return params
 
+    def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
+        for arg in args:
+            _check_text(arg, _("an argument"))
+        return super().parse_args(ctx, args)
+
     def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
         names = super().list_commands(ctx)
         rank = {name: i for i, name in enumerate(COMMAND_ORDER)}
@@ -126,6 +132,19 @@ class YqGroup(TyperGroup):
             raise typer.Exit(int(ExitCode.INTERNAL)) from None
 
 
+def _check_text(value: str | None, what: str) -> None:
+    """Refuse text that is not valid Unicode (bytes that are not UTF-8 arrive as lone
+    surrogates): exit 2, before anything is opened."""
+    if value is not None and any("\ud800" <= c <= "\udfff" for c in value):
+        report_error(
+            YqError(
+                _("{what} is not valid UTF-8 text").format(what=what),
+                hint=_("check the terminal's encoding (a UTF-8 locale such as zh_CN.UTF-8)"),
+            )
+        )
+        raise typer.Exit(int(ExitCode.BAD_INPUT))
+
+
 def _is_usage_error(exc: Exception) -> bool:
     # Typer's own usage errors (bad option, missing argument) handle themselves.
     from typer._click.exceptions import ClickException
@@ -151,45 +170,71 @@ def report_error(exc: YqError) -> None:
 
 @dataclass
 class AppState:
-    """What the global options say, with the plan and the store opened on first use."""
+    """What the global options say; the plan file and the store opened on first use.
+
+    It is the services' :class:`~yuqing_cli.services.context.Context`: they ask it for
+    the store (to read or to write) and for the plan file the command was run with.
+    """
 
     plan_path: str | None = None
     db: str | None = None
     user: str | None = None
     debug: bool = False
+    quiet: bool = False  # no notices on stderr (shell completion)
     _plan: Plan | None = field(default=None, repr=False)
     _store: Store | None = field(default=None, repr=False)
+    _writable: bool = field(default=False, repr=False)
 
     def plan(self) -> Plan:
+        """The plan file in use (``--plan``, ``$YQ_PLAN``, ``./plan.yaml`` or the shipped
+        one): what `yq plan …` checks and shows."""
         if self._plan is None:
             from yuqing_cli.plan.files import find_plan, load_plan
 
             self._plan = load_plan(find_plan(self.plan_path))
         return self._plan
 
-    def store(self) -> Store:
-        if self._store is None:
-            from yuqing_cli.store.db import Store
+    @property
+    def plan_explicit(self) -> bool:
+        from yuqing_cli.plan.files import find_plan, shipped_plan_path
 
-            self._store = Store.open(self.db)
-            if self._store.created:
-                _first_run(self._store)
-        return self._store
+        return find_plan(self.plan_path).resolve() != shipped_plan_path()
 
-    def actor(self) -> str:
-        """The roster person acting, from --as or $YQ_USER."""
-        if not self.user:
-            raise YqError(
-                _("who is acting? no --as NAME given and YQ_USER is not set"),
-                hint=_("pass --as NAME (a person on the plan's roster) or export YQ_USER=NAME"),
-                exit_code=ExitCode.BAD_INPUT,
-            )
-        return self.plan().person(self.user).name
+    @property
+    def plan_request(self) -> PlanRequest:
+        from yuqing_cli.services.plans import PlanRequest
+
+        return PlanRequest(self.plan, self.plan_explicit)
+
+    def open_store(self, write: bool) -> Store:
+        """The database, opened for reading or (creating or upgrading it) for writing."""
+        if self._store is not None and (self._writable or not write):
+            return self._store
+        from yuqing_cli.services.state import rebuild_all
+        from yuqing_cli.store.db import Store
+
+        self.close()
+        store = Store.open(self.db, write=write, after_migrate=rebuild_all)
+        if store.missing and not self.quiet:
+            _no_database_yet(store)
+        if store.created and not self.quiet:
+            _first_run(store)
+        self._store, self._writable = store, write
+        return store
 
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+
+def _no_database_yet(store: Store) -> None:
+    print(
+        _("yq: no database at {where} yet; a command that records something creates it").format(
+            where=store.where
+        ),
+        file=sys.stderr,
+    )
 
 
 def _first_run(store: Store) -> None:
@@ -200,7 +245,7 @@ def _first_run(store: Store) -> None:
             "next: `yq demo` walks an exercise incident through a stage; "
             "`yq plan show` prints the plan;\n"
             "      `yq --as NAME new TITLE` logs an incident (NAME on the plan's roster)"
-        ).format(path=store.path or store.url),
+        ).format(path=store.where),
         file=sys.stderr,
     )
 
@@ -288,6 +333,9 @@ def root(
     ] = False,
 ) -> None:
     i18n.setup(lang)
+    for value, what in ((user, "--as / YQ_USER"), (db, "--db / YQ_DB"), (lang, "--lang")):
+        _check_text(value, what)
+    _check_text(str(plan) if plan else None, "--plan / YQ_PLAN")
     app_state = AppState(
         plan_path=str(plan) if plan else None,
         db=db,

@@ -25,6 +25,7 @@ def _state(ctx: typer.Context) -> AppState:
     return AppState(
         plan_path=params.get("plan") or os.environ.get("YQ_PLAN") or None,
         db=params.get("db") or os.environ.get("YQ_DB") or None,
+        quiet=True,
     )
 
 
@@ -47,23 +48,21 @@ def _safe(
 
 @_safe
 def refs(ctx: typer.Context, incomplete: str) -> Iterator[tuple[str, str]]:
-    from yuqing_cli.services.incidents import ListFilter, list_incidents
+    from yuqing_cli.services.queries import ListFilter, list_incidents
 
-    st = _state(ctx)
-    for view in list_incidents(st.store(), st.plan(), ListFilter(include_closed=True, limit=200)):
+    for view in list_incidents(_state(ctx), ListFilter(include_closed=True, limit=200)):
         yield view.ref, f"{view.stage.name} · {view.title[:40]}"
 
 
 @_safe
 def open_steps(ctx: typer.Context, incomplete: str) -> Iterator[tuple[str, str]]:
     """The open steps of the incident named earlier on the line."""
-    from yuqing_cli.services.incidents import checklist
+    from yuqing_cli.services.queries import checklist
 
-    st = _state(ctx)
     ref = ctx.params.get("ref")
     if not ref:
         return
-    for item in checklist(st.store(), st.plan(), ref).items:
+    for item in checklist(_state(ctx), ref).items:
         if item.status == "open":
             yield item.step.id, item.step.title
 

@@ -27,24 +27,43 @@ def path(ctx: typer.Context) -> None:
 
 
 @db_app.command(
-    "status",
-    cls=YqCommand,
-    help=_("Open (creating or upgrading) the database and list the applied migrations."),
+    "status", cls=YqCommand, help=_("Where the database is, and its applied migrations.")
 )
 def status(ctx: typer.Context) -> None:
+    from yuqing_cli.store.db import Store
+
+    found = Store.describe(state(ctx).db)
+    print(_("database: {path}").format(path=found.where))
+    if found.state == "missing":
+        print(_("  not created yet: the first command that records something creates it"))
+    for name in found.applied:
+        print(_("  applied {migration}").format(migration=name))
+    if found.applied:
+        for name in found.pending:
+            print(_("  pending {migration} (`yq db upgrade` applies it)").format(migration=name))
+
+
+@db_app.command(
+    "upgrade",
+    cls=YqCommand,
+    help=_("Bring a database made by an older yq up to this version's schema."),
+)
+def upgrade(ctx: typer.Context) -> None:
     from yuqing_cli.store.migrations import applied
 
-    store = state(ctx).store()
+    store = state(ctx).open_store(True)
     with store.read() as session:
         names = applied(session.connection())
-    print(_("database: {path}").format(path=store.path or store.url))
-    for name in names:
-        print(_("  applied {migration}").format(migration=name))
+    print(_("database: {path}").format(path=store.where))
+    print(_("  {n} migrations applied; the schema is current").format(n=len(names)))
 
 
 @app.command(
     cls=YqCommand,
-    help=_("Check the audit trail's hash chain: exit 0 if intact, 1 naming the first bad event."),
+    help=_(
+        "Check the audit trail and everything built from it: exit 0 if all holds, 1 "
+        "naming each finding."
+    ),
 )
 def verify(
     ctx: typer.Context,
@@ -62,12 +81,10 @@ def verify(
     json_: Annotated[bool, typer.Option("--json", help=_("Print JSON."))] = False,
 ) -> None:
     from yuqing_cli.render.audit_view import verify_result
-    from yuqing_cli.services.audit import verify as service
+    from yuqing_cli.services.verify import verify as service
 
     anchors = dict(_anchor(a) for a in anchor or [])
-    store = state(ctx).store()
-    with store.read() as session:
-        result = service(session.connection(), anchors)
+    result = service(state(ctx), anchors)
     verify_result(result, json_)
     if not result.ok:
         raise typer.Exit(int(ExitCode.REFUSED))

@@ -4,15 +4,13 @@ note, reopen, log. Each parses its arguments, calls one service function and ren
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 import typer
 
 from yuqing_cli.cli import complete
-from yuqing_cli.cli.app import AppState, YqCommand, app, state
+from yuqing_cli.cli.app import YqCommand, app, state
 from yuqing_cli.i18n import _
-from yuqing_cli.timeutil import day_bounds, parse_day, parse_instant
 
 Ref = Annotated[
     str,
@@ -28,17 +26,15 @@ At = Annotated[
     typer.Option(
         "--at",
         help=_(
-            "When it happened (default now), e.g. '2024-11-23 14:30' in the plan's time "
-            "zone. The time it is recorded is always the clock."
+            "When it happened (default now), in the plan's time zone: '2024-11-23 14:30', "
+            "'昨天 14:30', a day '2020-03-31', part of one '2020-02-26 下午', about "
+            "'~16:00', a range '14:00..18:00', or 'unknown'. The time it is recorded is "
+            "always the clock."
         ),
         show_default=False,
     ),
 ]
 Json = Annotated[bool, typer.Option("--json", help=_("Print JSON (see README, 'JSON output')."))]
-
-
-def _at(st: AppState, value: str | None) -> datetime | None:
-    return parse_instant(value, st.plan().info.timezone) if value else None
 
 
 @app.command(cls=YqCommand, help=_("Log a new incident (舆情) and print its reference."))
@@ -48,20 +44,25 @@ def new(
         str, typer.Argument(metavar="TITLE", help=_("What was found (标题)."), show_default=False)
     ],
     level: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--level",
             "-l",
-            help=_("Level: id, Chinese name or roman numeral (一般/较大/重大/特别重大, IV…I)."),
+            help=_("Level: id, name or roman numeral. Default: the plan's."),
             autocompletion=complete.levels,
+            show_default=False,
         ),
-    ] = "一般",
+    ] = None,
     category: Annotated[
-        str,
+        list[str] | None,
         typer.Option(
-            "--category", "-c", help=_("Category id or name."), autocompletion=complete.categories
+            "--category",
+            "-c",
+            help=_("Category id or name; several with commas or repeated. Default: the plan's."),
+            autocompletion=complete.categories,
+            show_default=False,
         ),
-    ] = "other",
+    ] = None,
     source: Annotated[
         str,
         typer.Option(
@@ -73,9 +74,30 @@ def new(
     ] = None,
     summary: Annotated[str, typer.Option("--summary", help=_("Short summary."))] = "",
     sentiment: Annotated[
-        str, typer.Option("--sentiment", help=_("正面/中性/负面 (positive/neutral/negative)."))
-    ] = "neutral",
-    at: At = None,
+        str | None,
+        typer.Option(
+            "--sentiment", help=_("正面/中性/负面 (positive/neutral/negative)."), show_default=False
+        ),
+    ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help=_(
+                "When it was detected (default now), as for other commands' --at, but not "
+                "'unknown'. The reference takes this day."
+            ),
+            show_default=False,
+        ),
+    ] = None,
+    first_seen: Annotated[
+        str | None,
+        typer.Option(
+            "--first-seen",
+            help=_("When the item first appeared online (首发时间), if known; may be 'unknown'."),
+            show_default=False,
+        ),
+    ] = None,
     exercise: Annotated[
         bool,
         typer.Option(
@@ -90,22 +112,20 @@ def new(
     from yuqing_cli.render.incident_view import outcome
     from yuqing_cli.services.incidents import NewIncident, new_incident
 
-    st = state(ctx)
-    plan = st.plan()
     data = NewIncident(
         title=title,
-        level=plan.level(level).id,
-        category=plan.category(category).id,
-        sentiment=plan.sentiment(sentiment).id,
+        level=level,
+        categories=tuple(category or ()),
+        sentiment=sentiment,
         platform=source,
         url=url,
         summary=summary,
-        detected_at=_at(st, at),
+        at=at,
+        first_seen=first_seen,
         exercise=exercise,
         allow_duplicate=allow_duplicate,
     )
-    actor = st.actor()
-    outcome(new_incident(st.store(), plan, actor, data), plan.info.timezone, json_)
+    outcome(new_incident(state(ctx), data), json_)
 
 
 @app.command(
@@ -134,10 +154,17 @@ def list_(
         ),
     ] = None,
     overdue: Annotated[
-        bool, typer.Option("--overdue", help=_("Only incidents with overdue steps."))
+        bool, typer.Option("--overdue", help=_("Only incidents with open steps past due."))
+    ] = False,
+    late: Annotated[
+        bool,
+        typer.Option("--late", help=_("Only incidents that missed a deadline (also done late).")),
     ] = False,
     no_exercises: Annotated[
         bool, typer.Option("--no-exercises", help=_("Leave exercises out."))
+    ] = False,
+    voided: Annotated[
+        bool, typer.Option("--voided", help=_("Include voided incidents (duplicates, mistakes)."))
     ] = False,
     limit: Annotated[
         int | None,
@@ -146,36 +173,30 @@ def list_(
     json_: Json = False,
 ) -> None:
     from yuqing_cli.render.incident_view import incident_list
-    from yuqing_cli.services.incidents import ListFilter, list_incidents
+    from yuqing_cli.services.queries import ListFilter, list_incidents
 
-    st = state(ctx)
-    plan = st.plan()
-    stage_id = _stage_id(st, stage) if stage else None
     flt = ListFilter(
         include_closed=all_,
-        stage=stage_id,
-        level=plan.level(level).id if level else None,
+        stage=stage,
+        level=level,
         overdue_only=overdue,
+        late_only=late,
         exercises=not no_exercises,
+        voided=voided,
         limit=limit,
     )
-    incident_list(list_incidents(st.store(), plan, flt), plan.info.timezone, json_)
+    incident_list(list_incidents(state(ctx), flt), json_)
 
 
-def _stage_id(st: AppState, token: str) -> str:
-    for stage in st.plan().stages:
-        if token in (stage.id, stage.name):
-            return stage.id
-    return st.plan().stage(token).id  # raises with the list of stages
-
-
-@app.command(cls=YqCommand, help=_("Show one incident: its details, checklist and audit trail."))
+@app.command(
+    cls=YqCommand,
+    help=_("Show one incident: details, deadlines with their verdicts, checklist and trail."),
+)
 def show(ctx: typer.Context, ref: Ref, json_: Json = False) -> None:
     from yuqing_cli.render.incident_view import show as render
-    from yuqing_cli.services.incidents import show as service
+    from yuqing_cli.services.queries import show as service
 
-    st = state(ctx)
-    render(*service(st.store(), st.plan(), ref), as_json=json_)
+    render(*service(state(ctx), ref), as_json=json_)
 
 
 @app.command(
@@ -184,17 +205,16 @@ def show(ctx: typer.Context, ref: Ref, json_: Json = False) -> None:
 )
 def checklist(ctx: typer.Context, ref: Ref, json_: Json = False) -> None:
     from yuqing_cli.render.incident_view import checklist as render
-    from yuqing_cli.services.incidents import checklist as service
+    from yuqing_cli.services.queries import checklist as service
 
-    st = state(ctx)
-    render(service(st.store(), st.plan(), ref), as_json=json_)
+    render(service(state(ctx), ref), as_json=json_)
 
 
 StepArg = Annotated[
     str,
     typer.Argument(
         metavar="STEP",
-        help=_("Step id, as shown by `yq checklist REF`."),
+        help=_("Step id (or a unique start of it), or its title as the checklist shows it."),
         show_default=False,
         autocompletion=complete.open_steps,
     ),
@@ -213,9 +233,7 @@ def done(
     from yuqing_cli.render.incident_view import outcome
     from yuqing_cli.services.incidents import complete_step
 
-    st = state(ctx)
-    result = complete_step(st.store(), st.plan(), st.actor(), ref, step, note=note, at=_at(st, at))
-    outcome(result, st.plan().info.timezone, json_)
+    outcome(complete_step(state(ctx), ref, step, note=note, at=at), json_)
 
 
 @app.command(cls=YqCommand, help=_("Skip a step, with a reason. Leaders only."))
@@ -233,11 +251,7 @@ def waive(
     from yuqing_cli.render.incident_view import outcome
     from yuqing_cli.services.incidents import complete_step
 
-    st = state(ctx)
-    result = complete_step(
-        st.store(), st.plan(), st.actor(), ref, step, note=reason, at=_at(st, at), waive=True
-    )
-    outcome(result, st.plan().info.timezone, json_)
+    outcome(complete_step(state(ctx), ref, step, note=reason, at=at, waive=True), json_)
 
 
 @app.command(
@@ -254,9 +268,7 @@ def advance(
     from yuqing_cli.render.incident_view import outcome
     from yuqing_cli.services.incidents import advance as service
 
-    st = state(ctx)
-    result = service(st.store(), st.plan(), st.actor(), ref, at=_at(st, at), note=note)
-    outcome(result, st.plan().info.timezone, json_)
+    outcome(service(state(ctx), ref, at=at, note=note), json_)
 
 
 @app.command(
@@ -283,9 +295,7 @@ def grade(
     from yuqing_cli.render.incident_view import outcome
     from yuqing_cli.services.incidents import grade as service
 
-    st = state(ctx)
-    result = service(st.store(), st.plan(), st.actor(), ref, level, reason=reason, at=_at(st, at))
-    outcome(result, st.plan().info.timezone, json_)
+    outcome(service(state(ctx), ref, level, reason=reason, at=at), json_)
 
 
 @app.command(cls=YqCommand, help=_("Designate a per-incident role, e.g. the spokesperson."))
@@ -316,9 +326,7 @@ def assign(
     from yuqing_cli.render.incident_view import outcome
     from yuqing_cli.services.incidents import assign as service
 
-    st = state(ctx)
-    result = service(st.store(), st.plan(), st.actor(), ref, role, person, at=_at(st, at))
-    outcome(result, st.plan().info.timezone, json_)
+    outcome(service(state(ctx), ref, role, person, at=at), json_)
 
 
 @app.command(cls=YqCommand, help=_("Add a note to an incident's timeline."))
@@ -332,12 +340,13 @@ def note(
     from yuqing_cli.render.incident_view import outcome
     from yuqing_cli.services.incidents import add_note
 
-    st = state(ctx)
-    result = add_note(st.store(), st.plan(), st.actor(), ref, text, at=_at(st, at))
-    outcome(result, st.plan().info.timezone, json_)
+    outcome(add_note(state(ctx), ref, text, at=at), json_)
 
 
-@app.command(cls=YqCommand, help=_("Reopen a closed incident after a flare-up (Art. 7.4)."))
+@app.command(
+    cls=YqCommand,
+    help=_("Reopen a closed incident after a flare-up (Art. 7.4): a new wave (波次)."),
+)
 def reopen(
     ctx: typer.Context,
     ref: Ref,
@@ -351,9 +360,7 @@ def reopen(
     from yuqing_cli.render.incident_view import outcome
     from yuqing_cli.services.incidents import reopen as service
 
-    st = state(ctx)
-    result = service(st.store(), st.plan(), st.actor(), ref, reason=reason, at=_at(st, at))
-    outcome(result, st.plan().info.timezone, json_)
+    outcome(service(state(ctx), ref, reason=reason, at=at), json_)
 
 
 @app.command(
@@ -366,7 +373,7 @@ def log(
         str | None,
         typer.Argument(
             metavar="REF",
-            help=_("Incident reference; without it, every event in the time range."),
+            help=_("Incident reference; without it, the newest events of all."),
             show_default=False,
         ),
     ] = None,
@@ -374,7 +381,7 @@ def log(
         str | None,
         typer.Option(
             "--since",
-            help=_("From this day (YYYY-MM-DD) or time. Default without REF: today."),
+            help=_("From this day or time (when it happened; see --recorded)."),
             show_default=False,
         ),
     ] = None,
@@ -386,32 +393,29 @@ def log(
             show_default=False,
         ),
     ] = None,
+    recorded: Annotated[
+        bool,
+        typer.Option("--recorded", help=_("--since/--until filter on when it was recorded.")),
+    ] = False,
     limit: Annotated[
         int | None,
-        typer.Option("--limit", "-n", min=1, help=_("At most N events."), show_default=False),
+        typer.Option(
+            "--limit",
+            "-n",
+            min=1,
+            help=_("The newest N events (default 20 without REF or a range)."),
+            show_default=False,
+        ),
     ] = None,
     json_: Json = False,
 ) -> None:
     from yuqing_cli.render.incident_view import events_table
-    from yuqing_cli.services.incidents import log as service
-    from yuqing_cli.timeutil import today
+    from yuqing_cli.services.queries import LogQuery
+    from yuqing_cli.services.queries import log as service
 
     st = state(ctx)
-    tz = st.plan().info.timezone
-    start = _bound(since, tz, end=False)
-    end = _bound(until, tz, end=True)
-    if ref is None and start is None and end is None:
-        start = day_bounds(today(tz), tz)[0]
-    events_table(service(st.store(), ref, start, end, limit), tz, json_)
-
-
-def _bound(value: str | None, tz: str, *, end: bool) -> datetime | None:
-    """A day means its start (--since) or the start of the next day (--until)."""
-    if value is None:
-        return None
-    if len(value.strip()) == 10:
-        return day_bounds(parse_day(value), tz)[1 if end else 0]
-    return parse_instant(value, tz)
+    query = LogQuery(ref=ref, since=since, until=until, recorded=recorded, limit=limit)
+    events_table(service(st, query), json_)
 
 
 @app.command(
@@ -423,7 +427,11 @@ def _bound(value: str | None, tz: str, *, end: bool) -> datetime | None:
 )
 def demo(ctx: typer.Context) -> None:
     from yuqing_cli.render.incident_view import demo as render
+    from yuqing_cli.services.context import reading
     from yuqing_cli.services.demo import run_demo
 
     st = state(ctx)
-    render(run_demo(st.store(), st.plan()), str(st.store().path or st.store().url))
+    with reading(st) as r:
+        plan = r.plan
+    run = run_demo(st, plan)
+    render(run, st.open_store(False).where)

@@ -1,4 +1,8 @@
-"""`yq plan …`: check and show the response plan. Never touches the database."""
+"""`yq plan …`: check, show and adopt the response plan.
+
+`check`, `show` and `path` read plan files only (no database code is imported);
+`adopt` and `history` work on the plans adopted in the database.
+"""
 
 from __future__ import annotations
 
@@ -71,3 +75,40 @@ def path(ctx: typer.Context) -> None:
     from yuqing_cli.plan.files import find_plan
 
     print(find_plan(state(ctx).plan_path))
+
+
+@plan_app.command(
+    "adopt",
+    cls=YqCommand,
+    help=_(
+        "Adopt a plan file as the plan that governs this database (a leader, under the "
+        "plan adopted until now). Recorded in the audit trail."
+    ),
+)
+def adopt(
+    ctx: typer.Context,
+    file: Annotated[
+        Path,
+        typer.Argument(metavar="FILE", help=_("The plan file to adopt."), show_default=False),
+    ],
+    note: Annotated[
+        str, typer.Option("--note", "-m", help=_("Why, e.g. the decision that changed it."))
+    ] = "",
+) -> None:
+    from yuqing_cli.render.plan_view import adopted
+    from yuqing_cli.services.plan_admin import adopt_file
+
+    adopted(adopt_file(state(ctx), file, note=note))
+
+
+@plan_app.command(
+    "history", cls=YqCommand, help=_("Every plan adopted in this database, the current one last.")
+)
+def history(
+    ctx: typer.Context,
+    json_: Annotated[bool, typer.Option("--json", help=_("Print JSON."))] = False,
+) -> None:
+    from yuqing_cli.render.plan_view import adoption_history
+    from yuqing_cli.services.plan_admin import history as service
+
+    adoption_history(service(state(ctx)), json_)

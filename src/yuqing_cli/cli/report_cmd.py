@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -12,7 +11,7 @@ import typer
 
 from yuqing_cli.cli import complete
 from yuqing_cli.cli.app import YqCommand, YqGroup, app, state
-from yuqing_cli.errors import BadInput
+from yuqing_cli.errors import BadInput, YqError
 from yuqing_cli.i18n import _
 
 
@@ -49,21 +48,29 @@ def _emit(text: str, output: Path | None, *, bom: bool = False) -> None:
         return
     from yuqing_cli.render.console import write_file
 
+    if not output.expanduser().parent.is_dir():
+        raise BadInput(
+            _("cannot write {output}: the directory {directory} does not exist").format(
+                output=output, directory=output.expanduser().parent
+            ),
+            hint=_("create it first, or give another path"),
+        )
     try:
         write_file(output, text, bom=bom)
     except OSError as exc:
-        raise BadInput(
-            _("cannot write {output}: {exc_strerror}").format(
-                output=output, exc_strerror=exc.strerror
-            ),
-            hint=_("check the directory exists and is writable"),
+        raise YqError(
+            _("cannot write {output}: {reason}").format(output=output, reason=exc.strerror),
+            hint=_("check the directory is writable and the disk has room"),
         ) from None
     print(_("written: {path}").format(path=output), file=sys.stderr)
 
 
 @app.command(
     cls=YqCommand,
-    help=_("The daily report (舆情日报), as the records stood at the end of that day."),
+    help=_(
+        "The daily report (舆情日报): what happened that day, as known now; entries "
+        "recorded later are marked (补录)."
+    ),
 )
 def report(
     ctx: typer.Context,
@@ -72,7 +79,18 @@ def report(
         typer.Option(
             "--date",
             "-d",
-            help=_("The day, YYYY-MM-DD, in the plan's time zone. Default: today."),
+            help=_("The day, e.g. 2024-11-23 or 昨天, in the plan's time zone. Default: today."),
+            show_default=False,
+        ),
+    ] = None,
+    as_known_at: Annotated[
+        str | None,
+        typer.Option(
+            "--as-known-at",
+            help=_(
+                "Only what had been recorded by this time, e.g. '2024-11-24 00:00' (the "
+                "end of the day): the report as it could be made then, the same every run."
+            ),
             show_default=False,
         ),
     ] = None,
@@ -83,27 +101,27 @@ def report(
     include_exercises: Exercises = False,
     json_: Annotated[bool, typer.Option("--json", help=_("Same as --format json."))] = False,
 ) -> None:
+    from yuqing_cli.render import doc
     from yuqing_cli.render import report_view as view
     from yuqing_cli.render.console import captured
     from yuqing_cli.services.report import daily_report
-    from yuqing_cli.timeutil import parse_day
 
-    st = state(ctx)
-    day = parse_day(date) if date else None
-    result = daily_report(st.store(), st.plan(), day, include_exercises=include_exercises)
+    result = daily_report(
+        state(ctx), date, as_known_at=as_known_at, include_exercises=include_exercises
+    )
     fmt = ReportFormat.json if json_ else format_
     if fmt is ReportFormat.json:
-        _emit(json.dumps(view.report_json(result), ensure_ascii=False, indent=2) + "\n", output)
+        _emit(view.dumps(view.report_json(result)), output)
     elif fmt is ReportFormat.markdown:
-        _emit(view.report_markdown(result), output)
+        _emit(doc.to_markdown(view.report_doc(result)), output)
     elif fmt is ReportFormat.csv:
         _emit(view.report_csv(result), output, bom=output is not None)
     elif output is not None:
         with captured() as buffer:
-            view.report_terminal(result)
+            doc.to_terminal(view.report_doc(result))
         _emit(buffer.getvalue(), output)
     else:
-        view.report_terminal(result)
+        doc.to_terminal(view.report_doc(result))
 
 
 @app.command(
@@ -119,16 +137,13 @@ def export(
     include_exercises: Exercises = False,
 ) -> None:
     from yuqing_cli.render.report_view import ledger_csv, ledger_json
-    from yuqing_cli.services.report import ledger
+    from yuqing_cli.services.ledger import ledger
 
-    st = state(ctx)
-    plan = st.plan()
-    rows = ledger(st.store(), plan, include_exercises=include_exercises)
-    tz = plan.info.timezone
+    result = ledger(state(ctx), include_exercises=include_exercises)
     if format_ is ExportFormat.json:
-        _emit(ledger_json(rows, tz), output)
+        _emit(ledger_json(result.rows, result.tz), output)
     else:
-        _emit(ledger_csv(rows, tz), output, bom=output is not None)
+        _emit(ledger_csv(result.rows, result.tz), output, bom=output is not None)
 
 
 routine_app = typer.Typer(
@@ -164,13 +179,8 @@ def routine_done(
 ) -> None:
     from yuqing_cli.render.report_view import routine_recorded
     from yuqing_cli.services.routines import record_run
-    from yuqing_cli.timeutil import parse_instant
 
-    st = state(ctx)
-    plan = st.plan()
-    when = parse_instant(at, plan.info.timezone) if at else None
-    result = record_run(st.store(), plan, st.actor(), routine, note=note, zero=zero, at=when)
-    routine_recorded(result, plan.info.timezone)
+    routine_recorded(record_run(state(ctx), routine, note=note, zero=zero, at=at))
 
 
 @routine_app.command(
@@ -183,5 +193,4 @@ def routine_list(
     from yuqing_cli.render.report_view import routine_list as render
     from yuqing_cli.services.routines import statuses
 
-    st = state(ctx)
-    render(statuses(st.store(), st.plan()), st.plan().info.timezone, json_)
+    render(statuses(state(ctx)), json_)

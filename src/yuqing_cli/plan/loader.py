@@ -8,6 +8,7 @@ and so that loading a plan does not need a model framework at start-up.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
@@ -18,12 +19,16 @@ from yuqing_cli.errors import BadInput, ExitCode
 from yuqing_cli.i18n import _
 from yuqing_cli.plan.schema import (
     ACTIONS,
-    MILESTONES,
+    DEFAULT_MILESTONES,
+    FALLBACK,
+    ORIGINS,
     Article,
     Category,
     Condition,
     Deadline,
+    Defaults,
     Level,
+    Milestone,
     Permission,
     Person,
     Plan,
@@ -34,6 +39,7 @@ from yuqing_cli.plan.schema import (
     Stage,
     Step,
     Text,
+    TimeSettings,
 )
 
 SUPPORTED_FORMAT = 1
@@ -209,6 +215,12 @@ class _Reader:
         return out
 
 
+# Zero-width characters, bidirectional controls and other format characters (Cf), and
+# controls (Cc): they make a name read differently from what it holds.
+def _invisible(text: str) -> bool:
+    return any(unicodedata.category(c) in ("Cf", "Cc", "Co", "Cn") for c in text)
+
+
 def _line(node: yaml.Node) -> int:
     return int(node.start_mark.line) + 1
 
@@ -294,6 +306,9 @@ _TOP = (
     "sentiments",
     "stages",
     "routines",
+    "defaults",
+    "time",
+    "milestones",
 )
 _TOP_REQUIRED = ("format", "plan", "articles", "roles", "people", "levels", "categories", "stages")
 
@@ -408,6 +423,9 @@ class _Builder:
         self.ctx_levels = level_list
         self.ctx_categories = {x.id for x, _ in categories}
         self.ctx_roles = {x.id: x for x, _ in roles}
+        milestones = self.with_nodes(top.get("milestones"), _("milestones"), self.read_milestone)
+        self.unique([(x.id, n) for x, n in milestones], _("milestone"))
+        self.ctx_milestones = tuple(x for x, _ in milestones) or DEFAULT_MILESTONES
         stages = self.with_nodes(top["stages"], _("stages"), self.read_stage)
         self.unique([(x.id, n) for x, n in stages], _("stage"))
         self.unique(self.step_nodes, _("step"))
@@ -422,6 +440,20 @@ class _Builder:
                 _("role"),
                 _("routine {routine_id!r}").format(routine_id=routine.id),
             )
+        sentiment_list = tuple(x for x, _ in sentiments) or _DEFAULT_SENTIMENTS
+        defaults = self.read_defaults(top.get("defaults"), level_list, categories, sentiment_list)
+        time_settings = self.read_time(top.get("time"))
+        self.check_names(
+            [
+                (_("role"), [(x.id, x.name, n) for x, n in roles]),
+                (_("person"), [(x.name, x.name, n) for x, n in people]),
+                (_("level"), [(x.id, x.name, n) for x, n in levels]),
+                (_("category"), [(x.id, x.name, n) for x, n in categories]),
+                (_("stage"), [(x.id, x.name, n) for x, n in stages]),
+                (_("routine"), [(x.id, x.name, n) for x, n in routines]),
+                (_("milestone"), [(x.id, x.name, n) for x, n in milestones]),
+            ]
+        )
         return Plan(
             info=info,
             articles=tuple(a for a, _ in articles),
@@ -432,9 +464,109 @@ class _Builder:
             permissions=tuple(x for x, _ in permissions),
             levels=tuple(level_list),
             categories=tuple(x for x, _ in categories),
-            sentiments=tuple(x for x, _ in sentiments) or _DEFAULT_SENTIMENTS,
+            sentiments=sentiment_list,
             stages=ordered,
             routines=tuple(x for x, _ in routines),
+            defaults=defaults,
+            milestones=self.ctx_milestones,
+            time=time_settings,
+        )
+
+    def check_names(self, groups: list[tuple[str, list[tuple[str, str, yaml.Node]]]]) -> None:
+        """Ids and names people type and read must be what they look like.
+
+        Refused: compatibility characters (full-width letters, ligatures: NFKC would
+        change them), invisible characters (zero-width, bidirectional controls), and two
+        names of one kind that become the same after NFKC normalisation and case folding.
+        """
+        r = self.reader
+        for what, items in groups:
+            seen: dict[str, str] = {}
+            for item_id, name, node in items:
+                for text in dict.fromkeys((item_id, name)):
+                    if _invisible(text) or unicodedata.normalize("NFKC", text) != text:
+                        r.fail(
+                            node,
+                            _(
+                                "{what} {name!r} contains invisible or compatibility characters"
+                            ).format(what=what, name=text),
+                            _("type it again in plain characters"),
+                        )
+                        continue
+                    key = unicodedata.normalize("NFKC", text).casefold()
+                    other = seen.get(key)
+                    if other is not None and other != item_id:
+                        r.fail(
+                            node,
+                            _("{what} {name!r} looks the same as {other!r}").format(
+                                what=what, name=text, other=other
+                            ),
+                            _("give each {what} a name that reads differently").format(what=what),
+                        )
+                    seen.setdefault(key, item_id)
+
+    def read_milestone(self, node: yaml.Node) -> Milestone:
+        r = self.reader
+        m = r.mapping(node, _("a milestone"), ("id", "name"), ("name_en", "article"))
+        if "id" not in m or "name" not in m:
+            raise _Abort
+        milestone_id = r.text(m["id"], _("milestone id"))
+        return Milestone(
+            milestone_id,
+            r.text(m["name"], "name"),
+            r.text(m.get("name_en"), "name_en"),
+            self.article(m.get("article"), node, _("milestone {id!r}").format(id=milestone_id)),
+        )
+
+    def read_defaults(
+        self,
+        node: yaml.Node | None,
+        levels: list[Level],
+        categories: list[tuple[Category, yaml.Node]],
+        sentiments: tuple[Sentiment, ...],
+    ) -> Defaults:
+        """`defaults:`; without it, the lowest level, the last category, the first sentiment."""
+        fallback = Defaults(
+            levels[0].id if levels else "",
+            categories[-1][0].id if categories else "",
+            sentiments[0].id,
+        )
+        if node is None:
+            return fallback
+        r = self.reader
+        m = r.mapping(node, _("`defaults`"), (), ("level", "category", "sentiment"))
+        chosen = {}
+        for key, known in (
+            ("level", [x.id for x in levels]),
+            ("category", [x.id for x, _node in categories]),
+            ("sentiment", [x.id for x in sentiments]),
+        ):
+            if key not in m:
+                continue
+            value = r.text(m[key], key)
+            if value not in known:
+                r.fail(
+                    m[key],
+                    _("the default {key} {value!r} is not one of the plan's").format(
+                        key=key, value=value
+                    ),
+                    _("known: {names}").format(names=", ".join(known)),
+                )
+                continue
+            chosen[key] = value
+        return replace(fallback, **chosen)
+
+    def read_time(self, node: yaml.Node | None) -> TimeSettings:
+        if node is None:
+            return TimeSettings()
+        r = self.reader
+        m = r.mapping(node, _("`time`"), (), ("approximate_minutes", "unknown", "source"))
+        return TimeSettings(
+            r.number(m["approximate_minutes"], "approximate_minutes")
+            if "approximate_minutes" in m
+            else TimeSettings().approximate_minutes,
+            r.flag(m.get("unknown"), "unknown", True),
+            r.text(m.get("source"), "source"),
         )
 
     def with_nodes(
@@ -685,12 +817,14 @@ class _Builder:
         if not {"from", "hours"} <= m.keys():
             raise _Abort
         start = r.text(m["from"], "from")
-        if start not in ("detected", "stage"):
+        origins = ORIGINS + tuple(x.id for x in self.ctx_milestones)
+        if start not in origins:
             r.fail(
                 m["from"],
-                _("`due.from` of {owner} must be `detected` or `stage`, got {start!r}").format(
+                _("`due.from` of {owner} is {start!r}, which is no origin").format(
                     owner=owner, start=start
                 ),
+                _("origins: {names}").format(names=", ".join(origins)),
             )
         hours: dict[str, float] = {}
         if isinstance(m["hours"], yaml.MappingNode):
@@ -710,9 +844,7 @@ class _Builder:
             hours["*"] = r.number(m["hours"], _("hours of {owner}").format(owner=owner))
         if "source" not in m:
             raise _Abort
-        return Deadline(
-            "stage" if start == "stage" else "detected", hours, r.text(m["source"], "source")
-        )
+        return Deadline(start, hours, r.text(m["source"], "source"))
 
     def read_step(self, node: yaml.Node, stage_id: str) -> Step:
         r = self.reader
@@ -732,13 +864,14 @@ class _Builder:
             r.fail(m["roles"], _("{owner} names no role that may complete it").format(owner=owner))
         self.check_refs(m["roles"], roles, set(self.ctx_roles), _("role"), owner)
         milestone = r.text(m.get("milestone"), "milestone") or None
-        if milestone is not None and milestone not in MILESTONES:
+        milestone_ids = [x.id for x in self.ctx_milestones]
+        if milestone is not None and milestone not in milestone_ids:
             r.fail(
                 m["milestone"],
                 _("{owner} has unknown milestone {milestone!r}").format(
                     owner=owner, milestone=milestone
                 ),
-                _("milestones: ") + ", ".join(MILESTONES),
+                _("milestones: ") + ", ".join(milestone_ids),
             )
         assigns = r.text(m.get("assigns"), "assigns") or None
         if assigns is not None:
@@ -899,6 +1032,18 @@ _DEFAULT_SENTIMENTS = (
 
 def _warnings(plan: Plan) -> Iterator[Problem]:
     """Things that make a plan weaker without making it unusable."""
+    listed = {p.action for p in plan.permissions}
+    for action, fallback in FALLBACK.items():
+        if action not in listed:
+            yield Problem(
+                None,
+                _("no permission lists {action!r}: the roles of {fallback!r} may do it").format(
+                    action=action, fallback=fallback
+                ),
+                _(
+                    "add `- {{action: {action}, roles: [...], article: ...}}` to `permissions`"
+                ).format(action=action),
+            )
     for role in plan.roles:
         if not role.per_incident and not plan.holders(role.id):
             yield Problem(

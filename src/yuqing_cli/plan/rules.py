@@ -1,57 +1,47 @@
 """The workflow rules: pure functions of (plan, incident state, time).
 
 No database and no printing here. Which steps apply to an incident, what blocks
-an advance, when a step is due, who may do what.
+an advance, who may do what. Deadlines and their verdicts are in
+:mod:`yuqing_cli.plan.deadlines`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Literal
 
 from yuqing_cli.i18n import _
 from yuqing_cli.plan.schema import Plan, Stage, Step
+from yuqing_cli.plan.state import Fact, IncidentState
 
 StepStatus = Literal["done", "waived", "open"]
-
-
-@dataclass(frozen=True, slots=True)
-class StepRecord:
-    """A step completed or waived for one incident."""
-
-    status: Literal["done", "waived"]
-    actor: str
-    at: datetime
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class IncidentState:
-    """What the rules need to know about one incident."""
-
-    level: str
-    category: str
-    stage: str
-    detected_at: datetime
-    stage_entered: Mapping[str, datetime] = field(default_factory=dict)
-    steps: Mapping[str, StepRecord] = field(default_factory=dict)
-    assignments: Mapping[str, str] = field(default_factory=dict)  # role id -> person
 
 
 # -- which steps apply -------------------------------------------------------------
 
 
-def applicable_steps(plan: Plan, level: str, category: str, stage: str | None = None) -> list[Step]:
-    """Steps that apply to an incident of this level and category (in one stage, or all)."""
+def applicable_steps(
+    plan: Plan, level: str, categories: Collection[str], stage: str | None = None
+) -> list[Step]:
+    """Steps that apply to an incident of this level and these categories (in one stage,
+    or all)."""
     stages = plan.stages if stage is None else (plan.stage(stage),)
-    return [step for s in stages for step in s.steps if step.when.applies(level, category)]
+    return [step for s in stages for step in s.steps if step.when.applies(level, categories)]
+
+
+def applies(step: Step, state: IncidentState) -> bool:
+    return step.when.applies(state.level, state.categories)
 
 
 def stages_so_far(plan: Plan, stage: str) -> tuple[Stage, ...]:
     """The current stage and every stage before it, in order."""
     return plan.stages[: plan.stage_index(stage) + 1]
+
+
+def stage_passed(plan: Plan, step: Step, state: IncidentState) -> bool:
+    """Is the step's stage the current one or an earlier one?"""
+    return plan.stage_index(step.stage) <= plan.stage_index(state.stage)
 
 
 def step_status(state: IncidentState, step: Step) -> StepStatus:
@@ -68,9 +58,7 @@ def outstanding(plan: Plan, state: IncidentState) -> list[Step]:
         step
         for stage in stages_so_far(plan, state.stage)
         for step in stage.steps
-        if step.required
-        and step.when.applies(state.level, state.category)
-        and step.id not in state.steps
+        if step.required and applies(step, state) and step.id not in state.steps
     ]
 
 
@@ -111,43 +99,6 @@ def steps_reset_by_reopen(plan: Plan, target: Stage) -> list[Step]:
     return [step for stage in plan.stages[index:] for step in stage.steps]
 
 
-# -- deadlines -------------------------------------------------------------------
-
-
-def due_at(plan: Plan, step: Step, state: IncidentState) -> datetime | None:
-    """When ``step`` is due for this incident, or None if it has no deadline (yet)."""
-    if step.due is None:
-        return None
-    hours = step.due.hours_for(state.level)
-    if hours is None:
-        return None
-    start = (
-        state.detected_at if step.due.from_ == "detected" else state.stage_entered.get(step.stage)
-    )
-    if start is None:  # its stage has not been entered yet
-        return None
-    return start + timedelta(hours=hours)
-
-
-def is_overdue(plan: Plan, step: Step, state: IncidentState, now: datetime) -> bool:
-    """Open, due and past due. A step of a stage not yet reached is never overdue."""
-    if step.id in state.steps or not step.when.applies(state.level, state.category):
-        return False
-    if plan.stage_index(step.stage) > plan.stage_index(state.stage):
-        return False
-    due = due_at(plan, step, state)
-    return due is not None and due < now
-
-
-def overdue_steps(plan: Plan, state: IncidentState, now: datetime) -> list[Step]:
-    return [
-        step
-        for stage in stages_so_far(plan, state.stage)
-        for step in stage.steps
-        if is_overdue(plan, step, state, now)
-    ]
-
-
 # -- who may do what ---------------------------------------------------------------
 
 
@@ -174,7 +125,8 @@ def who_may(
     """Readable roles and the people who hold them, e.g. '组长/副组长（郭雁、张江晖）'."""
     if not roles:
         return _("nobody")
-    names = "/".join(plan.role(role_id).name for role_id in roles)
+    known = {r.id: r.name for r in plan.roles}
+    names = "/".join(known.get(role_id, role_id) for role_id in roles)
     people = [p.name for p in plan.people if set(p.roles) & set(roles)]
     people += [p for r, p in (assignments or {}).items() if r in roles and p not in people]
     return (
@@ -182,3 +134,41 @@ def who_may(
         if people
         else _("{roles}（nobody yet）").format(roles=names)
     )
+
+
+# -- rights, as a replay checks them -------------------------------------------------------
+
+
+def allowed_roles(
+    rights: Plan, plan: Plan, state: IncidentState, fact: Fact
+) -> tuple[str, ...] | None:
+    """The roles that may record ``fact`` on an incident in ``state``: a step's own roles
+    (from the incident's ``plan``), else the permission of ``rights`` (the plan adopted
+    when it was recorded). None: anyone on the roster (undoing one's own step)."""
+    action = fact.action
+    if action == "done":
+        if not plan.has_step(fact.subject):
+            return ()
+        step = plan.step(fact.subject)
+        return rights.permission("assign") if step.assigns else step.roles
+    if action == "waived":
+        return rights.permission("waive")
+    if action == "undo":
+        record = state.steps.get(fact.subject)
+        if record is not None and record.actor == fact.actor:
+            return None
+        return rights.permission("undo")
+    return rights.permission(action)
+
+
+def entitled(rights: Plan, plan: Plan, state: IncidentState | None, fact: Fact) -> bool:
+    """Was the person who recorded ``fact`` entitled to it? Who holds which role comes
+    from ``rights``, the plan adopted at the time."""
+    if not any(p.name == fact.actor for p in rights.people):
+        return False
+    if state is None:
+        return bool(roles_of(rights, fact.actor) & set(rights.permission("new")))
+    roles = allowed_roles(rights, plan, state, fact)
+    if roles is None:
+        return True
+    return bool(roles_of(rights, fact.actor, state.assignments) & set(roles))

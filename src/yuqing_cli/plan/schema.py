@@ -6,19 +6,34 @@ rest of the program only ever sees these objects, never raw YAML.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from functools import cached_property
 
 from yuqing_cli.errors import BadInput
 from yuqing_cli.i18n import _
 
-# Actions other than completing a step; the plan's `permissions` grant them.
-ACTIONS = ("new", "note", "advance", "close", "waive", "grade", "assign", "reopen")
-# Milestones a step may mark: they feed the ledger and the response-time figures.
-MILESTONES = ("reported", "first_response")
+# Actions other than completing a step; the plan's `permissions` grant them. An action
+# a plan does not list falls back to the roles of another (FALLBACK), so plans written
+# before the action existed keep working; `yq plan check` warns about it.
+ACTIONS = (
+    "new",
+    "note",
+    "advance",
+    "close",
+    "waive",
+    "grade",
+    "assign",
+    "reopen",
+    "adopt",
+    "edit",
+    "void",
+    "undo",
+)
+FALLBACK = {"adopt": "close", "edit": "new", "void": "waive", "undo": "waive"}
 
-DeadlineFrom = Literal["detected", "stage"]
+# Where a deadline starts, besides a milestone of the plan (e.g. `reported`).
+ORIGINS = ("detected", "stage", "wave", "graded")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +112,11 @@ class Condition:
     levels: frozenset[str] | None = None
     categories: frozenset[str] | None = None
 
-    def applies(self, level: str, category: str) -> bool:
+    def applies(self, level: str, categories: Collection[str]) -> bool:
+        """Does the step apply to an incident of this level and these categories?"""
         if self.levels is not None and level not in self.levels:
             return False
-        return self.categories is None or category in self.categories
+        return self.categories is None or not self.categories.isdisjoint(categories)
 
     @property
     def always(self) -> bool:
@@ -109,7 +125,9 @@ class Condition:
 
 @dataclass(frozen=True, slots=True)
 class Deadline:
-    from_: DeadlineFrom
+    """``hours`` after ``from_``: one of ORIGINS, or a milestone id of the plan."""
+
+    from_: str
     hours: Mapping[str, float]  # level id -> hours; "*" applies to every level
     source: str
 
@@ -157,6 +175,39 @@ class Routine:
 
 
 @dataclass(frozen=True, slots=True)
+class Milestone:
+    """A moment the ledger and the response times track, e.g. the first public response."""
+
+    id: str
+    name: str
+    name_en: str
+    article: str
+
+
+# The milestones of plans that declare none (the first format had these two).
+DEFAULT_MILESTONES = (
+    Milestone("reported", "报告领导小组", "Reported to the leading group", "4"),
+    Milestone("first_response", "首次公开回应", "First public response", "7.1"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Defaults:
+    """What `yq new` uses when a level, category or sentiment is not given."""
+
+    level: str
+    category: str
+    sentiment: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimeSettings:
+    approximate_minutes: float = 30  # "~16:00" means within this many minutes of 16:00
+    allow_unknown: bool = True  # `--at unknown` for steps and other entries (never detection)
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class PlanInfo:
     title: str
     title_en: str
@@ -185,15 +236,26 @@ class Plan:
     sentiments: tuple[Sentiment, ...]
     stages: tuple[Stage, ...]
     routines: tuple[Routine, ...]
+    defaults: Defaults
+    milestones: tuple[Milestone, ...] = DEFAULT_MILESTONES
+    time: TimeSettings = field(default_factory=TimeSettings)
     source: str = ""  # where it was loaded from
     version: str = ""  # sha256 of the file's bytes
     text: str = ""  # the file's text, stored with each version in the database
 
     # -- lookups -------------------------------------------------------------
 
-    @property
+    @cached_property
     def steps(self) -> tuple[Step, ...]:
         return tuple(step for stage in self.stages for step in stage.steps)
+
+    @cached_property
+    def _steps_by_id(self) -> dict[str, Step]:
+        return {step.id: step for step in self.steps}
+
+    @cached_property
+    def _stage_rank(self) -> dict[str, int]:
+        return {stage.id: i for i, stage in enumerate(self.stages)}
 
     def stage(self, stage_id: str) -> Stage:
         for stage in self.stages:
@@ -205,16 +267,20 @@ class Plan:
         )
 
     def stage_index(self, stage_id: str) -> int:
-        return self.stages.index(self.stage(stage_id))
+        rank = self._stage_rank.get(stage_id)
+        return rank if rank is not None else self.stages.index(self.stage(stage_id))
 
     @property
     def initial_stage(self) -> Stage:
         return self.stages[0]
 
+    def has_step(self, step_id: str) -> bool:
+        return step_id in self._steps_by_id
+
     def step(self, step_id: str) -> Step:
-        for step in self.steps:
-            if step.id == step_id:
-                return step
+        found = self._steps_by_id.get(step_id)
+        if found is not None:
+            return found
         raise BadInput(
             _("unknown step {step_id!r}").format(step_id=step_id),
             hint=_("see the step ids with `yq plan show` or `yq checklist REF`"),
@@ -282,7 +348,25 @@ class Plan:
         return tuple(p.name for p in self.people if role_id in p.roles)
 
     def permission(self, action: str) -> tuple[str, ...]:
+        """The roles granted ``action``; an unlisted action takes its fallback's roles."""
         for permission in self.permissions:
             if permission.action == action:
                 return permission.roles
-        return ()
+        fallback = FALLBACK.get(action)
+        return self.permission(fallback) if fallback else ()
+
+    def permission_article(self, action: str) -> str:
+        for permission in self.permissions:
+            if permission.action == action:
+                return permission.article
+        fallback = FALLBACK.get(action)
+        return self.permission_article(fallback) if fallback else "?"
+
+    def milestone(self, milestone_id: str) -> Milestone:
+        for milestone in self.milestones:
+            if milestone.id == milestone_id:
+                return milestone
+        raise BadInput(_("unknown milestone {milestone!r}").format(milestone=milestone_id))
+
+    def milestone_steps(self, milestone_id: str) -> tuple[Step, ...]:
+        return tuple(step for step in self.steps if step.milestone == milestone_id)

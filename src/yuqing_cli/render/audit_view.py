@@ -6,56 +6,73 @@ from rich.text import Text
 
 from yuqing_cli.i18n import _
 from yuqing_cli.render.console import out, print_json
-from yuqing_cli.services.audit import VerifyResult
+from yuqing_cli.render.safe import clean
+from yuqing_cli.services.verify import Report
 
 
-def verify_result(result: VerifyResult, as_json: bool) -> None:
+def verify_result(report: Report, as_json: bool) -> None:
+    result = report.chain
     breach = result.breach
     if as_json:
         print_json(
             {
-                "ok": result.ok,
+                "ok": report.ok,
                 "events": result.count,
+                "incidents": report.incidents,
                 "head": f"{result.head_id}:{result.head}" if result.ok and result.count else None,
                 "breach": None
                 if breach is None
                 else {"event": breach.event_id, "kind": breach.kind, "detail": breach.detail},
+                "findings": [
+                    {"kind": f.kind, "where": f.where, "detail": f.detail} for f in report.findings
+                ],
             }
         )
         return
-    if breach is None:
-        out().print(
+    console = out()
+    if breach is not None:
+        console.print(
             Text(
-                _("ok: {result_count} events, chain intact").format(result_count=result.count),
-                style="green",
+                _("BROKEN at event {event}: {kind} — {detail}").format(
+                    event=breach.event_id, kind=breach.kind, detail=breach.detail
+                ),
+                style="red bold",
             )
         )
-        if result.count:
-            out().print(
-                Text(
-                    _("head: {result_head_id}:{result_head}").format(
-                        result_head_id=result.head_id, result_head=result.head
-                    ),
-                    style="dim",
-                )
+    for finding in report.findings:
+        console.print(
+            Text(
+                clean(
+                    _("FINDING ({kind}) {where}: {detail}").format(
+                        kind=finding.kind, where=finding.where, detail=finding.detail
+                    )
+                ),
+                style="red",
             )
-            out().print(
-                Text(
-                    _(
-                        "(keep it: `yq verify --anchor ID:HASH` later shows whether history "
-                        "up to here was rewritten)"
-                    ),
-                    style="dim",
-                )
-            )
+        )
+    if not report.ok:
         return
-    out().print(
+    console.print(
         Text(
-            _("BROKEN at event {breach_event_id}: {breach_kind} — {breach_detail}").format(
-                breach_event_id=breach.event_id,
-                breach_kind=breach.kind,
-                breach_detail=breach.detail,
+            _("ok: {events} events, chain intact; {incidents} incidents match their trails").format(
+                events=result.count, incidents=report.incidents
             ),
-            style="red bold",
+            style="green",
         )
     )
+    if result.count:
+        console.print(
+            Text(
+                _("head: {head_id}:{head}").format(head_id=result.head_id, head=result.head),
+                style="dim",
+            )
+        )
+        console.print(
+            Text(
+                _(
+                    "(keep it: `yq verify --anchor ID:HASH` later shows whether history "
+                    "up to here was rewritten)"
+                ),
+                style="dim",
+            )
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -44,22 +45,44 @@ def captured(width: int = 120) -> Iterator[io.StringIO]:
 
 
 def print_json(data: Any) -> None:
-    """Stable JSON: UTF-8 Chinese kept as is, keys in the order given."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    """Stable JSON: UTF-8 Chinese kept as is, keys in the order given, invisible and
+    control characters escaped (they decode to the same text)."""
+    from yuqing_cli.render.safe import json_safe
+
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write(json_safe(text) + "\n")
 
 
 def write_file(path: Path, text: str, *, bom: bool = False) -> None:
-    """Write ``text`` to ``path`` atomically (a reader never sees half a file).
+    """Write ``text`` to ``path`` (``-o FILE``).
 
-    ``bom`` writes UTF-8 with a byte-order mark, which spreadsheet programs need to
-    read Chinese in a CSV file correctly.
+    A regular file is replaced atomically (a reader never sees half a file) and keeps its
+    permissions; a symbolic link is written through to the file it points to; a special
+    file (``/dev/stdout``, a FIFO) is written to directly. ``bom`` writes UTF-8 with a
+    byte-order mark, which spreadsheet programs need to read Chinese in a CSV file.
     """
+    encoding = "utf-8-sig" if bom else "utf-8"
     path = path.expanduser()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as f:
+        mode = path.stat().st_mode  # follows links
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        with open(path, "w", encoding=encoding, newline="") as f:
             f.write(text)
-        os.replace(tmp, path)
+        return
+    target = Path(os.path.realpath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as f:
+            f.write(text)
+        if mode is not None:
+            os.chmod(tmp, stat.S_IMODE(mode))
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -1,7 +1,7 @@
 """Views of incidents, checklists and audit trails: Rich for people, JSON for programs.
 
-Untrusted text (titles, summaries, notes, URLs) only ever goes into
-:class:`rich.text.Text` after :func:`clean`, so it is shown literally.
+Untrusted text (titles, summaries, notes, URLs, and the plan's own texts) only ever
+goes into :class:`rich.text.Text` after :func:`clean`, so it is shown literally.
 """
 
 from __future__ import annotations
@@ -14,10 +14,27 @@ from rich.table import Table
 from rich.text import Text
 
 from yuqing_cli.i18n import _
+from yuqing_cli.plan.deadlines import Verdict
 from yuqing_cli.render.console import out, print_json
 from yuqing_cli.render.safe import clean
-from yuqing_cli.services.views import Checklist, ChecklistItem, EventView, IncidentView, Outcome
-from yuqing_cli.timeutil import fmt, fmt_duration, local
+from yuqing_cli.render.times import (
+    duration,
+    iso,
+    verdict_json,
+    verdict_text,
+    wave_label,
+    when_json,
+)
+from yuqing_cli.services.views import (
+    Checklist,
+    ChecklistItem,
+    EventView,
+    IncidentView,
+    Outcome,
+    Trail,
+)
+from yuqing_cli.timeutil import fmt
+from yuqing_cli.when import show_when
 
 if TYPE_CHECKING:
     from yuqing_cli.services.demo import DemoRun
@@ -27,14 +44,11 @@ def _t(value: str | None, style: str = "") -> Text:
     return Text(clean(value or ""), style=style)
 
 
-def _iso(value: Any, tz: str) -> str | None:
-    return local(value, tz).isoformat() if value is not None else None
-
-
 # -- JSON -----------------------------------------------------------------------------
 
 
-def incident_json(view: IncidentView, tz: str) -> dict[str, Any]:
+def incident_json(view: IncidentView) -> dict[str, Any]:
+    tz = view.tz
     return {
         "ref": view.ref,
         "title": view.title,
@@ -45,25 +59,54 @@ def incident_json(view: IncidentView, tz: str) -> dict[str, Any]:
         "level_name": view.level.name,
         "category": view.category.id,
         "category_name": view.category.name,
+        "categories": [c.id for c in view.categories],
         "sentiment": view.sentiment.id,
         "stage": view.stage.id,
         "stage_name": view.stage.name,
         "exercise": view.exercise,
+        "imported": view.imported,
+        "voided": view.voided,
+        "void_reason": view.void_reason or None,
+        "duplicate_of": view.duplicate_of,
         "reporter": view.reporter,
-        "detected_at": _iso(view.detected_at, tz),
-        "recorded_at": _iso(view.recorded_at, tz),
-        "reported_at": _iso(view.reported_at, tz),
-        "first_response_at": _iso(view.first_response_at, tz),
-        "closed_at": _iso(view.closed_at, tz),
-        "reopened": view.reopened,
+        "detected_at": iso(view.detected.at, tz),
+        "detected": when_json(view.detected, tz),
+        "first_seen": when_json(view.first_seen, tz),
+        "detection_delay": _delay_seconds(view),
+        "recorded_at": iso(view.recorded_at, tz),
+        "reported_at": iso(view.reported_at, tz),
+        "first_response_at": iso(view.first_response_at, tz),
+        "milestones": {m: when_json(w, tz) for m, w in view.milestones},
+        "closed_at": iso(view.closed_at, tz),
+        "wave": view.wave,
+        "waves": [
+            {
+                "wave": w.number,
+                "started": when_json(w.started, tz),
+                "closed": when_json(w.closed, tz),
+                "reason": w.reason or None,
+            }
+            for w in view.waves
+        ],
+        "reopened": view.wave - 1,
         "overdue": view.overdue,
+        "missed": view.missed,
         "assignments": view.assignments,
         "plan_version": view.plan_version,
     }
 
 
-def _item_json(item: ChecklistItem, tz: str, now: Any) -> dict[str, Any]:
+def _delay_seconds(view: IncidentView) -> int | None:
+    """Seconds from first seen online to detection, when both are exactly known."""
+    first = view.first_seen
+    if first is None or not first.is_exact or not view.detected.is_exact:
+        return None
+    return int((view.detected.at - first.at).total_seconds())
+
+
+def _item_json(item: ChecklistItem, tz: str) -> dict[str, Any]:
     record = item.record
+    verdict = verdict_json(item.verdict, tz) if item.verdict else {}
     return {
         "id": item.step.id,
         "title": item.step.title,
@@ -73,10 +116,14 @@ def _item_json(item: ChecklistItem, tz: str, now: Any) -> dict[str, Any]:
         "required": item.step.required,
         "status": item.status,
         "by": record.actor if record else None,
-        "at": _iso(record.at, tz) if record else None,
+        "at": iso(record.at, tz) if record else None,
+        "when": when_json(record.when, tz) if record else None,
         "note": record.note if record else None,
-        "due": _iso(item.due, tz),
+        "due": verdict.get("due"),
         "overdue": item.overdue,
+        "verdict": verdict.get("verdict"),
+        "late_by": verdict.get("late_by"),
+        "margin": verdict.get("margin"),
     }
 
 
@@ -87,10 +134,11 @@ def checklist_json(cl: Checklist) -> dict[str, Any]:
         "stage": cl.incident.stage.id,
         "stage_name": cl.incident.stage.name,
         "level": cl.incident.level.id,
+        "wave": cl.incident.wave,
         "next_stage": cl.next_stage.id if cl.next_stage else None,
         "can_advance": cl.next_stage is not None and not cl.missing,
         "missing": [step.id for step in cl.missing],
-        "steps": [_item_json(item, tz, cl.now) for item in cl.items],
+        "steps": [_item_json(item, tz) for item in cl.items],
     }
 
 
@@ -99,14 +147,17 @@ def event_json(event: EventView, tz: str) -> dict[str, Any]:
         "id": event.id,
         "ref": event.ref,
         "seq": event.seq,
+        "wave": event.wave,
         "action": event.action,
         "actor": event.actor,
         "subject": event.subject,
         "old": event.old,
         "new": event.new,
         "note": event.note,
-        "happened_at": _iso(event.happened_at, tz),
-        "recorded_at": _iso(event.recorded_at, tz),
+        "happened_at": iso(event.happened.at, tz),
+        "happened": when_json(event.happened, tz),
+        "recorded_at": iso(event.recorded_at, tz),
+        "data": event.data or None,
         "plan_version": event.plan_version,
         "hash": event.hash,
     }
@@ -115,11 +166,11 @@ def event_json(event: EventView, tz: str) -> dict[str, Any]:
 # -- terminal ---------------------------------------------------------------------------
 
 
-def outcome(result: Outcome, tz: str, as_json: bool) -> None:
+def outcome(result: Outcome, as_json: bool) -> None:
     if as_json:
         print_json(
             {
-                **incident_json(result.incident, tz),
+                **incident_json(result.incident),
                 "action": result.action,
                 "message": result.message,
                 "details": list(result.details),
@@ -132,12 +183,16 @@ def outcome(result: Outcome, tz: str, as_json: bool) -> None:
 
 
 def _level(view: IncidentView) -> Text:
-    return Text(view.level.name, style=view.level.colour)
+    return Text(clean(view.level.name), style=view.level.colour)
 
 
-def incident_list(views: list[IncidentView], tz: str, as_json: bool) -> None:
+def _ref(view: IncidentView) -> str:
+    return view.ref if view.wave == 1 else f"{view.ref} {wave_label(view.wave)}"
+
+
+def incident_list(views: list[IncidentView], as_json: bool) -> None:
     if as_json:
-        print_json([incident_json(v, tz) for v in views])
+        print_json([incident_json(v) for v in views])
         return
     if not views:
         out().print(_("no incidents match"))
@@ -145,23 +200,23 @@ def incident_list(views: list[IncidentView], tz: str, as_json: bool) -> None:
     table = Table(box=box.SIMPLE_HEAD)
     for column in (_("ref"), _("level"), _("stage"), _("detected"), _("overdue")):
         table.add_column(column, no_wrap=True)
-    table.add_column(_("platform"), overflow="fold", max_width=12)
-    table.add_column(_("title"), overflow="fold", min_width=20, ratio=1)
+    table.add_column(_("title"), overflow="fold", min_width=12, ratio=1)
     for v in views:
         title = _t(v.title)
         if v.exercise:
             title = Text.assemble(Text(_("[exercise] "), style="magenta"), title)
+        if v.voided:
+            title = Text.assemble(Text(_("[void] "), style="dim"), title)
         table.add_row(
-            v.ref,
+            _ref(v),
             _level(v),
-            v.stage.name,
-            fmt(v.detected_at, tz),
+            clean(v.stage.name),
+            show_when(v.detected, v.tz),
             Text(str(v.overdue), style="red bold") if v.overdue else Text("0"),
-            _t(v.platform),
             title,
         )
     out().print(table)
-    out().print(Text(_("{v0} incident(s)").format(v0=len(views)), style="dim"))
+    out().print(Text(_("{n} incident(s)").format(n=len(views)), style="dim"))
 
 
 _STATUS_STYLE = {"done": "green", "waived": "yellow", "open": ""}
@@ -175,14 +230,11 @@ def checklist(cl: Checklist, as_json: bool) -> None:
     v = cl.incident
     console = out()
     head = Text.assemble(
-        Text(v.ref, style="bold"),
+        Text(_ref(v), style="bold"),
         "  ",
         _level(v),
         "  ",
-        Text(
-            f"{v.stage.name} ({v.stage.id})",
-            style="bold",
-        ),
+        Text(clean(f"{v.stage.name} ({v.stage.id})"), style="bold"),
         "  ",
         _t(v.title),
     )
@@ -190,24 +242,23 @@ def checklist(cl: Checklist, as_json: bool) -> None:
     table = Table(box=box.SIMPLE_HEAD)
     table.add_column("", no_wrap=True)
     table.add_column(_("step"), no_wrap=True)
-    table.add_column(_("title"), overflow="fold", min_width=16, ratio=2)
+    table.add_column(_("title"), overflow="fold", min_width=12, ratio=2)
     table.add_column(_("art."), no_wrap=True)
-    table.add_column(_("status"), overflow="fold", min_width=12, ratio=1)
-    table.add_column(_("due"), overflow="fold", max_width=16)
+    table.add_column(_("status"), overflow="fold", min_width=12, ratio=2)
     for item in cl.items:
-        table.add_row(*_item_row(item, tz, v.stage.id, cl.now))
+        table.add_row(*_item_row(item, tz, v.stage.id))
     console.print(table)
     if cl.next_stage is None:
         console.print(
-            Text(_("final stage; `yq reopen {v_ref} --reason …` on a flare-up").format(v_ref=v.ref))
+            Text(_("final stage; `yq reopen {ref} --reason …` on a flare-up").format(ref=v.ref))
         )
     elif cl.missing:
         console.print(
             Text(
-                _("to move to {cl_next_stage_name}: {v3} required step(s) open: {v5}").format(
-                    cl_next_stage_name=cl.next_stage.name,
-                    v3=len(cl.missing),
-                    v5=", ".join(s.id for s in cl.missing),
+                _("to move to {stage}: {n} required step(s) open: {steps}").format(
+                    stage=clean(cl.next_stage.name),
+                    n=len(cl.missing),
+                    steps=", ".join(s.id for s in cl.missing),
                 ),
                 style="yellow",
             )
@@ -215,24 +266,23 @@ def checklist(cl: Checklist, as_json: bool) -> None:
     else:
         console.print(
             Text(
-                _("ready: `yq advance {v_ref}` moves it to {cl_next_stage_name}").format(
-                    v_ref=v.ref, cl_next_stage_name=cl.next_stage.name
+                _("ready: `yq advance {ref}` moves it to {stage}").format(
+                    ref=v.ref, stage=clean(cl.next_stage.name)
                 ),
                 style="green",
             )
         )
 
 
-def _item_row(item: ChecklistItem, tz: str, stage: str, now: Any) -> tuple[Text | str, ...]:
+def _item_row(item: ChecklistItem, tz: str, stage: str) -> tuple[Text | str, ...]:
     mark = {"done": "✔", "waived": "–", "open": "☐"}[item.status]
     step_id = Text(item.step.id, style="bold" if item.step.required else "dim")
-    title = Text(item.step.title)
+    title = _t(item.step.title)
     if not item.step.required:
         title.append(_(" (optional)"), style="dim")
     if item.stage.id != stage:
         title.append(
-            _(" [from stage {item_stage_name}]").format(item_stage_name=item.stage.name),
-            style="yellow",
+            _(" [from stage {stage}]").format(stage=clean(item.stage.name)), style="yellow"
         )
     record = item.record
     if record is not None:
@@ -241,31 +291,32 @@ def _item_row(item: ChecklistItem, tz: str, stage: str, now: Any) -> tuple[Text 
                 _("done by {person} {time}")
                 if item.status == "done"
                 else _("waived by {person} {time}")
-            ).format(person=record.actor, time=fmt(record.at, tz)),
+            ).format(person=record.actor, time=show_when(record.when, tz)),
             style=_STATUS_STYLE[item.status],
         )
         if record.note:
             status.append(" · ")
             status.append(clean(record.note))
-    elif item.overdue and item.due is not None:
-        status = Text(
-            _("OVERDUE by {v1}").format(v1=fmt_duration(now - item.due)), style="red bold"
-        )
+        if item.verdict is not None and item.verdict.kind != "waived":
+            status.append(" · ")
+            status.append(verdict_text(item.verdict, tz))
+    elif item.verdict is not None:
+        status = verdict_text(item.verdict, tz)
     else:
         status = Text(_("open"))
-    due = fmt(item.due, tz) if item.due is not None else ""
-    return (mark, step_id, title, item.step.article, status, due)
+    return (mark, step_id, title, item.step.article, status)
 
 
-def show(cl: Checklist, events: list[EventView], as_json: bool) -> None:
+def show(cl: Checklist, trail: Trail, as_json: bool) -> None:
     tz = cl.plan.info.timezone
     v = cl.incident
     if as_json:
         print_json(
             {
-                **incident_json(v, tz),
+                **incident_json(v),
+                "deadlines": [verdict_json(d, tz) for d in cl.deadlines],
                 "checklist": checklist_json(cl),
-                "events": [event_json(e, tz) for e in events],
+                "events": [event_json(e, tz) for e in trail.events],
             }
         )
         return
@@ -274,40 +325,83 @@ def show(cl: Checklist, events: list[EventView], as_json: bool) -> None:
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
     rows: list[tuple[str, Text | str]] = [
-        (_("ref"), v.ref),
+        (_("ref"), _ref(v)),
         (_("title"), _t(v.title)),
         (_("level"), _level(v)),
-        (_("category"), v.category.name),
-        (_("sentiment"), v.sentiment.name),
-        (_("stage"), f"{v.stage.name} ({v.stage.id})"),
+        (_("category"), clean("、".join(c.name for c in v.categories))),
+        (_("sentiment"), clean(v.sentiment.name)),
+        (_("stage"), clean(f"{v.stage.name} ({v.stage.id})")),
         (_("platform"), _t(v.platform or "—")),
         (_("url"), _t(v.url or "—")),
-        (_("detected"), fmt(v.detected_at, tz)),
-        (
-            _("recorded"),
-            _("{time} by {person}").format(time=fmt(v.recorded_at, tz), person=v.reporter),
-        ),
-        (_("reported to group"), fmt(v.reported_at, tz)),
-        (_("first response"), fmt(v.first_response_at, tz)),
-        (_("closed"), fmt(v.closed_at, tz)),
     ]
+    if v.first_seen is not None:
+        rows.append((_("first seen"), show_when(v.first_seen, tz)))
+    rows.append((_("detected"), show_when(v.detected, tz)))
+    delay = _delay_seconds(v)
+    if delay is not None:
+        from datetime import timedelta
+
+        rows.append((_("detection delay"), duration(timedelta(seconds=delay))))
+    recorded = _("{time} by {person}").format(time=fmt(v.recorded_at, tz), person=v.reporter)
+    if v.imported:
+        recorded += _(" (imported)")
+    rows.append((_("recorded"), recorded))
+    for milestone in cl.plan.milestones:
+        rows.append((clean(milestone.name), show_when(v.milestone(milestone.id), tz)))
+    for w in v.waves:
+        label = wave_label(w.number)
+        span = f"{show_when(w.started, tz)} → {show_when(w.closed, tz) if w.closed else '…'}"
+        rows.append((label, clean(span + (f" · {w.reason}" if w.reason else ""))))
     if v.exercise:
         rows.insert(
             1, (_("exercise"), Text(_("exercise (演练): left out of reports"), style="magenta"))
         )
-    if v.reopened:
-        rows.append((_("reopened"), _("{n} time(s)").format(n=v.reopened)))
+    if v.voided:
+        text = _("voided: {reason}").format(reason=v.void_reason)
+        if v.duplicate_of:
+            text += _(" (duplicate of {ref})").format(ref=v.duplicate_of)
+        rows.insert(1, (_("void"), Text(clean(text), style="red")))
     for role, person in v.assignments.items():
-        rows.append((cl.plan.role(role).name, person))
+        rows.append((clean(cl.plan.role(role).name), person))
     if v.summary:
         rows.append((_("summary"), _t(v.summary)))
     for key, value in rows:
         grid.add_row(key, value)
     console.print(grid)
     console.print()
+    deadline_table(cl.deadlines, tz)
     checklist(cl, as_json=False)
     console.print()
-    events_table(events, tz, as_json=False)
+    events_table(trail, as_json=False)
+
+
+def deadline_table(verdicts: tuple[Verdict, ...], tz: str) -> None:
+    """Every deadline of an incident and its verdict."""
+    console = out()
+    console.print(Text(_("Deadlines"), style="bold"))
+    if not verdicts:
+        console.print(Text(_("  none"), style="dim"))
+        console.print()
+        return
+    several = len({d.wave for d in verdicts}) > 1
+    table = Table(box=box.SIMPLE_HEAD)
+    table.add_column(_("step"), no_wrap=True)
+    if several:
+        table.add_column(_("wave"), no_wrap=True)
+    table.add_column(_("due"), no_wrap=True)
+    table.add_column(_("done"), no_wrap=True)
+    table.add_column(_("verdict"), overflow="fold", ratio=1)
+    for d in verdicts:
+        row: list[str | Text] = [d.step.id]
+        if several:
+            row.append(wave_label(d.wave))
+        row += [
+            show_when(d.due, tz) if d.due else "—",
+            show_when(d.record.when, tz) if d.record else "—",
+            verdict_text(d, tz),
+        ]
+        table.add_row(*row)
+    console.print(table)
 
 
 def _action_label(action: str) -> str:
@@ -322,10 +416,16 @@ def _action_label(action: str) -> str:
         "note": _("note"),
         "reopen": _("reopened"),
         "routine": _("routine"),
+        "adopt": _("plan adopted"),
+        "edit": _("corrected"),
+        "void": _("voided"),
+        "undo": _("undone"),
     }.get(action, action)
 
 
-def events_table(events: list[EventView], tz: str, as_json: bool) -> None:
+def events_table(trail: Trail, as_json: bool) -> None:
+    tz = trail.tz
+    events = trail.events
     if as_json:
         print_json([event_json(e, tz) for e in events])
         return
@@ -333,17 +433,21 @@ def events_table(events: list[EventView], tz: str, as_json: bool) -> None:
         out().print(_("no events"))
         return
     several = len({e.ref for e in events}) > 1
+    waves = len({e.wave for e in events}) > 1
     table = Table(box=box.SIMPLE_HEAD)
     table.add_column("#", no_wrap=True, justify="right")  # position in the hash chain
-    table.add_column(_("happened"), no_wrap=True, min_width=16)
-    table.add_column(_("recorded"), no_wrap=True, min_width=16)
+    table.add_column(_("happened"), no_wrap=True)
+    table.add_column(_("recorded"), no_wrap=True)
     if several:
-        table.add_column(_("ref"), overflow="fold")
+        table.add_column(_("ref"), no_wrap=True)
     table.add_column(_("who"), no_wrap=True)
     table.add_column(_("what"), no_wrap=True)
     table.add_column(_("detail"), overflow="fold", min_width=12, ratio=1)
     for e in events:
-        row: list[str | Text] = [str(e.id), fmt(e.happened_at, tz), fmt(e.recorded_at, tz)]
+        happened = show_when(e.happened, tz)
+        if waves and e.wave > 1:
+            happened = f"{happened} {wave_label(e.wave)}"
+        row: list[str | Text] = [str(e.id), happened, fmt(e.recorded_at, tz)]
         if several:
             row.append(e.ref or "—")
         row += [e.actor, _action_label(e.action), _event_detail(e)]
@@ -355,10 +459,16 @@ def _event_detail(e: EventView) -> Text:
     text = Text()
     if e.action == "create":
         text.append(_("new incident"))
-    elif e.subject and e.action in ("done", "waived", "routine"):
+    elif e.subject and e.action in ("done", "waived", "routine", "undo"):
         text.append(e.subject, style="bold")
+    elif e.action == "adopt":
+        text.append(clean(f"{e.new or ''} ({e.subject[:12]})"))
+    elif e.action == "edit":
+        changes = e.data.get("changes", {})
+        if isinstance(changes, dict):
+            text.append(clean(", ".join(sorted(changes))))
     elif e.old is not None or e.new is not None:
-        text.append(f"{e.subject}: " if e.subject else "")
+        text.append(clean(f"{e.subject}: ") if e.subject else "")
         text.append(clean(f"{e.old or '—'} → {e.new or '—'}"))
     if e.note:
         if text.plain:
@@ -373,9 +483,10 @@ def demo(run: DemoRun, where: str) -> None:
     console.print(Text(_("database: {where}").format(where=where), style="dim"))
     console.print(
         Text(
-            _("plan: {run_before_plan_info_title} ({run_before_plan_source})").format(
-                run_before_plan_info_title=run.before.plan.info.title,
-                run_before_plan_source=run.before.plan.source,
+            clean(
+                _("plan: {title} ({source})").format(
+                    title=run.before.plan.info.title, source=run.before.plan.source
+                )
             ),
             style="dim",
         )
@@ -384,26 +495,26 @@ def demo(run: DemoRun, where: str) -> None:
     console.print(
         Text(_("1. An exercise incident is logged, and its checklist printed:"), style="bold")
     )
-    console.print(Text(f"   {run.steps[0][1].message}"))
+    console.print(_t(f"   {run.steps[0][1].message}"))
     checklist(run.before, as_json=False)
     console.print()
     console.print(
         Text(_("2. The first stage's steps are done, and the incident advanced:"), style="bold")
     )
     for what, result in run.steps[1:]:
-        console.print(Text(f"   {what}: {result.message}"))
+        console.print(_t(f"   {what}: {result.message}"))
     console.print()
     checklist(run.after, as_json=False)
     console.print()
     console.print(Text(_("3. Every change is in the audit trail, hash-chained:"), style="bold"))
-    events_table(run.trail, run.before.plan.info.timezone, as_json=False)
+    events_table(run.trail, as_json=False)
     console.print(Text(_("Next:"), style="bold"))
     for command, what in (
         (f"yq checklist {ref}", _("what is left to do")),
         ("yq plan show", _("the whole plan, step by step")),
-        ('yq --as 李丹 new "标题" -l 一般 -s 微博 --url URL', _("log a real one")),
+        (f'yq --as {run.logger} new "标题" -s 微博 --url URL', _("log a real one")),
         ("yq report", _("today's report (exercises left out)")),
         ("yq verify", _("check the audit trail")),
     ):
         line = command + " " * max(1, 52 - cell_len(command)) + f"# {what}"
-        console.print(Text(f"  {line}"))
+        console.print(_t(f"  {line}"))

@@ -12,9 +12,12 @@ from rich.text import Text
 from yuqing_cli.i18n import _
 from yuqing_cli.plan.schema import Condition, Deadline, Plan, Step
 from yuqing_cli.render.console import out, print_json
+from yuqing_cli.render.safe import clean
+from yuqing_cli.timeutil import fmt, local
 
 if TYPE_CHECKING:
     from yuqing_cli.plan.loader import Problem
+    from yuqing_cli.services.plan_admin import Adopted, History
 
 
 def _hours(value: float) -> str:
@@ -24,7 +27,7 @@ def _hours(value: float) -> str:
 def describe_deadline(plan: Plan, due: Deadline | None) -> str:
     if due is None:
         return "—"
-    start = _("from detection") if due.from_ == "detected" else _("from entering the stage")
+    start = origin_text(plan, due.from_)
     groups: dict[float, list[str]] = {}
     for level in plan.levels:
         hours = due.hours_for(level.id)
@@ -35,6 +38,20 @@ def describe_deadline(plan: Plan, due: Deadline | None) -> str:
         return f"{_hours(hours)} {start}"
     parts = [f"{'、'.join(names)} {_hours(h)}" for h, names in groups.items()]
     return f"{'; '.join(parts)} {start}"
+
+
+def origin_text(plan: Plan, origin: str) -> str:
+    """Where a deadline starts, in words."""
+    fixed = {
+        "detected": _("from detection"),
+        "stage": _("from entering the stage"),
+        "wave": _("from the start of the wave"),
+        "graded": _("from the grading that set it"),
+    }
+    if origin in fixed:
+        return fixed[origin]
+    name = next((m.name for m in plan.milestones if m.id == origin), origin)
+    return _("from {milestone}").format(milestone=name)
 
 
 def describe_condition(plan: Plan, when: Condition) -> str:
@@ -185,6 +202,8 @@ def _print_step(plan: Plan, step: Step) -> None:
 def plan_as_json(plan: Plan) -> dict[str, Any]:
     data = asdict(plan)
     data.pop("text")
+    for key in [k for k in data if k.startswith("_")]:
+        data.pop(key)
     for stage in data["stages"]:
         for step in stage["steps"]:
             when = step["when"]
@@ -205,9 +224,11 @@ def show_check(
 ) -> None:
     console = out()
     for problem in errors:
-        console.print(Text(_("error: {v1}").format(v1=problem.render(source)), style="red"))
+        text = _("error: {problem}").format(problem=problem.render(source))
+        console.print(Text(clean(text), style="red"))
     for problem in warnings:
-        console.print(Text(_("warning: {v1}").format(v1=problem.render(source)), style="yellow"))
+        text = _("warning: {problem}").format(problem=problem.render(source))
+        console.print(Text(clean(text), style="yellow"))
     if plan is not None:
         console.print(
             Text(
@@ -226,3 +247,51 @@ def show_check(
                 )
             )
         )
+
+
+def adopted(result: Adopted) -> None:
+    message = (
+        _("adopted {title} ({source}) · version {version}")
+        if result.changed
+        else _("{title} ({source}) is already the adopted plan · version {version}")
+    )
+    out().print(
+        Text(
+            clean(
+                message.format(
+                    title=result.title, source=result.source, version=result.version[:12]
+                )
+            )
+        )
+    )
+
+
+def adoption_history(history: History, as_json: bool) -> None:
+    tz = history.tz
+    if as_json:
+        print_json(
+            [
+                {
+                    "version": e.version,
+                    "title": e.title,
+                    "adopted_by": e.actor,
+                    "adopted_at": local(e.at, tz).isoformat(),
+                    "note": e.note,
+                    "current": e.current,
+                }
+                for e in history.entries
+            ]
+        )
+        return
+    table = Table(box=box.SIMPLE_HEAD)
+    for column in (_("adopted"), _("by"), _("version"), _("plan"), ""):
+        table.add_column(column, overflow="fold")
+    for e in history.entries:
+        table.add_row(
+            fmt(e.at, tz),
+            e.actor or "—",
+            e.version[:12],
+            Text(clean(e.title + (f" · {e.note}" if e.note else ""))),
+            Text(_("current"), style="green") if e.current else "",
+        )
+    out().print(table)

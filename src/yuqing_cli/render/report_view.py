@@ -1,25 +1,29 @@
-"""The daily report and the ledger: Rich, Markdown, JSON and CSV."""
+"""The daily report and the ledger: a document (terminal, Markdown), JSON and CSV."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from yuqing_cli.i18n import _
+from yuqing_cli.i18n import _, language
+from yuqing_cli.plan.state import IncidentState
 from yuqing_cli.render.console import out
-from yuqing_cli.render.safe import clean, markdown_safe, spreadsheet_safe
-from yuqing_cli.services.history import Replayed
-from yuqing_cli.services.report import DailyReport, LedgerRow, Movement, ResponseTime
+from yuqing_cli.render.doc import Cell, Doc, Section, Value
+from yuqing_cli.render.safe import clean, json_safe, spreadsheet_safe
+from yuqing_cli.render.times import iso, seconds, verdict_json, wave_label, when_json
+from yuqing_cli.services.ledger import LedgerRow
+from yuqing_cli.services.report import DailyReport, DayIncident, Movement
 from yuqing_cli.services.routines import RoutineStatus
 from yuqing_cli.timeutil import fmt, fmt_duration, local
+from yuqing_cli.when import When, show_when
 
 
 def _action_label(action: str) -> str:
@@ -31,98 +35,321 @@ def _action_label(action: str) -> str:
         "grade": _("re-graded"),
         "reopen": _("reopened to"),
         "assign": _("designated"),
+        "note": _("note:"),
+        "edit": _("corrected:"),
+        "void": _("voided:"),
     }.get(action, action)
 
 
-def _milestone_label(milestone: str) -> str:
-    return {
-        "reported": _("detection → report to the leading group"),
-        "first_response": _("detection → first public response"),
-    }.get(milestone, milestone)
+def _milestone_label(report: DailyReport, milestone: str) -> str:
+    name = next((m.name for m in report.plan.milestones if m.id == milestone), milestone)
+    return _("detection → {milestone}").format(milestone=name)
 
 
-def _iso(value: datetime | None, tz: str) -> str | None:
-    return local(value, tz).isoformat() if value is not None else None
+def _date(report: DailyReport) -> str:
+    if language() == "zh":
+        return f"{report.day.year}年{report.day.month}月{report.day.day}日"
+    return report.day.isoformat()
 
 
-def _minutes(delta: timedelta | None) -> int | None:
-    return int(delta.total_seconds() // 60) if delta is not None else None
+def _ref(i: DayIncident) -> str:
+    return i.ref if i.state.wave == 1 else f"{i.ref} {wave_label(i.state.wave)}"
 
 
-def _movement_text(report: DailyReport, m: Movement, escape: Callable[[str], str] = clean) -> str:
-    """What moved, in words; the free-text note (untrusted) goes through ``escape``."""
-    plan = report.plan
-    if m.action in ("done", "waived"):
-        what = f"{_action_label(m.action)} {m.subject}"
+def _late(recorded: Any, tz: str) -> str:
+    """The mark of an entry recorded after the day (补录), with its recording date."""
+    return _("late entry, recorded {date}").format(date=local(recorded, tz).strftime("%Y-%m-%d"))
+
+
+def _movement_text(m: Movement) -> str:
+    plan = m.plan
+    if m.action in ("done", "waived") and plan.has_step(m.subject):
+        what = f"{_action_label(m.action)} {plan.step(m.subject).title}"
     elif m.action in ("advance", "close", "reopen") and m.new:
-        what = (
-            f"{_action_label(m.action)} {plan.stage(m.new).name}"
-            if m.new in {s.id for s in plan.stages}
-            else f"{_action_label(m.action)} {m.new}"
-        )
+        stage = plan.stage(m.new).name if m.new in {s.id for s in plan.stages} else m.new
+        what = f"{_action_label(m.action)} {stage}"
     elif m.action == "grade":
         names = {lv.id: lv.name for lv in plan.levels}
-        old, new = names.get(m.old or "", m.old), names.get(m.new or "", m.new)
-        what = f"{_action_label('grade')} {old} → {new}"
+        what = f"{_action_label('grade')} {names.get(m.old or '', m.old)} → {names.get(m.new or '', m.new)}"  # noqa: E501
     elif m.action == "assign":
         roles = {r.id: r.name for r in plan.roles}
         what = f"{_action_label('assign')} {roles.get(m.subject, m.subject)}: {m.new}"
     else:
-        what = m.action
-    return f"{what} · {escape(m.note)}" if m.note else what
+        what = _action_label(m.action)
+    return (
+        f"{what} {m.note}".strip()
+        if m.action == "note"
+        else (f"{what} · {m.note}" if m.note else what)
+    )
+
+
+def _level(i: DayIncident) -> Cell:
+    level = i.plan.level(i.state.level)
+    return Cell(level.name, level.colour)
+
+
+def _state_stage(i: DayIncident) -> str:
+    return i.plan.stage(i.state.stage).name
+
+
+# -- the document ---------------------------------------------------------------------------
+
+
+def report_doc(report: DailyReport) -> Doc:
+    plan = report.plan
+    tz = plan.info.timezone
+    notes: list[Value] = [
+        _("as of {as_of} · generated {generated}").format(
+            as_of=fmt(report.as_of, tz), generated=fmt(report.generated_at, tz)
+        )
+        + (_(" · exercises included") if report.include_exercises else "")
+    ]
+    if report.as_known_at:
+        notes.append(_("as the records stood at {known}").format(known=fmt(report.known, tz)))
+    late = sum(1 for i in report.new if report.late_entry(i)) + sum(
+        1 for m in report.moved if m.late
+    )
+    if late:
+        notes.append(
+            Cell(
+                _("{n} entries were recorded after the day (late entries, 补录)").format(n=late),
+                "yellow",
+            )
+        )
+    t = report.totals
+    sections = [
+        Section(
+            _("Overview"),
+            header=(
+                _("carried over"),
+                _("new"),
+                _("reopened"),
+                _("closed"),
+                _("open"),
+                _("overdue"),
+            ),
+            rows=(
+                (
+                    str(t.carried),
+                    str(t.new),
+                    str(t.reopened),
+                    str(t.closed),
+                    str(t.open),
+                    Cell(str(report.overdue_incidents), "red bold" if report.overdue else ""),
+                ),
+            ),
+        ),
+        Section(
+            _("Open, by level"),
+            lines=tuple(Cell(lv.name, lv.colour) for lv, _n in report.open_by_level),
+            bars=tuple(n for _lv, n in report.open_by_level),
+        ),
+        Section(
+            _("Open, by stage"),
+            lines=tuple(s.name for s, _n in report.open_by_stage),
+            bars=tuple(n for _s, n in report.open_by_stage),
+        ),
+    ]
+    if report.by_platform:
+        sections.append(
+            Section(
+                _("New, by platform"),
+                lines=tuple(p for p, _n in report.by_platform),
+                bars=tuple(n for _p, n in report.by_platform),
+            )
+        )
+    sections += [
+        Section(
+            _("New incidents"),
+            header=(_("ref"), _("level"), _("category"), _("platform"), _("title"), _("stage")),
+            rows=tuple(
+                (
+                    i.ref,
+                    _level(i),
+                    "、".join(i.plan.category(c).name for c in i.state.categories),
+                    i.state.platform or "—",
+                    i.state.title
+                    + (f" ({_late(i.logged_at, tz)})" if report.late_entry(i) else ""),
+                    _state_stage(i),
+                )
+                for i in report.new
+            ),
+            empty=_("none"),
+            widths=(3, 1, 2, 2, 6, 1),
+        ),
+        Section(
+            _("What moved"),
+            header=(_("time"), _("ref"), _("who"), _("what")),
+            rows=tuple(
+                (
+                    _clock(m.when, report),
+                    m.ref,
+                    m.actor,
+                    _movement_text(m) + (f" ({_late(m.recorded_at, tz)})" if m.late else ""),
+                )
+                for m in report.moved
+            ),
+            empty=_("none"),
+            widths=(2, 3, 1, 8),
+        ),
+        Section(
+            _("Deadlines missed"),
+            header=(_("ref"), _("step"), _("due"), _("done"), _("late by"), _("owners")),
+            rows=tuple(
+                (
+                    m.ref,
+                    m.verdict.step.title,
+                    show_when(m.verdict.due, tz),
+                    show_when(m.verdict.record.when, tz) if m.verdict.record else _("still open"),
+                    Cell(fmt_duration(m.verdict.late_by or timedelta()), "red"),
+                    m.owners,
+                )
+                for m in report.missed
+            ),
+            empty=_("none"),
+            widths=(3, 4, 2, 2, 1, 3),
+        ),
+        Section(
+            _("Under monitoring"),
+            header=(_("ref"), _("level"), _("title")),
+            rows=tuple((_ref(i), _level(i), i.state.title) for i in report.monitoring),
+            empty=_("none"),
+            widths=(3, 1, 8),
+        ),
+        Section(
+            _("Response times"),
+            header=(
+                _("measure"),
+                _("count"),
+                _("median"),
+                _("worst"),
+                _("met"),
+                _("missed"),
+                _("undeterminable"),
+            ),
+            rows=tuple(
+                (
+                    _milestone_label(report, rt.milestone),
+                    str(rt.count),
+                    _dur(rt.median),
+                    _dur(rt.worst),
+                    str(rt.met),
+                    Cell(str(rt.missed), "red" if rt.missed else ""),
+                    str(rt.undeterminable),
+                )
+                for rt in report.response_times
+            ),
+            empty=_("none"),
+            widths=(5, 1, 1, 1, 1, 1, 1),
+        ),
+        Section(
+            _("Routines"),
+            lines=tuple(_routine_line(report, d) for d in report.routines),
+            empty=_("none"),
+        ),
+    ]
+    return Doc(
+        title=_("Daily public-opinion report {date}").format(date=_date(report)),
+        subtitle=(f"{plan.info.unit} · {plan.info.title}",),
+        notes=tuple(notes),
+        sections=tuple(sections),
+    )
+
+
+def _clock(when: When, report: DailyReport) -> str:
+    text = show_when(when, report.plan.info.timezone)
+    day = report.day.isoformat()
+    return text[len(day) + 1 :] if text.startswith(day + " ") else text
+
+
+def _dur(value: timedelta | None) -> str:
+    return fmt_duration(value) if value is not None else "—"
+
+
+def _routine_line(report: DailyReport, day: Any) -> Cell:
+    tz = report.plan.info.timezone
+    runs = "; ".join(
+        f"{run.actor} {_clock(run.when, report)}"
+        + (_(" (zero report)") if run.zero else "")
+        + (f" ({_late(run.at, tz)})" if run.late else "")
+        for run in day.runs
+    )
+    name = _("{routine} (Art. {article})").format(
+        routine=day.routine.name, article=day.routine.article
+    )
+    if day.missing:
+        return Cell(f"{name}: {_('not done this day')}", "red bold")
+    if day.overdue:
+        last = (
+            _("overdue (last {time})").format(time=fmt(day.last_at, tz))
+            if day.last_at
+            else _("never done")
+        )
+        return Cell(f"{name}: {runs or '—'} · {last}", "red")
+    return Cell(f"{name}: {runs or '—'}")
 
 
 # -- JSON ----------------------------------------------------------------------------------
 
 
-def _incident(report: DailyReport, r: Replayed) -> dict[str, Any]:
+def _incident(report: DailyReport, i: DayIncident) -> dict[str, Any]:
     tz = report.plan.info.timezone
+    s: IncidentState = i.state
     return {
-        "ref": r.ref,
-        "title": r.title,
-        "platform": r.platform,
-        "url": r.url,
-        "level": r.level,
-        "category": r.category,
-        "sentiment": r.sentiment,
-        "stage": r.stage,
-        "exercise": r.exercise,
-        "reporter": r.reporter,
-        "detected_at": _iso(r.detected_at, tz),
-        "reported_at": _iso(r.reported_at, tz),
-        "first_response_at": _iso(r.first_response_at, tz),
-        "closed_at": _iso(r.closed_at, tz),
-        "new": r in report.new,
-        "closed_today": r in report.closed,
-        "overdue_steps": sorted(o.step.id for o in report.overdue if o.ref == r.ref),
+        "ref": i.ref,
+        "title": s.title,
+        "platform": s.platform,
+        "url": s.url,
+        "level": s.level,
+        "category": s.category,
+        "categories": list(s.categories),
+        "sentiment": s.sentiment,
+        "stage": s.stage,
+        "wave": s.wave,
+        "exercise": s.exercise,
+        "reporter": s.reporter,
+        "detected_at": iso(s.detected.at, tz),
+        "detected": when_json(s.detected, tz),
+        "recorded_at": iso(i.logged_at, tz),
+        "late_entry": report.late_entry(i),
+        "closed_at": iso(s.closed.at, tz) if s.closed else None,
+        "new": i in report.new,
+        "closed_today": i in report.closed,
+        "open": i.is_open,
+        "overdue_steps": sorted(m.verdict.step.id for m in report.overdue if m.ref == i.ref),
     }
 
 
 def report_json(report: DailyReport) -> dict[str, Any]:
     tz = report.plan.info.timezone
     info = report.plan.info
+    t = report.totals
     return {
         "date": report.day.isoformat(),
         "timezone": tz,
         "unit": info.unit,
         "plan": info.title,
         "plan_version": report.plan.version,
-        "as_of": _iso(report.as_of, tz),
-        "generated_at": _iso(report.generated_at, tz),
+        "as_of": iso(report.as_of, tz),
+        "as_known_at": iso(report.known, tz) if report.as_known_at else None,
+        "generated_at": iso(report.generated_at, tz),
         "include_exercises": report.include_exercises,
         "counts": {
-            "new": len(report.new),
-            "open": len(report.open),
-            "closed": len(report.closed),
+            "carried": t.carried,
+            "new": t.new,
+            "reopened": t.reopened,
+            "closed": t.closed,
+            "open": t.open,
             "overdue": report.overdue_incidents,
-            "reopened": len(report.reopened),
+            "missed": len(report.missed),
             "open_by_stage": {s.id: n for s, n in report.open_by_stage},
             "open_by_level": {lv.id: n for lv, n in report.open_by_level},
         },
-        "incidents": [_incident(report, r) for r in report.incidents],
+        "incidents": [_incident(report, i) for i in report.incidents],
         "moved": [
             {
-                "at": _iso(m.at, tz),
+                "at": iso(m.when.at, tz),
+                "when": when_json(m.when, tz),
                 "ref": m.ref,
                 "actor": m.actor,
                 "action": m.action,
@@ -130,33 +357,50 @@ def report_json(report: DailyReport) -> dict[str, Any]:
                 "old": m.old,
                 "new": m.new,
                 "note": m.note,
+                "recorded_at": iso(m.recorded_at, tz),
+                "late_entry": m.late,
             }
             for m in report.moved
         ],
-        "overdue": [
+        "missed": [
             {
-                "ref": o.ref,
-                "step": o.step.id,
-                "title": o.step.title,
-                "article": o.step.article,
-                "owners": o.owners,
-                "due": _iso(o.due, tz),
-                "late_minutes": _minutes(o.late),
+                "ref": m.ref,
+                **verdict_json(m.verdict, tz),
+                "owners": m.owners,
+                "still_open": not m.done,
+                "late_entry": m.late_entry,
             }
-            for o in report.overdue
+            for m in report.missed
         ],
-        "monitoring": [r.ref for r in report.monitoring],
-        "response_times": {rt.milestone: _response_json(rt) for rt in report.response_times},
+        "monitoring": [i.ref for i in report.monitoring],
+        "response_times": {
+            rt.milestone: {
+                "count": rt.count,
+                "median_seconds": seconds(rt.median),
+                "worst_seconds": seconds(rt.worst),
+                "met": rt.met,
+                "missed": rt.missed,
+                "undeterminable": rt.undeterminable,
+                "uncertain": rt.uncertain,
+            }
+            for rt in report.response_times
+        },
         "routines": [
             {
                 "id": d.routine.id,
                 "name": d.routine.name,
                 "article": d.routine.article,
                 "runs": [
-                    {"actor": run.actor, "at": _iso(run.at, tz), "zero": run.zero, "note": run.note}
+                    {
+                        "actor": run.actor,
+                        "at": iso(run.at, tz),
+                        "zero": run.zero,
+                        "note": run.note,
+                        "late_entry": run.late,
+                    }
                     for run in d.runs
                 ],
-                "last_at": _iso(d.last_at, tz),
+                "last_at": iso(d.last_at, tz),
                 "overdue": d.overdue,
                 "missing": d.missing,
             }
@@ -165,21 +409,15 @@ def report_json(report: DailyReport) -> dict[str, Any]:
     }
 
 
-def _response_json(rt: ResponseTime) -> dict[str, Any]:
-    return {
-        "step": rt.step.id,
-        "count": rt.count,
-        "median_minutes": _minutes(rt.median),
-        "worst_minutes": _minutes(rt.worst),
-        "within_deadline": rt.within,
-        "late": rt.late,
-    }
+def dumps(data: Any) -> str:
+    """JSON for output: UTF-8, indented, invisible and control characters escaped."""
+    return json_safe(json.dumps(data, ensure_ascii=False, indent=2)) + "\n"
 
 
 # -- CSV -----------------------------------------------------------------------------------
 
 
-def _csv(header: list[str], rows: list[list[Any]]) -> str:
+def _csv(header: list[str], rows: Iterable[list[Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
@@ -193,362 +431,171 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
     return buffer.getvalue()
 
 
-REPORT_CSV = [
-    "ref",
-    "title",
-    "platform",
-    "url",
-    "level",
-    "category",
-    "sentiment",
-    "stage",
-    "detected_at",
-    "reported_at",
-    "first_response_at",
-    "closed_at",
-    "reporter",
-    "new",
-    "closed_today",
-    "overdue_steps",
-]
+# The ledger (台账) is the office's Chinese document: its words are Chinese whatever
+# the interface language.
+_VERDICT_ZH = {
+    "pending": "未到期",
+    "met": "按时",
+    "missed": "超时",
+    "waived": "免除",
+    "undeterminable": "无法判定",
+}
+
+
+def _yes(value: bool) -> str:
+    return "是" if value else "否"
+
+
+def _zh_duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}天{hours}小时"
+    if hours:
+        return f"{hours}小时{mins}分"
+    return f"{mins}分钟"
+
+
+def _local(when: When | None, tz: str) -> str:
+    """A time for a spreadsheet: ``2024-11-23 09:15`` (the zone is in the header), or as
+    written when it is not exactly known."""
+    if when is None:
+        return ""
+    if when.is_exact:
+        return local(when.at, tz).strftime("%Y-%m-%d %H:%M")
+    return show_when(when, tz)
 
 
 def report_csv(report: DailyReport) -> str:
+    tz = report.plan.info.timezone
+    header = [
+        "编号", "标题", "平台", "链接", "级别", "类别", "倾向", "阶段", "波次",
+        f"发现时间（{tz}）", "办结时间", "报告人", "当日新增", "当日办结", "超时步骤", "补录",
+    ]  # fmt: skip
     rows = []
-    for r in report.incidents:
-        data = _incident(report, r)
-        data["overdue_steps"] = " ".join(data["overdue_steps"])
-        rows.append([data[k] for k in REPORT_CSV])
-    return _csv(REPORT_CSV, rows)
+    for i in report.incidents:
+        s, plan = i.state, i.plan
+        rows.append(
+            [
+                i.ref,
+                s.title,
+                s.platform,
+                s.url,
+                plan.level(s.level).name,
+                "、".join(plan.category(c).name for c in s.categories),
+                plan.sentiment(s.sentiment).name,
+                plan.stage(s.stage).name,
+                s.wave,
+                _local(s.detected, tz),
+                _local(s.closed, tz),
+                s.reporter,
+                _yes(i in report.new),
+                _yes(i in report.closed),
+                "、".join(m.verdict.step.title for m in report.overdue if m.ref == i.ref),
+                _yes(report.late_entry(i)),
+            ]
+        )
+    return _csv(header, rows)
 
 
-LEDGER_FIELDS = [
-    "ref",
-    "title",
-    "platform",
-    "url",
-    "level",
-    "category",
-    "sentiment",
-    "detected_at",
-    "reported_at",
-    "first_response_at",
-    "closed_at",
-    "stage",
-    "reporter",
-    "exercise",
-]
-LEDGER_HEADER_ZH = [
-    "编号",
-    "标题",
-    "平台",
-    "链接",
-    "级别",
-    "类别",
-    "倾向",
-    "发现时间",
-    "报告领导小组时间",
-    "首次回应时间",
-    "办结时间",
-    "当前阶段",
-    "报告人",
-    "演练",
-]
+def _ledger_header(rows: list[LedgerRow], tz: str) -> list[str]:
+    milestones = [m.name for m in rows[0].milestones] if rows else []
+    header = ["序号", "编号", f"首发时间（{tz}）", "发现时间", "平台", "标题", "链接", "摘要",
+              "类别", "级别", "倾向"]  # fmt: skip
+    for name in milestones:
+        header += [f"{name}时间", f"{name}用时", f"{name}结论"]
+    header += ["首次办结时间", "办结时间", "是否办结", "当前阶段", "波次", "报告人", "发言人",
+               "演练", "补录", "作废"]  # fmt: skip
+    return header
 
 
-def _ledger_dict(row: LedgerRow, tz: str) -> dict[str, Any]:
-    data = {f: getattr(row, f) for f in LEDGER_FIELDS}
-    for key in ("detected_at", "reported_at", "first_response_at", "closed_at"):
-        data[key] = _iso(data[key], tz)
-    return data
+def _ledger_cells(n: int, row: LedgerRow, tz: str) -> list[Any]:
+    cells: list[Any] = [
+        n,
+        row.ref,
+        _local(row.first_seen, tz),
+        _local(row.detected, tz),
+        row.platform,
+        row.title,
+        row.url,
+        row.summary,
+        "、".join(row.categories),
+        row.level,
+        row.sentiment,
+    ]
+    for m in row.milestones:
+        cells += [
+            _local(m.when, tz),
+            _zh_duration(m.elapsed) if m.elapsed is not None else "",
+            _VERDICT_ZH.get(m.verdict, m.verdict) if m.verdict else "",
+        ]
+    cells += [
+        _local(row.first_closed, tz),
+        _local(row.closed, tz),
+        _yes(row.closed is not None),
+        row.stage,
+        row.waves,
+        row.reporter,
+        row.spokesperson or "",
+        _yes(row.exercise),
+        _yes(row.late_entry),
+        _yes(row.voided),
+    ]
+    return cells
 
 
 def ledger_csv(rows: list[LedgerRow], tz: str) -> str:
-    return _csv(LEDGER_HEADER_ZH, [[_ledger_dict(r, tz)[f] for f in LEDGER_FIELDS] for r in rows])
+    return _csv(_ledger_header(rows, tz), (_ledger_cells(n, r, tz) for n, r in enumerate(rows, 1)))
 
 
 def ledger_json(rows: list[LedgerRow], tz: str) -> str:
-    return json.dumps([_ledger_dict(r, tz) for r in rows], ensure_ascii=False, indent=2) + "\n"
+    return dumps([_ledger_dict(r, tz) for r in rows])
 
 
-# -- Markdown ------------------------------------------------------------------------------
+def _ledger_dict(row: LedgerRow, tz: str) -> dict[str, Any]:
+    return {
+        "ref": row.ref,
+        "title": row.title,
+        "summary": row.summary,
+        "platform": row.platform,
+        "url": row.url,
+        "level": row.level,
+        "categories": list(row.categories),
+        "sentiment": row.sentiment,
+        "first_seen": when_json(row.first_seen, tz),
+        "detected": when_json(row.detected, tz),
+        "detected_at": iso(row.detected.at, tz),
+        "recorded_at": iso(row.recorded_at, tz),
+        "milestones": {
+            m.milestone: {
+                "at": when_json(m.when, tz),
+                "elapsed_seconds": seconds(m.elapsed),
+                "verdict": m.verdict,
+                "late_by": seconds(m.late_by),
+                "margin": seconds(m.margin),
+            }
+            for m in row.milestones
+        },
+        "first_closed": when_json(row.first_closed, tz),
+        "closed": when_json(row.closed, tz),
+        "stage": row.stage,
+        "waves": row.waves,
+        "reporter": row.reporter,
+        "spokesperson": row.spokesperson,
+        "exercise": row.exercise,
+        "imported": row.imported,
+        "late_entry": row.late_entry,
+        "voided": row.voided,
+        "void_reason": row.void_reason or None,
+    }
 
 
-def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return lines
+# -- routines ------------------------------------------------------------------------------
 
 
-def report_markdown(report: DailyReport) -> str:
-    plan = report.plan
-    tz = plan.info.timezone
-    md = markdown_safe
-    lines = [_("# Daily public-opinion report {day}").format(day=report.day.isoformat()), ""]
-    lines.append(f"{md(plan.info.unit)} · {md(plan.info.title)}  ")
-    lines.append(
-        _("As of {as_of} ({tz}) · generated {generated}").format(
-            as_of=fmt(report.as_of, tz), tz=tz, generated=fmt(report.generated_at, tz)
-        )
-        + (_(" · exercises included") if report.include_exercises else "")
-    )
-    lines += ["", _("## Overview"), ""]
-    lines += _md_table(
-        [_("new"), _("open"), _("closed"), _("overdue"), _("reopened")],
-        [
-            [
-                str(len(report.new)),
-                str(len(report.open)),
-                str(len(report.closed)),
-                str(report.overdue_incidents),
-                str(len(report.reopened)),
-            ]
-        ],
-    )
-    lines += [
-        "",
-        _("Open, by stage: ") + " · ".join(f"{s.name} {n}" for s, n in report.open_by_stage),
-        "",
-        _("Open, by level: ") + " · ".join(f"{lv.name} {n}" for lv, n in report.open_by_level),
-        "",
-        _("## New incidents"),
-        "",
-    ]
-    lines += _rows_or_none(
-        [_("ref"), _("level"), _("category"), _("platform"), _("title"), _("stage")],
-        [
-            [
-                r.ref,
-                plan_level(r),
-                r.plan.category(r.category).name,
-                md(r.platform or "—"),
-                md(r.title),
-                r.plan.stage(r.stage).name,
-            ]
-            for r in report.new
-        ],
-    )
-    lines += ["", _("## What moved"), ""]
-    lines += _rows_or_none(
-        [_("time"), _("ref"), _("who"), _("what")],
-        [[fmt(m.at, tz)[11:], m.ref, m.actor, _movement_text(report, m, md)] for m in report.moved],
-    )
-    lines += ["", _("## Overdue steps"), ""]
-    lines += _rows_or_none(
-        [_("ref"), _("step"), _("art."), _("owners"), _("due"), _("late by")],
-        [
-            [
-                o.ref,
-                f"{o.step.id} {md(o.step.title)}",
-                o.step.article,
-                md(o.owners),
-                fmt(o.due, tz),
-                fmt_duration(o.late),
-            ]
-            for o in report.overdue
-        ],
-    )
-    lines += ["", _("## Under monitoring"), ""]
-    lines += _rows_or_none(
-        [_("ref"), _("level"), _("title")],
-        [[r.ref, plan_level(r), md(r.title)] for r in report.monitoring],
-    )
-    lines += ["", _("## Response times"), ""]
-    lines += _md_table(
-        [_("measure"), _("count"), _("median"), _("worst"), _("on time"), _("late")],
-        [
-            [
-                _milestone_label(rt.milestone),
-                str(rt.count),
-                _dur(rt.median),
-                _dur(rt.worst),
-                str(rt.within),
-                str(rt.late),
-            ]
-            for rt in report.response_times
-        ],
-    )
-    lines += ["", _("## Routines"), ""]
-    for day in report.routines:
-        runs = "; ".join(
-            f"{run.actor} {fmt(run.at, tz)[11:]}" + (_(" (zero report)") if run.zero else "")
-            for run in day.runs
-        )
-        flag = f"**{_('no patrol this day')}**" if day.missing else ""
-        if not day.missing and day.overdue:
-            flag = f"**{_('overdue')}**"
-        name = _("{routine} (Art. {article})").format(
-            routine=day.routine.name, article=day.routine.article
-        )
-        lines.append(f"- {name}: {md(runs) or '—'} {flag}".rstrip())
-    return "\n".join(lines) + "\n"
-
-
-def plan_level(r: Replayed) -> str:
-    return r.plan.level(r.level).name
-
-
-def _dur(value: timedelta | None) -> str:
-    return fmt_duration(value) if value is not None else "—"
-
-
-def _rows_or_none(header: list[str], rows: list[list[str]]) -> list[str]:
-    return _md_table(header, rows) if rows else [_("none")]
-
-
-# -- terminal ------------------------------------------------------------------------------
-
-
-def _bars(title: str, items: list[tuple[Text, int]], width: int = 30) -> Table:
-    table = Table(title=title, box=None, title_justify="left", show_header=False)
-    table.add_column(no_wrap=True)
-    table.add_column(justify="right", no_wrap=True)
-    table.add_column(no_wrap=True)
-    top = max((n for _, n in items), default=0)
-    for label, n in items:
-        bar = "█" * (round(n / top * width) if top else 0)
-        table.add_row(label, str(n), Text(bar, style=label.style or "cyan"))
-    return table
-
-
-def report_terminal(report: DailyReport) -> None:
-    console = out()
-    plan = report.plan
-    tz = plan.info.timezone
-    console.print(Text(_("Daily report {day}").format(day=report.day.isoformat()), style="bold"))
-    console.print(Text(f"{plan.info.unit} · {plan.info.title}"))
-    console.print(
-        Text(
-            _("as of {as_of} ({tz}) · generated {generated}").format(
-                as_of=fmt(report.as_of, tz), tz=tz, generated=fmt(report.generated_at, tz)
-            )
-            + (_(" · exercises included") if report.include_exercises else ""),
-            style="dim",
-        )
-    )
-    console.print()
-    counts = Table(box=box.SIMPLE_HEAD)
-    for column in (_("new"), _("open"), _("closed"), _("overdue"), _("reopened")):
-        counts.add_column(column, justify="right")
-    counts.add_row(
-        str(len(report.new)),
-        str(len(report.open)),
-        str(len(report.closed)),
-        Text(str(report.overdue_incidents), style="red bold" if report.overdue else ""),
-        str(len(report.reopened)),
-    )
-    console.print(counts)
-    console.print(
-        _bars(
-            _("Open, by level"),
-            [(Text(lv.name, style=lv.colour), n) for lv, n in report.open_by_level],
-        )
-    )
-    console.print(_bars(_("Open, by stage"), [(Text(s.name), n) for s, n in report.open_by_stage]))
-    if report.by_platform:
-        console.print(
-            _bars(
-                _("New, by platform"),
-                [(Text(clean(p)), n) for p, n in report.by_platform],
-            )
-        )
-    console.print()
-    _section(
-        _("New incidents"),
-        [_("ref"), _("level"), _("category"), _("platform"), _("title"), _("stage")],
-        [
-            [
-                r.ref,
-                Text(plan_level(r), style=r.plan.level(r.level).colour),
-                r.plan.category(r.category).name,
-                Text(clean(r.platform or "—")),
-                Text(clean(r.title)),
-                r.plan.stage(r.stage).name,
-            ]
-            for r in report.new
-        ],
-    )
-    _section(
-        _("What moved"),
-        [_("time"), _("ref"), _("who"), _("what")],
-        [
-            [fmt(m.at, tz)[11:], m.ref, m.actor, Text(_movement_text(report, m))]
-            for m in report.moved
-        ],
-    )
-    _section(
-        _("Overdue steps"),
-        [_("ref"), _("step"), _("art."), _("owners"), _("due"), _("late by")],
-        [
-            [
-                o.ref,
-                o.step.id,
-                o.step.article,
-                o.owners,
-                fmt(o.due, tz),
-                Text(fmt_duration(o.late), style="red"),
-            ]
-            for o in report.overdue
-        ],
-    )
-    _section(
-        _("Under monitoring"),
-        [_("ref"), _("level"), _("title")],
-        [[r.ref, plan_level(r), Text(clean(r.title))] for r in report.monitoring],
-    )
-    _section(
-        _("Response times"),
-        ["", _("count"), _("median"), _("worst"), _("on time"), _("late")],
-        [
-            [
-                _milestone_label(rt.milestone),
-                str(rt.count),
-                _dur(rt.median),
-                _dur(rt.worst),
-                str(rt.within),
-                Text(str(rt.late), style="red" if rt.late else ""),
-            ]
-            for rt in report.response_times
-        ],
-    )
-    console.print(Text(_("Routines"), style="bold"))
-    for day in report.routines:
-        line = Text(
-            _("  {day_routine_name} (Art. {day_routine_article}): ").format(
-                day_routine_name=day.routine.name, day_routine_article=day.routine.article
-            )
-        )
-        if day.runs:
-            line.append(
-                "; ".join(
-                    f"{run.actor} {fmt(run.at, tz)[11:]}"
-                    + (_(" (zero report)") if run.zero else "")
-                    for run in day.runs
-                )
-            )
-        if day.missing:
-            line.append(_("no patrol this day"), style="red bold")
-        elif day.overdue:
-            line.append(_(" overdue (last {time})").format(time=fmt(day.last_at, tz)), style="red")
-        console.print(line)
-
-
-def _section(title: str, header: list[str], rows: list[list[Any]]) -> None:
-    console = out()
-    console.print(Text(title, style="bold"))
-    if not rows:
-        console.print(Text(_("  none"), style="dim"))
-        console.print()
-        return
-    table = Table(box=box.SIMPLE_HEAD)
-    for i, column in enumerate(header):
-        table.add_column(column, overflow="fold", no_wrap=i == 0)
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
-
-
-def routine_list(items: list[RoutineStatus], tz: str, as_json: bool) -> None:
+def routine_list(items: list[RoutineStatus], as_json: bool) -> None:
+    tz = items[0].tz if items else "UTC"
     if as_json:
         from yuqing_cli.render.console import print_json
 
@@ -559,10 +606,10 @@ def routine_list(items: list[RoutineStatus], tz: str, as_json: bool) -> None:
                     "name": s.routine.name,
                     "article": s.routine.article,
                     "every_hours": s.routine.every_hours,
-                    "last_at": _iso(s.last_at, tz),
+                    "last_at": iso(s.last_at, tz),
                     "last_by": s.last_by,
                     "last_zero": s.last_zero,
-                    "due": _iso(s.due_at, tz),
+                    "due": iso(s.due_at, tz),
                     "overdue": s.overdue,
                 }
                 for s in items
@@ -584,11 +631,11 @@ def routine_list(items: list[RoutineStatus], tz: str, as_json: bool) -> None:
     for s in items:
         state = Text(_("OVERDUE"), style="red bold") if s.overdue else Text(_("ok"), style="green")
         table.add_row(
-            s.routine.name,
+            clean(s.routine.name),
             s.routine.id,
             s.routine.article,
-            f"{s.routine.every_hours:g} h",
-            fmt(s.last_at, tz),
+            _("{hours:g} h").format(hours=s.routine.every_hours),
+            show_when(s.last, tz) if s.last else "—",
             s.last_by or "—",
             fmt(s.due_at, tz),
             state,
@@ -596,7 +643,8 @@ def routine_list(items: list[RoutineStatus], tz: str, as_json: bool) -> None:
     out().print(table)
 
 
-def routine_recorded(status: RoutineStatus, tz: str) -> None:
+def routine_recorded(status: RoutineStatus) -> None:
+    tz = status.tz
     message = (
         _("{routine}: zero report (零报告) by {person} at {time}; next due {due}")
         if status.last_zero
@@ -604,11 +652,13 @@ def routine_recorded(status: RoutineStatus, tz: str) -> None:
     )
     out().print(
         Text(
-            message.format(
-                routine=status.routine.name,
-                person=status.last_by,
-                time=fmt(status.last_at, tz),
-                due=fmt(status.due_at, tz),
+            clean(
+                message.format(
+                    routine=status.routine.name,
+                    person=status.last_by,
+                    time=show_when(status.last, tz) if status.last else "—",
+                    due=fmt(status.due_at, tz),
+                )
             )
         )
     )

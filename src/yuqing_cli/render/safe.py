@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import re
 
-# C0 controls except tab and newline, DEL, C1 controls, and the bidi overrides
-# that can make a line read differently from what it holds.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0 controls except tab and newline, DEL, C1 controls, the bidirectional marks,
+# embeddings, overrides and isolates that can make a line read differently from what
+# it holds, and the zero-width and other invisible format characters.
+_INVISIBLE = (
+    "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+)
+_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_INVISIBLE}]")
+# In JSON, C0 controls are escaped by the encoder already; these are not.
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f{_INVISIBLE}\u2028\u2029]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -28,7 +34,17 @@ def clean(text: str, *, single_line: bool = False) -> str:
     return out
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+def json_safe(text: str) -> str:
+    """JSON text with invisible and C1 control characters as ``\\uXXXX`` escapes.
+
+    The escapes decode to the same characters, so the data is unchanged; only the bytes
+    a terminal would act on are gone.
+    """
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+# What a spreadsheet reads as the start of a formula, full-width forms included.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
 def spreadsheet_safe(value: str) -> str:

@@ -2,8 +2,10 @@
 
 Every event stores ``hash = sha256(prev_hash + canonical(content))`` where the
 content is everything the event says (incident, sequence, actor, action, old and
-new values, both times, plan version). The chain runs over the whole database
-in append (``id``) order, starting from :data:`GENESIS`.
+new values, both times, plan version, and its data when it has any). The chain runs
+over the whole database in append (``id``) order, starting from :data:`GENESIS`.
+Appends happen only inside a writing transaction, which holds the store's write lock
+(see :func:`yuqing_cli.store.dialect.lock_for_write`), so the head read here is final.
 """
 
 from __future__ import annotations
@@ -20,8 +22,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from sqlmodel import Session
 
 from yuqing_cli.i18n import _
-from yuqing_cli.store import dialect
-from yuqing_cli.store.tables import Event, Incident
+from yuqing_cli.store.tables import Event
 from yuqing_cli.timeutil import fmt_iso
 
 GENESIS = "0" * 64
@@ -39,12 +40,21 @@ CONTENT_FIELDS = (
     "happened_at",
     "recorded_at",
     "plan_version",
+    "data",  # only in the content when not null: events written before it existed
 )
 
 
 def canonical(content: Mapping[str, Any]) -> bytes:
-    """One byte string per content: sorted keys, no spaces, UTF-8, times in UTC ISO form."""
-    normal = {k: fmt_iso(v) if isinstance(v, datetime) else v for k, v in content.items()}
+    """One byte string per content: sorted keys, no spaces, UTF-8, times in UTC ISO form.
+
+    A null ``data`` is left out, so events written before the column existed keep their
+    hashes.
+    """
+    normal = {
+        k: fmt_iso(v) if isinstance(v, datetime) else v
+        for k, v in content.items()
+        if not (k == "data" and v is None)
+    }
     return json.dumps(normal, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -55,7 +65,8 @@ def event_hash(prev_hash: str, content: Mapping[str, Any]) -> str:
 def append(
     session: Session,
     *,
-    incident: Incident | None,
+    incident_id: int | None,
+    seq: int,
     action: str,
     actor: str,
     happened_at: datetime,
@@ -65,22 +76,21 @@ def append(
     old: str | None = None,
     new: str | None = None,
     note: str = "",
+    data: str | None = None,
 ) -> Event:
-    """Append one event in the caller's transaction, chained to the previous one."""
+    """Append one event in the caller's (writing) transaction, chained to the previous one.
+
+    ``data`` is canonical JSON (:func:`yuqing_cli.codec.dumps`) or None.
+    """
     prev = session.info.get(_LAST_HASH)
     if prev is None:
-        dialect.lock_chain(session.connection())
         # The head of the chain, by primary key (max() of the key is a single lookup).
         table = Event.__table__  # type: ignore[attr-defined]
         last_id = select(func.max(table.c.id)).scalar_subquery()
         head = session.scalar(select(table.c.hash).where(table.c.id == last_id))
         prev = str(head) if head is not None else GENESIS
-    seq = 0
-    if incident is not None:
-        incident.last_seq += 1
-        seq = incident.last_seq
     content: dict[str, Any] = {
-        "incident_id": incident.id if incident is not None else None,
+        "incident_id": incident_id,
         "seq": seq,
         "action": action,
         "actor": actor,
@@ -91,6 +101,7 @@ def append(
         "happened_at": happened_at,
         "recorded_at": recorded_at,
         "plan_version": plan_version,
+        "data": data,
     }
     event = Event(**content, prev_hash=prev, hash=event_hash(prev, content))
     session.add(event)
@@ -128,7 +139,13 @@ _RAW = Table(
     "event",
     MetaData(),
     Column("id", Integer, primary_key=True),
-    *(Column(name, String) for name in CONTENT_FIELDS if name not in _TIMES + ("seq",)),
+    # Integer has no result processing on SQLite: a hand-written text comes back as text.
+    Column("incident_id", Integer),
+    *(
+        Column(name, String)
+        for name in CONTENT_FIELDS
+        if name not in _TIMES + ("seq", "incident_id")
+    ),
     Column("seq", String),
     *(Column(name, String) for name in _TIMES),
     Column("prev_hash", String),

@@ -15,8 +15,10 @@ from yuqing_cli.errors import YqError
 from yuqing_cli.i18n import _
 from yuqing_cli.plan import rules
 from yuqing_cli.plan.schema import Plan
-from yuqing_cli.services import incidents
-from yuqing_cli.services.views import Checklist, EventView, Outcome
+from yuqing_cli.services import incidents, queries
+from yuqing_cli.services.context import Context
+from yuqing_cli.services.plans import PlanRequest
+from yuqing_cli.services.views import Checklist, Outcome, Trail
 from yuqing_cli.store.db import Store
 
 
@@ -25,7 +27,8 @@ class DemoRun:
     steps: list[tuple[str, Outcome]]  # what was done, explained
     before: Checklist
     after: Checklist
-    trail: list[EventView]
+    trail: Trail
+    logger: str  # who logged the incident: the "next" hints use their name
 
 
 def _first_with(plan: Plan, test: Callable[[str], bool]) -> str:
@@ -35,7 +38,23 @@ def _first_with(plan: Plan, test: Callable[[str], bool]) -> str:
     raise YqError(_("the plan's roster cannot run the demo (nobody may log or advance incidents)"))
 
 
-def run_demo(store: Store, plan: Plan) -> DemoRun:
+@dataclass(frozen=True)
+class _As:
+    """The demo's context: the command's store and plan, acting as one person."""
+
+    base: Context
+    user: str | None
+
+    @property
+    def plan_request(self) -> PlanRequest:
+        return self.base.plan_request
+
+    def open_store(self, write: bool) -> Store:
+        return self.base.open_store(write)
+
+
+def run_demo(ctx: Context, plan: Plan) -> DemoRun:
+    """``plan`` is the plan the demo's incident will follow (the adopted one)."""
     # Prefer a member of staff (may log, may not advance) to log and do the steps.
     try:
         logger = _first_with(
@@ -47,13 +66,11 @@ def run_demo(store: Store, plan: Plan) -> DemoRun:
     level = plan.levels[0]
     category = plan.categories[-1]
     created = incidents.new_incident(
-        store,
-        plan,
-        logger,
+        _As(ctx, logger),
         incidents.NewIncident(
-            title="【演练】网传社区矫正中心工作人员态度问题（示例）",
+            title=f"【演练】网传{plan.info.unit}工作人员态度问题（示例）",
             level=level.id,
-            category=category.id,
+            categories=(category.id,),
             sentiment=plan.sentiments[-1].id,
             platform="微博",
             summary="yq demo 生成的演练事件，不计入统计和日报。",
@@ -65,7 +82,7 @@ def run_demo(store: Store, plan: Plan) -> DemoRun:
     done: list[tuple[str, Outcome]] = [
         (_("{person} logs an exercise incident").format(person=logger), created)
     ]
-    before = incidents.checklist(store, plan, ref)
+    before = queries.checklist(ctx, ref)
     for item in before.items:
         if not item.step.required or item.step.assigns:
             continue
@@ -75,13 +92,11 @@ def run_demo(store: Store, plan: Plan) -> DemoRun:
             if rules.may_complete(plan, logger, step)
             else _first_with(plan, partial(rules.may_complete, plan, step=step))
         )
-        outcome = incidents.complete_step(
-            store, plan, doer, ref, item.step.id, note="演练 / exercise"
-        )
+        outcome = incidents.complete_step(_As(ctx, doer), ref, item.step.id, note="演练 / exercise")
         done.append(
             (_("{person} completes {step}").format(person=doer, step=item.step.id), outcome)
         )
-    advanced = incidents.advance(store, plan, leader, ref, note="演练 / exercise")
+    advanced = incidents.advance(_As(ctx, leader), ref, note="演练 / exercise")
     done.append((_("{person} advances it").format(person=leader), advanced))
-    after = incidents.checklist(store, plan, ref)
-    return DemoRun(done, before, after, incidents.log(store, ref))
+    after = queries.checklist(ctx, ref)
+    return DemoRun(done, before, after, queries.log(ctx, queries.LogQuery(ref=ref)), logger)

@@ -1,22 +1,43 @@
-"""Plan versions in the database (R-PLAN-7).
+"""Plans in the database: stored versions, adoption, and the plan that governs writes.
 
-Each incident is pinned to the version (content hash) of the plan it was opened
-under, and keeps following that version when ``plan.yaml`` changes. The text of
-every version used is stored, so the pinned plan can always be rebuilt.
+The plan decides who may do what, so it is not picked up from a directory: it is
+*adopted* into the database by a leader (`yq plan adopt FILE`), which records the
+plan's text under its version (the SHA-256 of the file) and an ``adopt`` event in the
+audit chain. A new database adopts the plan in use when it is first written (the
+shipped plan, unless another was given), and says so. A plan file given with
+``--plan``, ``$YQ_PLAN`` or ``./plan.yaml`` that is not the adopted one may be checked
+and shown, but a writing command run with it is refused.
+
+Each incident is pinned to the version it was opened under (R-PLAN-7) and keeps
+following it; the stored text of every version is what rebuilds it.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from yuqing_cli.errors import YqError
+from yuqing_cli.errors import Refused, YqError
 from yuqing_cli.i18n import _
+from yuqing_cli.plan import rules
 from yuqing_cli.plan.schema import Plan
-from yuqing_cli.store.tables import PlanVersion
+from yuqing_cli.services import audit
+from yuqing_cli.store.tables import Event, PlanVersion
+from yuqing_cli.timeutil import utcnow
 
 _parsed: dict[str, Plan] = {}
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """The plan file a command was run with, loaded only if it is needed."""
+
+    load: Callable[[], Plan]
+    explicit: bool  # named by --plan, $YQ_PLAN or ./plan.yaml (not the shipped default)
 
 
 def ensure_version(session: Session, plan: Plan, now: datetime) -> None:
@@ -28,12 +49,12 @@ def ensure_version(session: Session, plan: Plan, now: datetime) -> None:
         session.flush()
 
 
-def plan_for(session: Session, current: Plan, version: str) -> Plan:
-    """The plan an incident follows: the current one, or the stored version it was opened under."""
-    if version == current.version:
+def plan_for(session: Session, current: Plan | None, version: str) -> Plan:
+    """The plan of ``version``: ``current`` if it is that version, else the stored text."""
+    if current is not None and version == current.version:
         return current
     if version not in _parsed:
-        from yuqing_cli.plan.loader import parse_plan  # only for incidents of an older plan
+        from yuqing_cli.plan.files import parse_cached
 
         row = session.get(PlanVersion, version)
         if row is None:
@@ -41,7 +62,110 @@ def plan_for(session: Session, current: Plan, version: str) -> Plan:
                 _("plan version {v1} is missing from the database").format(v1=version[:12]),
                 hint=_("the database is damaged; run `yq verify`"),
             )
-        _parsed[version] = parse_plan(
-            row.text.encode("utf-8"), _("plan version {version}").format(version=version[:12])
+        data = row.text.encode("utf-8")
+        if hashlib.sha256(data).hexdigest() != version:
+            raise YqError(
+                _("the stored text of plan version {version} was changed").format(
+                    version=version[:12]
+                ),
+                hint=_("the database was edited behind yq's back; run `yq verify`"),
+            )
+        _parsed[version] = parse_cached(
+            data, _("plan version {version}").format(version=version[:12])
         )
     return _parsed[version]
+
+
+@dataclass(frozen=True)
+class Adoption:
+    version: str
+    actor: str
+    at: datetime
+    note: str
+    event_id: int
+
+
+def adoptions(session: Session) -> list[Adoption]:
+    rows = session.exec(select(Event).where(Event.action == "adopt").order_by(col(Event.id))).all()
+    return [Adoption(e.subject, e.actor, e.recorded_at, e.note, e.id or 0) for e in rows]
+
+
+def adopted_version(session: Session) -> str | None:
+    row = session.exec(
+        select(Event.subject).where(Event.action == "adopt").order_by(col(Event.id).desc())
+    ).first()
+    return row
+
+
+def reading_plan(session: Session, request: PlanRequest) -> Plan:
+    """The plan to read with: the adopted one, or (nothing adopted yet) the one given."""
+    version = adopted_version(session)
+    if version is None:
+        return request.load()
+    return plan_for(session, None, version)
+
+
+def governing_plan(session: Session, request: PlanRequest, actor: str | None) -> Plan:
+    """The plan a writing command works under, in the caller's writing transaction."""
+    version = adopted_version(session)
+    if version is None:
+        plan = request.load()
+        _record_adoption(
+            session,
+            plan,
+            actor or "",
+            _("adopted when the database was first written to"),
+        )
+        return plan
+    if request.explicit:
+        requested = request.load()
+        if requested.version != version:
+            raise Refused(
+                _("the plan {source} is not the plan adopted in this database").format(
+                    source=requested.source
+                ),
+                hint=_(
+                    "a leader adopts it with `yq plan adopt {source}`; without --plan, "
+                    "YQ_PLAN or ./plan.yaml the adopted plan is used"
+                ).format(source=requested.source),
+            )
+        return plan_for(session, requested, version)
+    return plan_for(session, None, version)
+
+
+def adopt(session: Session, current: Plan, new: Plan, actor: str, note: str) -> bool:
+    """A leader adopts ``new`` (under the rights of the plan adopted until now).
+
+    Returns False if ``new`` already is the adopted plan.
+    """
+    if not rules.may(current, actor, "adopt"):
+        raise Refused(
+            _("{actor} may not adopt a plan").format(actor=actor),
+            hint=_("only {who} may (Art. {article}); ask them").format(
+                who=rules.who_may(current, current.permission("adopt")),
+                article=current.permission_article("adopt"),
+            ),
+        )
+    if adopted_version(session) == new.version:
+        return False
+    _record_adoption(session, new, actor, note)
+    return True
+
+
+def _record_adoption(session: Session, plan: Plan, actor: str, note: str) -> None:
+    now = utcnow()
+    ensure_version(session, plan, now)
+    audit.append(
+        session,
+        incident_id=None,
+        seq=0,
+        action="adopt",
+        actor=actor,
+        subject=plan.version,
+        new=plan.source,
+        note=note,
+        happened_at=now,
+        recorded_at=now,
+        plan_version=plan.version,
+    )
+    session.flush()

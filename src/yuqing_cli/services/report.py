@@ -1,9 +1,15 @@
 """The daily report (舆情日报) and the ledger (台账).
 
-A day's report is computed from the events recorded by the end of that day (in the
-plan's time zone), replayed per incident, so that it reads the same whenever it is
-run again (R-REPORT-2). Only incidents that could matter to the day are read: those
-open now, closed since the day began, or touched since then — each found by index.
+A day's report says what happened on that day, in the plan's time zone, as known now:
+an entry recorded later about that day (补录, backfilled) is included and marked with
+the time it was recorded. ``as_known_at`` reproduces exactly what the records said at
+an earlier moment (e.g. the end of the day): the report is then the same, byte for
+byte, whenever it is run again.
+
+Each incident's state at the start and at the end of the day is the fold of its events
+that happened before then and were recorded by ``known``; corrections (an edit, a void,
+an undo) apply whenever they were made, since they say what the record should always
+have said. Only incidents that can matter to the day are read, each found by index.
 """
 
 from __future__ import annotations
@@ -19,20 +25,52 @@ from sqlmodel import Session, col, select
 
 from yuqing_cli.errors import BadInput
 from yuqing_cli.i18n import _
-from yuqing_cli.plan import rules
-from yuqing_cli.plan.schema import Level, Plan, Routine, Stage, Step
-from yuqing_cli.services.history import Replayed, replay
+from yuqing_cli.plan import deadlines, rules
+from yuqing_cli.plan.deadlines import Verdict
+from yuqing_cli.plan.schema import Level, Plan, Routine, Stage
+from yuqing_cli.plan.state import Fact, IncidentState, apply
+from yuqing_cli.services import state as st
+from yuqing_cli.services.context import Context, Reading, reading
 from yuqing_cli.services.plans import plan_for
-from yuqing_cli.store.db import Store
 from yuqing_cli.store.tables import Event, Incident
-from yuqing_cli.timeutil import day_bounds, utcnow
+from yuqing_cli.timeutil import day_bounds, today
+from yuqing_cli.when import When, parse_day, parse_when
 
 CHUNK = 500  # ids per IN (...) query
+CORRECTIONS = ("edit", "void", "undo")
+MOVES = ("done", "waived", "advance", "close", "grade", "reopen", "assign", "note", "edit", "void")
+
+
+@dataclass(frozen=True)
+class DayIncident:
+    """One incident as the report sees it."""
+
+    id: int
+    plan: Plan
+    state: IncidentState  # at the end of the day
+    at_start: IncidentState | None  # at its start (None: not yet detected)
+    logged_at: datetime  # when the incident was recorded
+
+    @property
+    def ref(self) -> str:
+        return self.state.ref
+
+    @property
+    def is_open(self) -> bool:
+        return _is_open(self.state)
+
+    @property
+    def was_open(self) -> bool:
+        return self.at_start is not None and _is_open(self.at_start)
+
+
+def _is_open(state: IncidentState) -> bool:
+    return state.closed is None and not state.voided
 
 
 @dataclass(frozen=True)
 class Movement:
-    at: datetime
+    when: When
     ref: str
     actor: str
     action: str
@@ -40,35 +78,51 @@ class Movement:
     old: str | None
     new: str | None
     note: str
+    recorded_at: datetime
+    late: bool  # recorded after the day (补录)
+    plan: Plan
+
+    @property
+    def at(self) -> datetime:
+        return self.when.at
 
 
 @dataclass(frozen=True)
-class OverdueStep:
+class MissedDeadline:
     ref: str
     title: str
-    step: Step
+    verdict: Verdict
     owners: str  # roles and the people who hold them
-    due: datetime
-    late: timedelta
+    late_entry: bool  # the record that shows it was made after the day
+
+    @property
+    def done(self) -> bool:
+        return self.verdict.record is not None
 
 
 @dataclass(frozen=True)
 class ResponseTime:
-    milestone: str  # "reported" | "first_response"
-    step: Step  # the step that marks it, whose deadline applies
+    milestone: str
     count: int
-    median: timedelta | None
+    median: timedelta | None  # over the exactly known times
     worst: timedelta | None
-    within: int  # how many met the deadline for their level
-    late: int
+    met: int
+    missed: int
+    undeterminable: int  # the times' uncertainty straddles the deadline
+    uncertain: int  # elapsed time not exactly known (left out of median and worst)
 
 
 @dataclass(frozen=True)
 class RoutineRun:
     actor: str
-    at: datetime
+    when: When
     zero: bool  # a zero report (零报告): nothing found
     note: str
+    late: bool  # recorded after the day
+
+    @property
+    def at(self) -> datetime:
+        return self.when.at
 
 
 @dataclass(frozen=True)
@@ -85,82 +139,131 @@ class RoutineDay:
 
 
 @dataclass(frozen=True)
+class Totals:
+    """How the day's counts reconcile: carried + new + reopened − closed = open."""
+
+    carried: int  # open at the start of the day
+    new: int
+    reopened: int
+    closed: int
+    open: int
+
+    @property
+    def reconciles(self) -> bool:
+        return self.carried + self.new + self.reopened - self.closed == self.open
+
+
+@dataclass(frozen=True)
 class DailyReport:
     plan: Plan
     day: date
     start: datetime
+    end: datetime
     as_of: datetime  # end of the day, or now for today
+    known: datetime  # what was recorded by this moment
+    as_known_at: bool  # known was given (a reproduction), not now
     generated_at: datetime
     include_exercises: bool
-    incidents: tuple[Replayed, ...]  # new, open at the end of the day, or closed that day
-    new: tuple[Replayed, ...]
-    closed: tuple[Replayed, ...]
-    reopened: tuple[str, ...]
+    incidents: tuple[DayIncident, ...]  # new, open at the end of the day, or closed that day
+    new: tuple[DayIncident, ...]
+    closed: tuple[DayIncident, ...]
+    reopened: tuple[DayIncident, ...]
+    totals: Totals
     open_by_stage: tuple[tuple[Stage, int], ...]
     open_by_level: tuple[tuple[Level, int], ...]
     by_platform: tuple[tuple[str, int], ...]  # new incidents by platform
     moved: tuple[Movement, ...]
-    overdue: tuple[OverdueStep, ...]
-    monitoring: tuple[Replayed, ...]
+    missed: tuple[MissedDeadline, ...]
+    monitoring: tuple[DayIncident, ...]
     response_times: tuple[ResponseTime, ...]
     routines: tuple[RoutineDay, ...]
 
     @property
-    def open(self) -> tuple[Replayed, ...]:
+    def open(self) -> tuple[DayIncident, ...]:
         return tuple(r for r in self.incidents if r.is_open)
 
     @property
+    def overdue(self) -> tuple[MissedDeadline, ...]:
+        """Open steps past their deadline at the end of the day."""
+        return tuple(m for m in self.missed if not m.done)
+
+    @property
     def overdue_incidents(self) -> int:
-        return len({o.ref for o in self.overdue})
+        return len({m.ref for m in self.overdue})
 
-
-MOVES = ("done", "waived", "advance", "close", "grade", "reopen", "assign")
+    def late_entry(self, incident: DayIncident) -> bool:
+        """Was the incident logged after the day (补录)?"""
+        return incident.logged_at >= self.end
 
 
 def daily_report(
-    store: Store, current: Plan, day: date | None = None, *, include_exercises: bool = False
+    ctx: Context,
+    day: str | None = None,
+    *,
+    as_known_at: str | None = None,
+    include_exercises: bool = False,
 ) -> DailyReport:
-    tz = current.info.timezone
-    now = utcnow()
-    from yuqing_cli.timeutil import today
+    with reading(ctx) as r:
+        return build(r, day, as_known_at=as_known_at, include_exercises=include_exercises)
 
-    day = day or today(tz, now)
+
+def build(
+    r: Reading, day_text: str | None, *, as_known_at: str | None, include_exercises: bool
+) -> DailyReport:
+    tz, now = r.tz, r.now
+    day = parse_day(day_text, tz, now=now) if day_text else today(tz, now)
     start, end = day_bounds(day, tz)
     if start > now:
         raise BadInput(
-            _("{v0} is in the future").format(v0=day.isoformat()),
+            _("{day} is in the future").format(day=day.isoformat()),
             hint=_("give today or a past day"),
         )
-    # Records are taken up to the end of the day (for today nothing later exists yet);
-    # what is overdue is judged at the end of the day, or now for today.
+    known = now
+    if as_known_at is not None:
+        given = parse_when(as_known_at, r.time_rules(), now=now)
+        known = min(given.hi if given.precision == "date" else given.at, now)
+    # What is open or overdue is judged at the end of the day (or now, for today).
     as_of = min(end, now)
-    with store.read() as session:
-        rows = _candidates(session, start, end)
-        if not include_exercises:
-            rows = [i for i in rows if not i.exercise]
-        events = _events(session, [i.id for i in rows if i.id is not None], end)
-        replayed = []
-        for incident in rows:
-            plan = plan_for(session, current, incident.plan_version)
-            replayed.append(replay(incident, plan, events.get(incident.id or 0, [])))
-        routines = tuple(_routine_day(session, r, start, end, as_of) for r in current.routines)
-    day_events = [
-        e for i in rows for e in events.get(i.id or 0, []) if start <= e.happened_at < end
+    rows = [
+        i
+        for i in _candidates(r.session, start, end)
+        if i.detected_at < end and i.recorded_at <= known and (include_exercises or not i.exercise)
     ]
-    refs = {r.id: r.ref for r in replayed}
+    events = _events(r.session, [i.id for i in rows if i.id is not None], known)
+    incidents: list[DayIncident] = []
+    day_facts: list[tuple[DayIncident, Fact]] = []
+    for row in rows:
+        assert row.id is not None
+        plan = plan_for(r.session, r.plan, row.plan_version)
+        facts = [st.fact_of(e) for e in events.get(row.id, [])]
+        at_end = _fold(plan, facts, end, row.ref)
+        if at_end is None:
+            continue
+        item = DayIncident(
+            row.id, plan, at_end, _fold(plan, facts, start, row.ref), row.recorded_at
+        )
+        if at_end.voided:
+            continue
+        incidents.append(item)
+        day_facts += [(item, f) for f in facts if start <= f.when.at < end]
+    routines = tuple(_routine_day(r.session, x, start, end, as_of, known) for x in r.plan.routines)
     return _assemble(
-        current,
-        day,
-        start,
-        end,
-        as_of,
-        now,
-        include_exercises,
-        replayed,
-        day_events,
-        refs,
-        routines,
-    )
+        r.plan, day, start, end, as_of, known, as_known_at is not None, now,
+        include_exercises, incidents, day_facts, routines,
+    )  # fmt: skip
+
+
+def _fold(plan: Plan, facts: Sequence[Fact], until: datetime, ref: str) -> IncidentState | None:
+    """The state from the facts that happened before ``until`` (and every correction)."""
+    state: IncidentState | None = None
+    for fact in facts:
+        if fact.when.at < until or (state is not None and fact.action in CORRECTIONS):
+            state = apply(plan, state, fact)
+    if state is not None and not state.ref:
+        from dataclasses import replace
+
+        state = replace(state, ref=ref)
+    return state
 
 
 def _assemble(
@@ -169,65 +272,134 @@ def _assemble(
     start: datetime,
     end: datetime,
     as_of: datetime,
+    known: datetime,
+    reproduced: bool,
     now: datetime,
     include_exercises: bool,
-    replayed: list[Replayed],
-    day_events: list[Event],
-    refs: dict[int, str],
+    incidents: list[DayIncident],
+    day_facts: list[tuple[DayIncident, Fact]],
     routines: tuple[RoutineDay, ...],
 ) -> DailyReport:
-    new = [r for r in replayed if start <= r.detected_at < end]
-    closed_ids = {e.incident_id for e in day_events if e.action == "close"}
-    closed = [r for r in replayed if r.id in closed_ids]
-    covered = [r for r in replayed if r.is_open or r in new or r in closed]
-    covered.sort(key=lambda r: (r.detected_at, r.ref))
-    open_ = [r for r in covered if r.is_open]
-    stage_counts = Counter(r.stage for r in open_)
-    level_counts = Counter(r.level for r in open_)
-    overdue = [
-        OverdueStep(
-            r.ref, r.title, step, rules.who_may(r.plan, step.roles, r.assignments), due, as_of - due
-        )
-        for r in open_
-        for step in rules.overdue_steps(r.plan, r.state, as_of)
-        if (due := rules.due_at(r.plan, step, r.state)) is not None
-    ]
-    watch_stages = {s.id for s in current.stages if s.next and current.stage(s.next).final}
+    new = [i for i in incidents if start <= i.state.detected.at < end]
+    closed_ids = {i.id for i, f in day_facts if f.action == "close"}
+    reopened_ids = {i.id for i, f in day_facts if f.action == "reopen"}
+    closed = [i for i in incidents if i.id in closed_ids]
+    reopened = [i for i in incidents if i.id in reopened_ids]
+    covered = [i for i in incidents if i.is_open or i in new or i.id in closed_ids | reopened_ids]
+    covered.sort(key=lambda i: (i.state.detected.at, i.ref))
+    open_ = [i for i in covered if i.is_open]
+    stage_counts = Counter(i.state.stage for i in open_)
+    level_counts = Counter(i.state.level for i in open_)
+    watch = {s.id for s in current.stages if s.next and current.stage(s.next).final}
     moved = [
         Movement(
-            e.happened_at, refs[e.incident_id], e.actor, e.action, e.subject, e.old, e.new, e.note
-        )
-        for e in sorted(day_events, key=lambda e: (e.happened_at, e.id or 0))
-        if e.action in MOVES and e.incident_id in refs
+            f.when,
+            i.ref,
+            f.actor,
+            f.action,
+            f.subject,
+            f.old,
+            f.new,
+            f.note,
+            f.recorded_at,
+            f.recorded_at >= end,
+            i.plan,
+        )  # fmt: skip
+        for i, f in sorted(day_facts, key=lambda x: (x[1].when.at, x[0].ref, x[1].seq))
+        if f.action in MOVES
     ]
     return DailyReport(
         plan=current,
         day=day,
         start=start,
+        end=end,
         as_of=as_of,
+        known=known,
+        as_known_at=reproduced,
         generated_at=now,
         include_exercises=include_exercises,
         incidents=tuple(covered),
         new=tuple(new),
         closed=tuple(closed),
-        reopened=tuple(
-            refs[e.incident_id]
-            for e in day_events
-            if e.action == "reopen" and e.incident_id in refs
+        reopened=tuple(reopened),
+        totals=Totals(
+            carried=sum(1 for i in incidents if i.was_open),
+            new=len(new),
+            reopened=len(reopened),
+            closed=len(closed),
+            open=len(open_),
         ),
         open_by_stage=tuple((s, stage_counts[s.id]) for s in current.stages if not s.final),
         open_by_level=tuple((lv, level_counts[lv.id]) for lv in current.levels),
-        by_platform=tuple(Counter(r.platform or "—" for r in new).most_common()),
+        by_platform=tuple(Counter(i.state.platform or "—" for i in new).most_common()),
         moved=tuple(moved),
-        overdue=tuple(sorted(overdue, key=lambda o: -o.late)),
-        monitoring=tuple(r for r in open_ if r.stage in watch_stages),
-        response_times=tuple(_response_times(current, replayed, start, end)),
+        missed=tuple(_missed(incidents, start, end, as_of)),
+        monitoring=tuple(i for i in open_ if i.state.stage in watch),
+        response_times=tuple(_response_times(current, incidents, start, end, as_of)),
         routines=routines,
     )
 
 
+def _missed(
+    incidents: Iterable[DayIncident], start: datetime, end: datetime, as_of: datetime
+) -> Iterator[MissedDeadline]:
+    """Deadlines missed as the day ends: steps still open past due, and steps done late
+    that day."""
+    found = []
+    for i in incidents:
+        for v in deadlines.verdicts(i.plan, i.state, as_of):
+            if v.kind != "missed":
+                continue
+            record = v.record
+            if record is not None and not start <= record.when.at < end:
+                continue
+            if record is None and not i.is_open:
+                continue
+            owners = rules.who_may(i.plan, v.step.roles, dict(i.state.assignments))
+            late_entry = record is not None and record.recorded_at >= end
+            found.append(MissedDeadline(i.ref, i.state.title, v, owners, late_entry))
+    found.sort(key=lambda m: (m.done, -(m.verdict.late_by or timedelta()).total_seconds(), m.ref))
+    yield from found
+
+
+def _response_times(
+    plan: Plan, incidents: Iterable[DayIncident], start: datetime, end: datetime, as_of: datetime
+) -> Iterator[ResponseTime]:
+    for milestone in plan.milestones:
+        steps = plan.milestone_steps(milestone.id)
+        if not steps:
+            continue
+        exact: list[timedelta] = []
+        count = met = missed = undeterminable = uncertain = 0
+        for i in incidents:
+            record = deadlines.milestone_record(i.plan, i.state, milestone.id)
+            if record is None or not start <= record.when.at < end:
+                continue
+            count += 1
+            detected = i.state.detected
+            if record.when.is_exact and detected.is_exact:
+                exact.append(record.when.at - detected.at)
+            else:
+                uncertain += 1
+            found = deadlines.milestone_verdict(i.plan, i.state, milestone.id, as_of)
+            kind = found.kind if found is not None else None
+            met += kind == "met"
+            missed += kind == "missed"
+            undeterminable += kind == "undeterminable"
+        yield ResponseTime(
+            milestone.id,
+            count,
+            statistics.median_low(exact) if exact else None,
+            max(exact) if exact else None,
+            met,
+            missed,
+            undeterminable,
+            uncertain,
+        )
+
+
 def _candidates(session: Session, start: datetime, end: datetime) -> list[Incident]:
-    """Incidents that may be open at ``end``, or were new or changed on the day."""
+    """Incidents that may be open at ``end``, or were new or acted on during the day."""
     ids: set[int] = set()
     ident = col(Incident.id)
     for condition in (
@@ -237,20 +409,22 @@ def _candidates(session: Session, start: datetime, end: datetime) -> list[Incide
     ):
         ids.update(i for i in session.exec(select(ident).where(condition)) if i is not None)
     # No DISTINCT: with it SQLite prefers scanning the whole table in incident order.
-    touched = select(Event.incident_id).where(col(Event.recorded_at) >= start)
+    touched = select(Event.incident_id).where(
+        col(Event.happened_at) >= start, col(Event.happened_at) < end
+    )
     ids.update(i for i in session.exec(touched) if i is not None)
     found: list[Incident] = []
-    for chunk in _chunks(sorted(i for i in ids if i is not None)):
+    for chunk in _chunks(sorted(ids)):
         found += session.exec(select(Incident).where(col(Incident.id).in_(chunk)))
-    return [i for i in found if i.detected_at < end and i.recorded_at < end]
+    return found
 
 
-def _events(session: Session, ids: Sequence[int], end: datetime) -> dict[int, list[Event]]:
+def _events(session: Session, ids: Sequence[int], known: datetime) -> dict[int, list[Event]]:
     out: dict[int, list[Event]] = {}
     for chunk in _chunks(ids):
         rows = session.exec(
             select(Event)
-            .where(col(Event.incident_id).in_(chunk), col(Event.recorded_at) < end)
+            .where(col(Event.incident_id).in_(chunk), col(Event.recorded_at) <= known)
             .order_by(col(Event.incident_id), col(Event.seq))
         )
         for incident_id, group in groupby(rows, key=lambda e: e.incident_id):
@@ -264,45 +438,25 @@ def _chunks(items: Sequence[int]) -> Iterator[Sequence[int]]:
         yield items[i : i + CHUNK]
 
 
-def _response_times(
-    plan: Plan, replayed: Iterable[Replayed], start: datetime, end: datetime
-) -> Iterator[ResponseTime]:
-    for milestone in ("reported", "first_response"):
-        step = next((s for s in plan.steps if s.milestone == milestone), None)
-        if step is None:
-            continue
-        times: list[timedelta] = []
-        within = 0
-        for r in replayed:
-            at = r.reported_at if milestone == "reported" else r.first_response_at
-            if at is None or not start <= at < end:
-                continue
-            took = at - r.detected_at
-            times.append(took)
-            hours = step.due.hours_for(r.level) if step.due else None
-            within += hours is None or took <= timedelta(hours=hours)
-        yield ResponseTime(
-            milestone,
-            step,
-            len(times),
-            statistics.median_low(times) if times else None,
-            max(times) if times else None,
-            within,
-            len(times) - within,
-        )
-
-
 def _routine_day(
-    session: Session, routine: Routine, start: datetime, end: datetime, as_of: datetime
+    session: Session,
+    routine: Routine,
+    start: datetime,
+    end: datetime,
+    as_of: datetime,
+    known: datetime,
 ) -> RoutineDay:
     base = select(Event).where(
-        Event.action == "routine", Event.subject == routine.id, col(Event.recorded_at) < end
+        Event.action == "routine", Event.subject == routine.id, col(Event.recorded_at) <= known
     )
-    runs = session.exec(
-        base.where(col(Event.happened_at) >= start, col(Event.happened_at) < end).order_by(
-            col(Event.happened_at)
+    runs = [
+        st.fact_of(e)
+        for e in session.exec(
+            base.where(col(Event.happened_at) >= start, col(Event.happened_at) < end).order_by(
+                col(Event.happened_at)
+            )
         )
-    )
+    ]
     last = session.exec(
         base.where(col(Event.happened_at) < end).order_by(col(Event.happened_at).desc()).limit(1)
     ).first()
@@ -310,58 +464,9 @@ def _routine_day(
     overdue = last_at is None or as_of - last_at > timedelta(hours=routine.every_hours)
     return RoutineDay(
         routine,
-        tuple(RoutineRun(e.actor, e.happened_at, e.new == "zero", e.note) for e in runs),
+        tuple(
+            RoutineRun(f.actor, f.when, f.new == "zero", f.note, f.recorded_at >= end) for f in runs
+        ),
         last_at,
         overdue,
     )
-
-
-# -- the ledger (台账) -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LedgerRow:
-    ref: str
-    title: str
-    platform: str
-    url: str | None
-    level: str
-    category: str
-    sentiment: str
-    detected_at: datetime
-    reported_at: datetime | None
-    first_response_at: datetime | None
-    closed_at: datetime | None
-    stage: str
-    reporter: str
-    exercise: bool
-
-
-def ledger(store: Store, current: Plan, *, include_exercises: bool = False) -> list[LedgerRow]:
-    """One row per incident, oldest first, with its key dates (current state)."""
-    with store.read() as session:
-        query = select(Incident).order_by(col(Incident.detected_at), col(Incident.ref))
-        if not include_exercises:
-            query = query.where(col(Incident.exercise).is_(False))
-        rows = []
-        for i in session.exec(query):
-            plan = plan_for(session, current, i.plan_version)
-            rows.append(
-                LedgerRow(
-                    ref=i.ref,
-                    title=i.title,
-                    platform=i.platform,
-                    url=i.url,
-                    level=plan.level(i.level).name,
-                    category=plan.category(i.category).name,
-                    sentiment=plan.sentiment(i.sentiment).name,
-                    detected_at=i.detected_at,
-                    reported_at=i.reported_at,
-                    first_response_at=i.first_response_at,
-                    closed_at=i.closed_at,
-                    stage=plan.stage(i.stage).name,
-                    reporter=i.reporter,
-                    exercise=i.exercise,
-                )
-            )
-    return rows

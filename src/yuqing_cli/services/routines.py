@@ -11,83 +11,85 @@ from sqlmodel import col, select
 from yuqing_cli.errors import Refused
 from yuqing_cli.i18n import _
 from yuqing_cli.plan import rules
-from yuqing_cli.plan.schema import Plan, Routine
+from yuqing_cli.plan.schema import Routine
 from yuqing_cli.services import audit
+from yuqing_cli.services.context import Context, reading, writing
+from yuqing_cli.services.incidents import clean_text
 from yuqing_cli.services.plans import ensure_version
-from yuqing_cli.store.db import Store
+from yuqing_cli.services.state import event_data, fact_of
 from yuqing_cli.store.tables import Event
-from yuqing_cli.timeutil import utcnow
+from yuqing_cli.when import When
 
 
 @dataclass(frozen=True)
 class RoutineStatus:
     routine: Routine
-    last_at: datetime | None
+    last: When | None
     last_by: str | None
     last_zero: bool
     due_at: datetime | None  # when the next run is due
     overdue: bool
+    tz: str
+
+    @property
+    def last_at(self) -> datetime | None:
+        return self.last.at if self.last else None
 
 
 def record_run(
-    store: Store,
-    plan: Plan,
-    actor: str,
-    token: str,
-    *,
-    note: str = "",
-    zero: bool = False,
-    at: datetime | None = None,
+    ctx: Context, token: str, *, note: str = "", zero: bool = False, at: str | None = None
 ) -> RoutineStatus:
-    routine = plan.routine(token)
-    if not rules.roles_of(plan, actor) & set(routine.roles):
-        raise Refused(
-            _("{actor} is not among those who do the {routine_name}").format(
-                actor=actor, routine_name=routine.name
-            ),
-            hint=_("only {v1} do it (Art. {routine_article})").format(
-                v1=rules.who_may(plan, routine.roles), routine_article=routine.article
-            ),
-        )
-    now = utcnow()
-    when = at or now
-    with store.write() as session:
-        ensure_version(session, plan, now)
+    note = clean_text(note, _("note"))
+    with writing(ctx) as w:
+        routine = w.plan.routine(token)
+        if not rules.roles_of(w.plan, w.actor) & set(routine.roles):
+            raise Refused(
+                _("{actor} is not among those who do the {routine}").format(
+                    actor=w.actor, routine=routine.name
+                ),
+                hint=_("only {who} do it (Art. {article}); ask them").format(
+                    who=rules.who_may(w.plan, routine.roles), article=routine.article
+                ),
+            )
+        when = w.when(at)
+        ensure_version(w.session, w.plan, w.now)
         audit.append(
-            session,
-            incident=None,
+            w.session,
+            incident_id=None,
+            seq=0,
             action="routine",
-            actor=actor,
+            actor=w.actor,
             subject=routine.id,
             new="zero" if zero else "done",
-            note=note.strip(),
-            happened_at=when,
-            recorded_at=now,
-            plan_version=plan.version,
+            note=note,
+            data=event_data(when),
+            happened_at=when.at,
+            recorded_at=w.now,
+            plan_version=w.plan.version,
         )
-    return _status(routine, when, actor, zero, now)
+        return _status(routine, when, w.actor, zero, w.now, w.tz)
 
 
 def _status(
-    routine: Routine, last_at: datetime | None, by: str | None, zero: bool, now: datetime
+    routine: Routine, last: When | None, by: str | None, zero: bool, now: datetime, tz: str
 ) -> RoutineStatus:
-    due = last_at + timedelta(hours=routine.every_hours) if last_at else None
-    return RoutineStatus(routine, last_at, by, zero, due, due is None or due < now)
+    due = last.hi + timedelta(hours=routine.every_hours) if last else None
+    return RoutineStatus(routine, last, by, zero, due, due is None or due < now, tz)
 
 
-def statuses(store: Store, plan: Plan) -> list[RoutineStatus]:
-    now = utcnow()
+def statuses(ctx: Context) -> list[RoutineStatus]:
     out = []
-    with store.read() as session:
-        for routine in plan.routines:
-            last = session.exec(
+    with reading(ctx) as r:
+        for routine in r.plan.routines:
+            last = r.session.exec(
                 select(Event)
                 .where(Event.action == "routine", Event.subject == routine.id)
                 .order_by(col(Event.happened_at).desc())
                 .limit(1)
             ).first()
             if last is None:
-                out.append(_status(routine, None, None, False, now))
+                out.append(_status(routine, None, None, False, r.now, r.tz))
             else:
-                out.append(_status(routine, last.happened_at, last.actor, last.new == "zero", now))
+                fact = fact_of(last)
+                out.append(_status(routine, fact.when, fact.actor, fact.new == "zero", r.now, r.tz))
     return out

@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from yuqing_cli.plan.rules import StepRecord, StepStatus
+from yuqing_cli.plan import deadlines
+from yuqing_cli.plan.deadlines import Verdict
+from yuqing_cli.plan.rules import StepStatus
 from yuqing_cli.plan.schema import Category, Level, Plan, Sentiment, Stage, Step
+from yuqing_cli.plan.state import IncidentState, StepRecord, Wave
+from yuqing_cli.when import When
 
 
 @dataclass(frozen=True)
@@ -17,20 +21,87 @@ class IncidentView:
     platform: str
     url: str | None
     level: Level
-    category: Category
+    categories: tuple[Category, ...]
     sentiment: Sentiment
     stage: Stage
     exercise: bool
+    imported: bool
     reporter: str
-    detected_at: datetime
+    detected: When
+    first_seen: When | None
     recorded_at: datetime
-    reported_at: datetime | None
-    first_response_at: datetime | None
-    closed_at: datetime | None
-    reopened: int
+    milestones: tuple[tuple[str, When | None], ...]  # milestone id -> when reached
+    closed: When | None
+    wave: int
+    waves: tuple[Wave, ...]
     plan_version: str
+    voided: bool
+    tz: str
+    void_reason: str = ""
+    duplicate_of: str | None = None
     assignments: dict[str, str] = field(default_factory=dict)
-    overdue: int = 0
+    overdue: int = 0  # open steps past their deadline
+    missed: int = 0  # deadlines missed, done late or still open
+
+    @property
+    def category(self) -> Category:
+        return self.categories[0]
+
+    @property
+    def detected_at(self) -> datetime:
+        return self.detected.at
+
+    def milestone(self, milestone_id: str) -> When | None:
+        return dict(self.milestones).get(milestone_id)
+
+    @property
+    def reported_at(self) -> datetime | None:
+        found = self.milestone("reported")
+        return found.at if found else None
+
+    @property
+    def first_response_at(self) -> datetime | None:
+        found = self.milestone("first_response")
+        return found.at if found else None
+
+    @property
+    def closed_at(self) -> datetime | None:
+        return self.closed.at if self.closed else None
+
+
+def incident_view(plan: Plan, state: IncidentState, now: datetime) -> IncidentView:
+    found = deadlines.verdicts(plan, state, now)
+    return IncidentView(
+        ref=state.ref,
+        title=state.title,
+        summary=state.summary,
+        platform=state.platform,
+        url=state.url,
+        level=plan.level(state.level),
+        categories=tuple(plan.category(c) for c in state.categories),
+        sentiment=plan.sentiment(state.sentiment),
+        stage=plan.stage(state.stage),
+        exercise=state.exercise,
+        imported=state.imported,
+        reporter=state.reporter,
+        detected=state.detected,
+        first_seen=state.first_seen,
+        recorded_at=state.recorded_at,
+        milestones=tuple(
+            (m.id, deadlines.milestone_time(plan, state, m.id)) for m in plan.milestones
+        ),
+        closed=state.closed,
+        wave=state.wave,
+        waves=state.waves,
+        plan_version=state.plan_version,
+        voided=state.voided,
+        tz=plan.info.timezone,
+        void_reason=state.void.reason if state.void else "",
+        duplicate_of=state.void.duplicate_of if state.void else None,
+        assignments=dict(state.assignments),
+        overdue=sum(1 for v in found if v.open and v.kind == "missed"),
+        missed=sum(1 for v in found if v.kind == "missed"),
+    )
 
 
 @dataclass(frozen=True)
@@ -39,8 +110,16 @@ class ChecklistItem:
     stage: Stage
     status: StepStatus
     record: StepRecord | None
-    due: datetime | None
-    overdue: bool
+    verdict: Verdict | None  # None: the step has no deadline
+
+    @property
+    def due(self) -> When | None:
+        return self.verdict.due if self.verdict else None
+
+    @property
+    def overdue(self) -> bool:
+        """Open and certainly past its deadline."""
+        return self.record is None and self.verdict is not None and self.verdict.kind == "missed"
 
 
 @dataclass(frozen=True)
@@ -51,6 +130,7 @@ class Checklist:
     next_stage: Stage | None
     missing: tuple[Step, ...]
     now: datetime
+    deadlines: tuple[Verdict, ...] = ()  # every deadline of the incident, for `show`
 
 
 @dataclass(frozen=True)
@@ -64,10 +144,24 @@ class EventView:
     old: str | None
     new: str | None
     note: str
-    happened_at: datetime
+    happened: When
     recorded_at: datetime
     plan_version: str
     hash: str
+    wave: int = 1
+    data: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def happened_at(self) -> datetime:
+        return self.happened.at
+
+
+@dataclass(frozen=True)
+class Trail:
+    """Events to show, and the time zone to show them in."""
+
+    tz: str
+    events: tuple[EventView, ...]
 
 
 @dataclass(frozen=True)

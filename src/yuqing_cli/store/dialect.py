@@ -7,7 +7,7 @@
 - ``PRAGMA user_version`` mirrors the number of applied migrations, so opening a
   current database costs one pragma, not a scan of the migrations table.
 - The triggers that make the audit trail append-only.
-- Serialising appends to the hash chain where BEGIN IMMEDIATE does not exist.
+- Serialising writing transactions where BEGIN IMMEDIATE does not exist.
 """
 
 from __future__ import annotations
@@ -26,21 +26,42 @@ def is_sqlite(engine_or_conn: Engine | Connection) -> bool:
 
 
 def configure(engine: Engine, wants_write: Callable[[], bool]) -> None:
-    """Install the pragmas and our own BEGIN on a SQLite engine."""
+    """Install the pragmas and our own BEGIN on a SQLite engine.
+
+    Nothing here changes the file until a command writes: WAL mode (which is kept in
+    the file's header) is switched on by the first writing transaction, so a read of a
+    file that is not ours leaves it byte for byte as it was.
+    """
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if wants_write() else "BEGIN")
+        if wants_write():
+            if not conn.info.get("wal"):
+                conn.exec_driver_sql("PRAGMA journal_mode = WAL")
+                conn.info["wal"] = True
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def table_names(conn: Connection) -> set[str]:
+    if is_sqlite(conn):
+        rows = conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+        return {str(r[0]) for r in rows}
+    from sqlalchemy import inspect
+
+    return set(inspect(conn).get_table_names())
 
 
 def schema_version(conn: Connection) -> int | None:
@@ -79,11 +100,18 @@ def append_only_ddl(conn: Connection) -> tuple[str, ...]:
     return ()
 
 
-def lock_chain(conn: Connection) -> None:
-    """Make this transaction the only one appending to the audit chain until it ends.
+# The key of the PostgreSQL advisory lock that serialises yq's writing transactions.
+WRITE_LOCK_KEY = 0x79715F7772  # "yq_wr"
 
-    SQLite already serialises writers (BEGIN IMMEDIATE). PostgreSQL runs writers side by
-    side, so two could read the same chain head: a table lock makes the second wait.
+
+def lock_for_write(conn: Connection) -> None:
+    """Make this transaction the only writing one until it ends.
+
+    Everything a command reads to decide what to write — the chain's head, an
+    incident's last sequence number, the next reference of the day — is read under this
+    lock, so two writers can never choose the same. SQLite already serialises writers
+    (BEGIN IMMEDIATE); on PostgreSQL a transaction-scoped advisory lock does it, taken
+    first thing, so it also covers creating the schema.
     """
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("LOCK TABLE event IN EXCLUSIVE MODE")
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")

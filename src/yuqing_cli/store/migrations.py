@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 from sqlalchemy import (
     Boolean,
@@ -39,6 +40,16 @@ class Migration:
     apply: Callable[[Connection], None]
 
 
+_REGISTERED: list[Migration] = []
+
+
+def migration(func: Callable[[Connection], None]) -> Callable[[Connection], None]:
+    """Register a migration under its function's name, in the order they are defined."""
+    _REGISTERED.append(Migration(func.__name__, func))
+    return func
+
+
+@migration
 def m001_initial(conn: Connection) -> None:
     md = MetaData()
     Table(
@@ -122,16 +133,48 @@ def m001_initial(conn: Connection) -> None:
     md.create_all(conn)
 
 
+@migration
 def m002_append_only_events(conn: Connection) -> None:
     """The database itself refuses UPDATE and DELETE on the audit trail (R-AUDIT-2)."""
     for statement in dialect.append_only_ddl(conn):
         conn.exec_driver_sql(statement)
 
 
-MIGRATIONS: tuple[Migration, ...] = (
-    Migration("m001_initial", m001_initial),
-    Migration("m002_append_only_events", m002_append_only_events),
-)
+@migration
+def m003_event_data_and_state(conn: Connection) -> None:
+    """Events carry data (uncertain times, payloads); incidents keep their whole state,
+    wave and void mark; one sequence number per event of an incident.
+
+    The new ``incident.state`` is filled by replaying each incident's events, which the
+    store does right after this migration (see ``Store.open``).
+    """
+    duplicates = conn.exec_driver_sql(
+        "SELECT incident_id, seq FROM event WHERE incident_id IS NOT NULL "
+        "GROUP BY incident_id, seq HAVING count(*) > 1 LIMIT 1"
+    ).first()
+    if duplicates is not None:
+        raise MigrationError(
+            f"incident {duplicates[0]} has two events numbered {duplicates[1]}: "
+            "the trail was damaged before this upgrade"
+        )
+    md = MetaData()
+    event = Table("event", md, Column("incident_id", Integer), Column("seq", Integer))
+    for statement in (
+        "ALTER TABLE event ADD COLUMN data TEXT",
+        "ALTER TABLE incident ADD COLUMN wave INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE incident ADD COLUMN voided BOOLEAN NOT NULL DEFAULT FALSE",
+        "ALTER TABLE incident ADD COLUMN state TEXT NOT NULL DEFAULT ''",
+    ):
+        conn.exec_driver_sql(statement)
+    Index("ux_event_incident_seq", event.c.incident_id, event.c.seq, unique=True).create(conn)
+    conn.exec_driver_sql("DROP INDEX ix_event_incident_seq")
+
+
+class MigrationError(Exception):
+    """The database cannot be upgraded as it is."""
+
+
+MIGRATIONS: tuple[Migration, ...] = tuple(_REGISTERED)
 
 
 def _migrations_table() -> Table:
@@ -143,12 +186,28 @@ def _migrations_table() -> Table:
     )
 
 
-def is_current(conn: Connection, migrations: Sequence[Migration] = MIGRATIONS) -> bool:
-    """Cheap check, without touching the migrations table where the dialect allows."""
+SchemaState = Literal["current", "pending", "empty", "foreign", "newer"]
+
+
+def schema_state(conn: Connection, migrations: Sequence[Migration] = MIGRATIONS) -> SchemaState:
+    """What the database holds, read without changing it.
+
+    ``empty``: no tables at all; ``foreign``: tables, but not a yq database; ``newer``:
+    migrations this yq does not know (a newer yq made it); ``pending``: an older yq made
+    it; ``current``: ready. On SQLite, a current database costs two tiny queries.
+    """
+    tables = dialect.table_names(conn)
+    if MIGRATIONS_TABLE not in tables:
+        return "foreign" if tables else "empty"
     version = dialect.schema_version(conn)
-    if version is not None:
-        return version == len(migrations)
-    return not pending(conn, migrations)
+    if version is not None and version > len(migrations):
+        return "newer"
+    if version == len(migrations):
+        return "current"
+    names = set(applied(conn))
+    if not names <= {m.name for m in MIGRATIONS}:
+        return "newer"
+    return "pending" if pending(conn, migrations) else "current"
 
 
 def applied(conn: Connection) -> list[str]:

@@ -30,7 +30,9 @@ class PlanVersion(SQLModel, table=True):
 
 
 class Incident(SQLModel, table=True):
-    """An incident's current state. Its history is in ``event``."""
+    """An incident's current state: a projection of its events (``state`` holds the
+    whole fold, the other columns what queries and people need). ``yq verify`` replays
+    the events and compares every column."""
 
     __tablename__ = "incident"
     __table_args__ = (
@@ -59,10 +61,14 @@ class Incident(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_column=_time(nullable=True, index=True))
     reopened: int = 0
     last_seq: int = 0  # sequence number of the incident's latest event
+    wave: int = 1  # 波次: 1, and one more for each reopen
+    voided: bool = False  # a duplicate or a mistake, left out of counts
+    state: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
 class StepRecord(SQLModel, table=True):
-    """A step done or waived for an incident (current state; history is in ``event``)."""
+    """A step done or waived for an incident in its current wave (a projection of the
+    events, like ``incident``)."""
 
     __tablename__ = "step_record"
 
@@ -91,7 +97,7 @@ class Event(SQLModel, table=True):
 
     __tablename__ = "event"
     __table_args__ = (
-        Index("ix_event_incident_seq", "incident_id", "seq"),
+        Index("ux_event_incident_seq", "incident_id", "seq", unique=True),
         Index("ix_event_happened", "happened_at"),
         Index("ix_event_recorded", "recorded_at"),
         Index("ix_event_action_subject", "action", "subject", "happened_at"),
@@ -113,3 +119,6 @@ class Event(SQLModel, table=True):
     plan_version: str
     prev_hash: str
     hash: str = Field(unique=True)
+    data: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # canonical JSON: an uncertain happened time, and what the action needs beyond
+    # subject/old/new (in the hash when present)

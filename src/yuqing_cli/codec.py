@@ -1,0 +1,166 @@
+"""Plain data to and from frozen dataclasses, through their type hints.
+
+Used where a value must be kept as text and read back exactly: the plan cache (JSON,
+never pickle: reading a writable pickle can run code) and the state snapshots the
+store keeps beside the audit trail. Decoding checks every value's type, so a damaged
+or foreign document raises :class:`DecodeError` instead of building a wrong object.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+
+class DecodeError(ValueError):
+    """The data does not have the shape of the type asked for."""
+
+
+def encode(value: Any) -> Any:
+    """A JSON-ready form of ``value`` (dataclasses, tuples, sets, mappings, datetimes)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: encode(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not f.name.startswith("_")
+        }
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, frozenset | set):
+        return sorted(encode(v) for v in value)
+    if isinstance(value, tuple | list):
+        return [encode(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): encode(v) for k, v in value.items()}
+    return value
+
+
+def dumps(value: Any) -> str:
+    """Canonical JSON: sorted keys, no spaces, Chinese kept as is."""
+    return json.dumps(encode(value), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def decode(kind: Any, data: Any) -> Any:
+    """Build a value of type ``kind`` from :func:`encode`'s output."""
+    return _decoder(kind)(data)
+
+
+def loads(kind: Any, text: str) -> Any:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise DecodeError(str(exc)) from None
+    return decode(kind, data)
+
+
+Decoder = Callable[[Any], Any]
+
+
+def _expect(data: Any, kind: type | tuple[type, ...]) -> Any:
+    """``data`` if it is of ``kind`` (a bool is no number); DecodeError otherwise."""
+    if not isinstance(data, kind) or (isinstance(data, bool) and kind in (int, float)):
+        raise DecodeError(f"expected {kind}, got {type(data).__name__}")
+    return data
+
+
+@cache
+def _decoder(kind: Any) -> Decoder:  # noqa: C901 - one branch per kind of type
+    origin = typing.get_origin(kind)
+    args = typing.get_args(kind)
+    if kind is Any:
+        return lambda data: data
+    if kind in (str, bool):
+        return lambda data: _expect(data, kind)
+    if kind is int:
+        return lambda data: _expect(data, int)
+    if kind is float:
+
+        def as_float(data: Any) -> float:
+            _expect(data, (int, float))
+            return float(data)
+
+        return as_float
+    if kind is type(None):
+
+        def none(data: Any) -> None:
+            if data is not None:
+                raise DecodeError("expected null")
+
+        return none
+    if kind is datetime:
+
+        def when(data: Any) -> datetime:
+            _expect(data, str)
+            return datetime.fromisoformat(data)
+
+        return when
+    if origin is typing.Literal:
+
+        def literal(data: Any) -> Any:
+            if data not in args:
+                raise DecodeError(f"expected one of {args}")
+            return data
+
+        return literal
+    if origin in (typing.Union, types.UnionType):
+        options = [_decoder(a) for a in args]
+
+        def union(data: Any) -> Any:
+            if data is None and type(None) in args:
+                return None
+            for option in options:
+                try:
+                    return option(data)
+                except DecodeError:
+                    continue
+            raise DecodeError(f"no option of {kind} fits")
+
+        return union
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            item = _decoder(args[0])
+            return lambda data: tuple(item(v) for v in _expect(data, list))
+        items = [_decoder(a) for a in args]
+
+        def fixed(data: Any) -> tuple[Any, ...]:
+            _expect(data, list)
+            if len(data) != len(items):
+                raise DecodeError("wrong length")
+            return tuple(d(v) for d, v in zip(items, data, strict=True))
+
+        return fixed
+    if origin in (frozenset, set):
+        item = _decoder(args[0])
+        return lambda data: frozenset(item(v) for v in _expect(data, list))
+    if origin in (dict, Mapping, typing.Mapping):
+        value = _decoder(args[1])
+        return lambda data: {k: value(v) for k, v in _expect(data, dict).items()}
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
+        return _dataclass_decoder(kind)
+    raise TypeError(f"cannot decode {kind!r}")  # a programming error, not bad data
+
+
+def _dataclass_decoder(kind: type) -> Decoder:
+    hints = typing.get_type_hints(kind)
+    fields = [f for f in dataclasses.fields(kind) if not f.name.startswith("_")]
+    decoders = {f.name: _decoder(hints[f.name]) for f in fields}
+    required = {
+        f.name
+        for f in fields
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    }
+
+    def build(data: Any) -> Any:
+        _expect(data, dict)
+        missing = required - data.keys()
+        if missing or not data.keys() <= decoders.keys():
+            raise DecodeError(f"{kind.__name__}: fields do not match")
+        return kind(**{name: decoders[name](value) for name, value in data.items()})
+
+    return build

@@ -1,0 +1,317 @@
+"""An incident's state, and the one pure function that applies an event to it.
+
+The audit trail is the truth: an incident's state is what its events, applied in
+order by :func:`apply`, make of it. Commands apply the event they append to the state
+they read; the daily report, ``yq verify`` and every other replay apply the stored
+events the same way. Nothing else changes state, so the two can never disagree.
+
+``apply`` never refuses: the checks happen before an event is written (in the
+services, through :mod:`yuqing_cli.plan.rules`); a replay only reports what the
+events say.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Literal
+
+from yuqing_cli.plan.schema import Plan
+from yuqing_cli.when import When
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecord:
+    """A step completed or waived for one incident, in one wave."""
+
+    status: Literal["done", "waived"]
+    actor: str
+    when: When
+    recorded_at: datetime
+    note: str = ""
+    wave: int = 1
+    seq: int = 0  # the event that made it
+
+    @property
+    def at(self) -> datetime:
+        return self.when.at
+
+
+@dataclass(frozen=True, slots=True)
+class PastRecord:
+    """A record of an earlier wave, kept when a reopen asked for the step again."""
+
+    step: str
+    record: StepRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Grading:
+    """The level and categories in effect from ``since`` on."""
+
+    since: When
+    level: str
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StageEntry:
+    stage: str
+    when: When
+    wave: int
+
+
+@dataclass(frozen=True, slots=True)
+class Wave:
+    """A wave (波次): from detection, or from a reopen after a flare-up, to its closing."""
+
+    number: int
+    started: When
+    closed: When | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Void:
+    """A duplicate or a mistake: kept in the trail and the ledger, left out of counts."""
+
+    reason: str
+    actor: str
+    recorded_at: datetime
+    duplicate_of: str | None = None
+
+
+@dataclass(frozen=True)
+class IncidentState:
+    ref: str
+    title: str
+    summary: str
+    platform: str
+    url: str | None
+    sentiment: str
+    exercise: bool
+    reporter: str
+    plan_version: str
+    detected: When
+    recorded_at: datetime  # when the incident was logged
+    stage: str
+    gradings: tuple[Grading, ...]
+    entries: tuple[StageEntry, ...]
+    waves: tuple[Wave, ...]
+    first_seen: When | None = None
+    imported: bool = False
+    steps: Mapping[str, StepRecord] = field(default_factory=dict)
+    past: tuple[PastRecord, ...] = ()
+    assignments: Mapping[str, str] = field(default_factory=dict)  # role id -> person
+    assigned_at: Mapping[str, datetime] = field(default_factory=dict)  # role id -> when
+    void: Void | None = None
+    last_seq: int = 0
+
+    @property
+    def level(self) -> str:
+        return self.gradings[-1].level
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return self.gradings[-1].categories
+
+    @property
+    def category(self) -> str:
+        """The first (main) category."""
+        return self.categories[0]
+
+    @property
+    def wave(self) -> int:
+        return self.waves[-1].number
+
+    @property
+    def detected_at(self) -> datetime:
+        return self.detected.at
+
+    @property
+    def closed(self) -> When | None:
+        """When the current wave was closed, if it is."""
+        return self.waves[-1].closed
+
+    @property
+    def stage_entered(self) -> dict[str, When]:
+        """When each stage was (last) entered in the current wave."""
+        return {e.stage: e.when for e in self.entries if e.wave == self.wave}
+
+    def entered(self, stage: str, wave: int) -> When | None:
+        found = None
+        for entry in self.entries:
+            if entry.stage == stage and entry.wave == wave:
+                found = entry.when
+        return found
+
+    @property
+    def voided(self) -> bool:
+        return self.void is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One event, as the fold reads it: what the audit trail stores, decoded."""
+
+    action: str
+    actor: str
+    when: When
+    recorded_at: datetime
+    subject: str = ""
+    old: str | None = None
+    new: str | None = None
+    note: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+    seq: int = 0
+    plan_version: str = ""
+
+
+# -- the fold -------------------------------------------------------------------------
+
+
+def apply(plan: Plan, state: IncidentState | None, fact: Fact) -> IncidentState:
+    """The incident after ``fact``: the one place where an incident's state changes."""
+    if state is None:
+        if fact.action != "create":
+            raise ValueError("an incident's first event must create it")
+        return _create(plan, fact)
+    handler = _HANDLERS.get(fact.action)
+    changed = handler(plan, state, fact) if handler is not None else state
+    return replace(changed, last_seq=fact.seq or state.last_seq + 1)
+
+
+def replay(plan: Plan, facts: Iterable[Fact]) -> IncidentState:
+    state: IncidentState | None = None
+    for fact in facts:
+        state = apply(plan, state, fact)
+    if state is None:
+        raise ValueError("an incident without events")
+    return state
+
+
+def _create(plan: Plan, fact: Fact) -> IncidentState:
+    fields: dict[str, Any] = json.loads(fact.new or "{}")
+    categories = tuple(fields.get("categories") or (fields["category"],))
+    first_seen = fact.data.get("first_seen")
+    stage = fields["stage"]
+    return IncidentState(
+        ref=fields.get("ref", ""),
+        title=fields["title"],
+        summary=fields.get("summary", ""),
+        platform=fields.get("platform", ""),
+        url=fields.get("url"),
+        sentiment=fields["sentiment"],
+        exercise=bool(fields.get("exercise", False)),
+        reporter=fact.actor,
+        plan_version=fact.plan_version,
+        detected=fact.when,
+        recorded_at=fact.recorded_at,
+        stage=stage,
+        gradings=(Grading(fact.when, fields["level"], categories),),
+        entries=(StageEntry(stage, fact.when, 1),),
+        waves=(Wave(1, fact.when),),
+        first_seen=When.from_dict(first_seen) if first_seen else None,
+        imported=bool(fields.get("imported", False)),
+        last_seq=fact.seq or 1,
+    )
+
+
+def _step_done(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
+    status: Literal["done", "waived"] = "done" if f.action == "done" else "waived"
+    record = StepRecord(status, f.actor, f.when, f.recorded_at, f.note, s.wave, f.seq)
+    return replace(s, steps={**s.steps, f.subject: record})
+
+
+def _move(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
+    if f.new is None:
+        return s
+    entries = (*s.entries, StageEntry(f.new, f.when, s.wave))
+    waves = s.waves
+    if plan.stage(f.new).final:
+        waves = (*s.waves[:-1], replace(s.waves[-1], closed=f.when))
+    return replace(s, stage=f.new, entries=entries, waves=waves)
+
+
+def _reopen(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
+    if f.new is None:
+        return s
+    from yuqing_cli.plan.rules import steps_reset_by_reopen
+
+    reset = {step.id for step in steps_reset_by_reopen(plan, plan.stage(f.new))}
+    past = s.past + tuple(PastRecord(k, v) for k, v in s.steps.items() if k in reset)
+    wave = Wave(s.wave + 1, f.when, reason=f.note)
+    return replace(
+        s,
+        stage=f.new,
+        steps={k: v for k, v in s.steps.items() if k not in reset},
+        past=past,
+        waves=(*s.waves, wave),
+        entries=(*s.entries, StageEntry(f.new, f.when, wave.number)),
+    )
+
+
+def _grade(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
+    if f.new is None:
+        return s
+    return replace(s, gradings=(*s.gradings, Grading(f.when, f.new, s.categories)))
+
+
+def _assign(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
+    if f.new is None:
+        return s
+    return replace(
+        s,
+        assignments={**s.assignments, f.subject: f.new},
+        assigned_at={**s.assigned_at, f.subject: f.when.at},
+    )
+
+
+def _edit(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
+    """A correction of what was logged; a change of category re-grades from its time."""
+    changes: Mapping[str, Any] = f.data.get("changes", {})
+    out = s
+    for name in ("title", "summary", "platform", "url", "sentiment"):
+        if name in changes:
+            out = replace(out, **{name: changes[name]})
+    if "first_seen" in changes:
+        value = changes["first_seen"]
+        out = replace(out, first_seen=When.from_dict(value) if value else None)
+    if "categories" in changes:
+        categories = tuple(changes["categories"])
+        out = replace(out, gradings=(*out.gradings, Grading(f.when, out.level, categories)))
+    return out
+
+
+def _void(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
+    duplicate_of = f.data.get("duplicate_of")
+    return replace(s, void=Void(f.note, f.actor, f.recorded_at, duplicate_of))
+
+
+def _undo(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
+    """Withdraw a step's record made in error (the event stays in the trail)."""
+    record = s.steps.get(f.subject)
+    if record is None or record.seq != f.data.get("undoes"):
+        return s
+    return replace(s, steps={k: v for k, v in s.steps.items() if k != f.subject})
+
+
+def _unchanged(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
+    return s
+
+
+_HANDLERS = {
+    "done": _step_done,
+    "waived": _step_done,
+    "advance": _move,
+    "close": _move,
+    "reopen": _reopen,
+    "grade": _grade,
+    "assign": _assign,
+    "edit": _edit,
+    "void": _void,
+    "undo": _undo,
+    "note": _unchanged,
+}

@@ -1,0 +1,136 @@
+"""A document built once, written in several formats: one writer per format.
+
+A report is a :class:`Doc`: a title, lines under it, and sections of tables, bars or
+lines. Cells hold the text as it is (untrusted text included); each writer escapes it
+for its own format — Rich text for the terminal, Markdown escapes, Word runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from yuqing_cli.render.console import out
+from yuqing_cli.render.safe import clean, markdown_safe
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    style: str = ""  # a Rich style for the terminal; "bold"/"red" also mark Markdown
+
+
+Value = str | Cell
+
+
+def _cell(value: Value) -> Cell:
+    return value if isinstance(value, Cell) else Cell(value)
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    header: tuple[str, ...] = ()
+    rows: tuple[tuple[Value, ...], ...] = ()
+    lines: tuple[Value, ...] = ()  # paragraphs, or bar labels with `bars`
+    bars: tuple[int, ...] = ()  # one count per line: drawn as bars in the terminal
+    empty: str = ""  # shown when there are no rows and no lines
+    widths: tuple[int, ...] = ()  # relative column widths, for documents with pages
+
+
+@dataclass(frozen=True)
+class Doc:
+    title: str
+    subtitle: tuple[str, ...] = ()
+    notes: tuple[Value, ...] = ()  # small print under the title
+    sections: tuple[Section, ...] = field(default_factory=tuple)
+
+
+# -- terminal ---------------------------------------------------------------------------------
+
+
+def _text(value: Value) -> Text:
+    cell = _cell(value)
+    return Text(clean(cell.text), style=cell.style)
+
+
+def to_terminal(doc: Doc) -> None:
+    console = out()
+    console.print(Text(clean(doc.title), style="bold"))
+    for line in doc.subtitle:
+        console.print(Text(clean(line)))
+    for note in doc.notes:
+        console.print(_text(note).copy(), style="dim")
+    console.print()
+    for section in doc.sections:
+        _section_terminal(section)
+
+
+def _section_terminal(section: Section) -> None:
+    console = out()
+    if section.bars:
+        table = Table(title=section.title, box=None, title_justify="left", show_header=False)
+        table.add_column(no_wrap=True)
+        table.add_column(justify="right", no_wrap=True)
+        table.add_column(no_wrap=True)
+        top = max(section.bars, default=0)
+        for label, n in zip(section.lines, section.bars, strict=True):
+            text = _text(label)
+            bar = "█" * (round(n / top * 30) if top else 0)
+            table.add_row(text, str(n), Text(bar, style=text.style or "cyan"))
+        console.print(table)
+        return
+    if section.title:
+        console.print(Text(clean(section.title), style="bold"))
+    if not section.rows and not section.lines:
+        console.print(Text(f"  {clean(section.empty)}", style="dim"))
+        console.print()
+        return
+    for line in section.lines:
+        console.print(Text("  ").append_text(_text(line)))
+    if section.rows:
+        table = Table(box=box.SIMPLE_HEAD)
+        for i, column in enumerate(section.header):
+            table.add_column(clean(column), overflow="fold", no_wrap=i == 0)
+        for row in section.rows:
+            table.add_row(*(_text(v) for v in row))
+        console.print(table)
+    else:
+        console.print()
+
+
+# -- Markdown ---------------------------------------------------------------------------------
+
+
+def _md(value: Value) -> str:
+    cell = _cell(value)
+    text = markdown_safe(cell.text)
+    return f"**{text}**" if text and ("bold" in cell.style or "red" in cell.style) else text
+
+
+def to_markdown(doc: Doc) -> str:
+    lines = [f"# {markdown_safe(doc.title)}", ""]
+    lines += [f"{markdown_safe(line)}  " for line in doc.subtitle]
+    lines += [_md(note) + "  " for note in doc.notes]
+    for section in doc.sections:
+        lines += ["", f"## {markdown_safe(section.title)}", ""]
+        if section.bars:
+            lines.append(
+                " · ".join(
+                    f"{_md(label)} {n}"
+                    for label, n in zip(section.lines, section.bars, strict=True)
+                )
+            )
+            continue
+        if not section.rows and not section.lines:
+            lines.append(markdown_safe(section.empty))
+            continue
+        lines += [f"- {_md(line)}" for line in section.lines]
+        if section.rows:
+            lines.append("| " + " | ".join(markdown_safe(h) for h in section.header) + " |")
+            lines.append("|" + "---|" * len(section.header))
+            lines += ["| " + " | ".join(_md(v) for v in row) + " |" for row in section.rows]
+    return "\n".join(lines) + "\n"

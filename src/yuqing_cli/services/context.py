@@ -1,0 +1,119 @@
+"""What a command runs with: the store, the plan it asked for, who is acting.
+
+Services open their own transaction through :func:`writing` or :func:`reading`; inside
+it they get the plan that governs (the adopted one, see
+:mod:`yuqing_cli.services.plans`), the acting person checked against that plan's
+roster, the clock, and the plan's rules for reading times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlmodel import Session
+
+from yuqing_cli.errors import BadInput, ExitCode, YqError
+from yuqing_cli.i18n import _
+from yuqing_cli.plan.schema import Plan
+from yuqing_cli.services.plans import PlanRequest, governing_plan, reading_plan
+from yuqing_cli.store.db import Store
+from yuqing_cli.timeutil import fmt, utcnow
+from yuqing_cli.when import TimeRules, When, parse_when
+
+
+class Context(Protocol):
+    """Implemented by the command line's state (and by tests)."""
+
+    @property
+    def plan_request(self) -> PlanRequest: ...
+
+    @property
+    def user(self) -> str | None: ...
+
+    def open_store(self, write: bool) -> Store: ...
+
+
+@dataclass(frozen=True)
+class Reading:
+    session: Session
+    plan: Plan  # the adopted plan (or, before any adoption, the one given)
+    now: datetime
+    store: Store
+
+    @property
+    def tz(self) -> str:
+        return self.plan.info.timezone
+
+    def time_rules(self) -> TimeRules:
+        return time_rules(self.plan)
+
+
+@dataclass(frozen=True)
+class Writing(Reading):
+    actor: str  # a person on the governing plan's roster
+
+    def when(self, text: str | None, *, floor: When | None = None, what: str = "") -> When:
+        """When something happened: ``text`` as typed (default now), never before
+        ``floor`` where the time is uncertain."""
+        if text is None or not text.strip():
+            return When.exact(self.now)
+        return parse_when(
+            text,
+            self.time_rules(),
+            now=self.now,
+            floor=floor.lo if floor is not None else None,
+            what=what,
+        )
+
+    def not_before(self, when: When, bound: When | None, message: str) -> None:
+        """Refuse a time that is certainly before ``bound`` (exit 2, both times shown)."""
+        if bound is not None and when.hi < bound.lo:
+            raise BadInput(
+                message.format(
+                    when=fmt(when.hi, self.tz),
+                    bound=fmt(bound.lo, self.tz),
+                ),
+                hint=_("give a later time with --at (times are in {tz})").format(tz=self.tz),
+            )
+
+
+def time_rules(plan: Plan) -> TimeRules:
+    return TimeRules(
+        plan.info.timezone,
+        timedelta(minutes=plan.time.approximate_minutes),
+        plan.time.allow_unknown,
+    )
+
+
+def acting_person(plan: Plan, user: str | None) -> str:
+    """The roster person acting, from --as or $YQ_USER."""
+    if not user or not user.strip():
+        raise YqError(
+            _("who is acting? no --as NAME given and YQ_USER is not set"),
+            hint=_("pass --as NAME (your name on the plan's roster) or export YQ_USER=NAME"),
+            exit_code=ExitCode.BAD_INPUT,
+        )
+    return plan.person(user).name
+
+
+@contextmanager
+def writing(ctx: Context) -> Iterator[Writing]:
+    """One writing command: one transaction, under the governing plan."""
+    if not ctx.user or not ctx.user.strip():
+        acting_person(ctx.plan_request.load(), ctx.user)  # raises before anything opens
+    store = ctx.open_store(True)
+    with store.write() as session:
+        plan = governing_plan(session, ctx.plan_request, ctx.user)
+        actor = acting_person(plan, ctx.user)
+        yield Writing(session, plan, utcnow(), store, actor)
+
+
+@contextmanager
+def reading(ctx: Context) -> Iterator[Reading]:
+    store = ctx.open_store(False)
+    with store.read() as session:
+        yield Reading(session, reading_plan(session, ctx.plan_request), utcnow(), store)

@@ -1,0 +1,401 @@
+"""Incident state in the store: events in, state out, projections written.
+
+- :func:`fact_of` decodes a stored event into the :class:`Fact` the fold reads.
+- :func:`load` gives an incident's state for reading, from its snapshot.
+- :func:`load_for_write` rebuilds it from the incident's events, checking each event's
+  hash and the sequence numbers, and refuses to build on a snapshot that differs from
+  the trail: an edited table never decides what a command may do.
+- :func:`record` appends one event and applies it with the same pure
+  :func:`~yuqing_cli.plan.state.apply` that every replay uses, then writes the
+  projections (:func:`project`). Nothing else writes ``incident``, ``step_record`` or
+  ``assignment``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from yuqing_cli import codec
+from yuqing_cli.errors import NotFound, Refused
+from yuqing_cli.i18n import _
+from yuqing_cli.plan.deadlines import milestone_time
+from yuqing_cli.plan.schema import Plan
+from yuqing_cli.plan.state import Fact, IncidentState, apply, replay
+from yuqing_cli.services import audit
+from yuqing_cli.services.plans import plan_for
+from yuqing_cli.store.tables import Assignment, Event, Incident, StepRecord
+from yuqing_cli.timeutil import fmt_iso, local, utcnow
+from yuqing_cli.when import When
+
+# -- events as facts ----------------------------------------------------------------------
+
+
+def fact_of(event: Event | Mapping[str, Any]) -> Fact:
+    """The fact an event states, from an ``Event`` or a row of the event table."""
+    get = event.__getitem__ if isinstance(event, Mapping) else event.__getattribute__
+    raw = get("data")
+    data: dict[str, Any] = json.loads(raw) if raw else {}
+    return Fact(
+        action=get("action"),
+        actor=get("actor"),
+        when=When.from_data(get("happened_at"), data.pop("when", None)),
+        recorded_at=get("recorded_at"),
+        subject=get("subject"),
+        old=get("old"),
+        new=get("new"),
+        note=get("note"),
+        data=data,
+        seq=get("seq"),
+        plan_version=get("plan_version"),
+    )
+
+
+def event_data(when: When, data: Mapping[str, Any] | None = None) -> str | None:
+    """The ``data`` column of a new event: the uncertain time and the payload."""
+    payload = dict(data or {})
+    when_data = when.to_data()
+    if when_data is not None:
+        payload["when"] = when_data
+    return codec.dumps(payload) if payload else None
+
+
+def incident_events(session: Session, incident_id: int) -> list[Event]:
+    return list(
+        session.exec(select(Event).where(Event.incident_id == incident_id).order_by(col(Event.seq)))
+    )
+
+
+# -- finding an incident --------------------------------------------------------------------
+
+
+def find(session: Session, plan: Plan, ref: str) -> Incident:
+    """The incident a reference names, as people type it.
+
+    ``YQ-20241123-001`` (any case), a unique suffix such as ``20241123-001``, or
+    ``001`` / ``-001`` for that number among today's incidents.
+    """
+    wanted = ref.strip().upper()
+    prefix = plan.info.reference_prefix.upper()
+    candidates = [wanted]
+    if re.fullmatch(r"-?\d{1,4}", wanted):
+        today = local(utcnow(), plan.info.timezone).strftime("%Y%m%d")
+        candidates.append(f"{prefix}-{today}-{int(wanted.lstrip('-')):03d}")
+    elif re.fullmatch(r"\d{8}-\d{1,4}", wanted):
+        day, number = wanted.split("-")
+        candidates.append(f"{prefix}-{day}-{int(number):03d}")
+    elif re.fullmatch(rf"{re.escape(prefix)}-\d{{8}}-\d{{1,4}}", wanted):
+        _p, day, number = wanted.split("-")
+        candidates.append(f"{prefix}-{day}-{int(number):03d}")
+    for candidate in candidates:
+        incident = session.exec(select(Incident).where(Incident.ref == candidate)).first()
+        if incident is not None:
+            return incident
+    raise NotFound(
+        _("no incident {ref!r}").format(ref=ref),
+        hint=_suggest(session, plan, candidates[-1]),
+    )
+
+
+def _suggest(session: Session, plan: Plan, wanted: str) -> str:
+    day = re.search(r"(\d{8})", wanted)
+    query = select(Incident.ref)
+    if day:
+        start = f"{plan.info.reference_prefix}-{day[1]}-"
+        query = query.where(col(Incident.ref) >= start, col(Incident.ref) < start[:-1] + ".")
+    else:
+        query = query.order_by(col(Incident.id).desc())
+    refs = list(session.exec(query.limit(200)))
+    close = difflib.get_close_matches(wanted, refs, n=3, cutoff=0.6)
+    if close:
+        return _("did you mean {refs}?").format(refs=", ".join(close))
+    return _("list incidents with `yq list --all`")
+
+
+# -- loading -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Loaded:
+    row: Incident
+    plan: Plan
+    state: IncidentState
+
+    @property
+    def id(self) -> int:
+        assert self.row.id is not None
+        return self.row.id
+
+    @property
+    def ref(self) -> str:
+        return self.row.ref
+
+
+def snapshot_state(row: Incident, plan: Plan, session: Session) -> IncidentState:
+    """The incident's state from its snapshot; replayed if the snapshot is unreadable."""
+    try:
+        state: IncidentState = codec.loads(IncidentState, row.state)
+        return state
+    except (codec.DecodeError, KeyError, TypeError, ValueError):
+        assert row.id is not None
+        return replay_state(plan, row, incident_events(session, row.id))
+
+
+def replay_state(plan: Plan, row: Incident, events: Iterable[Event]) -> IncidentState:
+    state = replay(plan, (fact_of(e) for e in events))
+    return state if state.ref else replace(state, ref=row.ref)
+
+
+def load(session: Session, current: Plan | None, ref: str, plan: Plan) -> Loaded:
+    """An incident for reading: its row, the plan version it follows, its state."""
+    row = find(session, plan, ref)
+    pinned = plan_for(session, current, row.plan_version)
+    return Loaded(row, pinned, snapshot_state(row, pinned, session))
+
+
+def load_for_write(session: Session, current: Plan, ref: str) -> Loaded:
+    """An incident for a writing command, rebuilt from its events and checked."""
+    row = find(session, current, ref)
+    assert row.id is not None
+    pinned = plan_for(session, current, row.plan_version)
+    events = incident_events(session, row.id)
+    for expected, event in enumerate(events, start=1):
+        content = {name: getattr(event, name) for name in audit.CONTENT_FIELDS}
+        if event.seq != expected or audit.event_hash(event.prev_hash, content) != event.hash:
+            raise _tampered(row.ref)
+    if not events or events[-1].seq != row.last_seq:
+        raise _tampered(row.ref)
+    state = replay_state(pinned, row, events)
+    if codec.dumps(state) != row.state or _stored_rows(session, row.id) != (
+        step_rows(state),
+        assignment_rows(state),
+    ):
+        raise _tampered(row.ref)
+    return Loaded(row, pinned, state)
+
+
+def _stored_rows(
+    session: Session, incident_id: int
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    steps = {
+        r.step_id: {
+            "status": r.status,
+            "actor": r.actor,
+            "note": r.note,
+            "happened_at": r.happened_at,
+            "recorded_at": r.recorded_at,
+        }
+        for r in session.exec(select(StepRecord).where(StepRecord.incident_id == incident_id))
+    }
+    roles = {
+        r.role: {"person": r.person, "happened_at": r.happened_at}
+        for r in session.exec(select(Assignment).where(Assignment.incident_id == incident_id))
+    }
+    return steps, roles
+
+
+def _tampered(ref: str) -> Refused:
+    return Refused(
+        _("the stored state of {ref} does not match its audit trail").format(ref=ref),
+        hint=_("nothing was written; run `yq verify` to see what was changed"),
+    )
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def record(
+    session: Session,
+    loaded: Loaded,
+    *,
+    action: str,
+    actor: str,
+    when: When,
+    subject: str = "",
+    old: str | None = None,
+    new: str | None = None,
+    note: str = "",
+    data: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+) -> Loaded:
+    """Append one event to the incident's trail and apply it; returns the new state."""
+    now = now or utcnow()
+    seq = loaded.state.last_seq + 1
+    stored = event_data(when, data)
+    audit.append(
+        session,
+        incident_id=loaded.id,
+        seq=seq,
+        action=action,
+        actor=actor,
+        subject=subject,
+        old=old,
+        new=new,
+        note=note,
+        data=stored,
+        happened_at=when.at,
+        recorded_at=now,
+        plan_version=loaded.plan.version,
+    )
+    fact = Fact(action, actor, when, now, subject, old, new, note, dict(data or {}), seq)
+    state = apply(loaded.plan, loaded.state, fact)
+    project(session, loaded.row, loaded.plan, state)
+    return Loaded(loaded.row, loaded.plan, state)
+
+
+def create(
+    session: Session,
+    plan: Plan,
+    *,
+    ref: str,
+    actor: str,
+    when: When,
+    fields: Mapping[str, Any],
+    data: Mapping[str, Any] | None = None,
+    now: datetime,
+) -> Loaded:
+    """Open a new incident with its ``create`` event."""
+    row = Incident(
+        ref=ref,
+        title=fields["title"],
+        level=fields["level"],
+        category=fields["categories"][0],
+        sentiment=fields["sentiment"],
+        stage=fields["stage"],
+        reporter=actor,
+        plan_version=plan.version,
+        detected_at=when.at,
+        recorded_at=now,
+    )
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    new = json.dumps({**fields, "ref": ref}, ensure_ascii=False, sort_keys=True)
+    audit.append(
+        session,
+        incident_id=row.id,
+        seq=1,
+        action="create",
+        actor=actor,
+        new=new,
+        data=event_data(when, data),
+        happened_at=when.at,
+        recorded_at=now,
+        plan_version=plan.version,
+    )
+    fact = Fact(
+        "create", actor, when, now, new=new, data=dict(data or {}), seq=1, plan_version=plan.version
+    )
+    state = apply(plan, None, fact)
+    project(session, row, plan, state)
+    return Loaded(row, plan, state)
+
+
+# -- projections --------------------------------------------------------------------------------
+
+
+def incident_columns(plan: Plan, state: IncidentState) -> dict[str, Any]:
+    """Every column of the ``incident`` row the state projects to (all but ``id``)."""
+    reported = milestone_time(plan, state, "reported")
+    first_response = milestone_time(plan, state, "first_response")
+    return {
+        "ref": state.ref,
+        "title": state.title,
+        "summary": state.summary,
+        "platform": state.platform,
+        "url": state.url,
+        "level": state.level,
+        "category": state.category,
+        "sentiment": state.sentiment,
+        "stage": state.stage,
+        "exercise": state.exercise,
+        "reporter": state.reporter,
+        "plan_version": state.plan_version,
+        "detected_at": state.detected.at,
+        "recorded_at": state.recorded_at,
+        "stage_entered": json.dumps(
+            {k: fmt_iso(v.at) for k, v in state.stage_entered.items()}, sort_keys=True
+        ),
+        "reported_at": reported.at if reported else None,
+        "first_response_at": first_response.at if first_response else None,
+        "closed_at": state.closed.at if state.closed else None,
+        "reopened": state.wave - 1,
+        "last_seq": state.last_seq,
+        "wave": state.wave,
+        "voided": state.voided,
+        "state": codec.dumps(state),
+    }
+
+
+def step_rows(state: IncidentState) -> dict[str, dict[str, Any]]:
+    return {
+        step_id: {
+            "status": r.status,
+            "actor": r.actor,
+            "note": r.note,
+            "happened_at": r.when.at,
+            "recorded_at": r.recorded_at,
+        }
+        for step_id, r in state.steps.items()
+    }
+
+
+def assignment_rows(state: IncidentState) -> dict[str, dict[str, Any]]:
+    return {
+        role: {"person": person, "happened_at": state.assigned_at[role]}
+        for role, person in state.assignments.items()
+    }
+
+
+def project(session: Session, row: Incident, plan: Plan, state: IncidentState) -> None:
+    """Write what ``state`` projects to: the incident row, its step records and
+    assignments. The only writer of these tables."""
+    assert row.id is not None
+    for name, value in incident_columns(plan, state).items():
+        setattr(row, name, value)
+    session.add(row)
+    session.exec(delete(StepRecord).where(col(StepRecord.incident_id) == row.id))
+    session.exec(delete(Assignment).where(col(Assignment.incident_id) == row.id))
+    for step_id, values in step_rows(state).items():
+        session.add(StepRecord(incident_id=row.id, step_id=step_id, **values))
+    for role, values in assignment_rows(state).items():
+        session.add(Assignment(incident_id=row.id, role=role, **values))
+    session.flush()
+
+
+def rebuild_all(session: Session, names: list[str]) -> None:
+    """After a migration that added projected columns: replay every incident."""
+    if "m003_event_data_and_state" not in names:
+        return
+    ids = list(session.exec(select(Incident.id).order_by(col(Incident.id))))
+    for incident_id in ids:
+        if incident_id is None:
+            continue
+        row = session.get(Incident, incident_id)
+        assert row is not None
+        plan = plan_for(session, None, row.plan_version)
+        state = replay_state(plan, row, incident_events(session, incident_id))
+        project(session, row, plan, state)
+
+
+def next_ref(session: Session, plan: Plan, detected_at: datetime) -> str:
+    """The next reference of the day of detection, e.g. YQ-20241123-004."""
+    day = local(detected_at, plan.info.timezone).strftime("%Y%m%d")
+    prefix = f"{plan.info.reference_prefix}-{day}-"
+    # A range on the unique index (LIKE would scan: it is case-insensitive in SQLite).
+    last = session.exec(
+        select(Incident.ref)
+        .where(col(Incident.ref) >= prefix, col(Incident.ref) < prefix[:-1] + ".")
+        .order_by(func.length(Incident.ref).desc(), col(Incident.ref).desc())
+        .limit(1)
+    ).first()
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:03d}"
