@@ -112,6 +112,7 @@ def test_scripted_day_counts(scripted_day: dict[str, str], clock: Clock) -> None
         (b, "report_leading_group"): 13 * 3600,
         (a, "approve_handling"): 12 * 3600 + 40 * 60,
         (b, "state_position"): 9 * 3600,
+        (b, "authoritative_release"): 9 * 3600,
         (c, "approve_handling"): 9 * 3600,
         (b, "report_superior"): 7 * 3600,
     }

@@ -40,6 +40,7 @@ def _backfill_case(clock: Clock) -> None:
     ok("done", REF, "confirm_facts", *at("2020-03-30 18:00"), user=MEMBER)
     ok("done", REF, "unified_line", *at("2020-03-30 19:00"), user=LEADER)
     ok("done", REF, "state_position", *at("2020-03-30 22:00"), user=LEADER)  # due 20:00
+    ok("done", REF, "authoritative_release", *at("2020-03-30 22:00"), user=LEADER)
     ok("done", REF, "press_conference", *at("2020-04-02 10:00"), user=LEADER)  # due 03-31 15:00
     ok("done", REF, "contact_media", *at("2020-04-02 11:00"), user=MEMBER)
     ok("done", REF, "notify_units", *at("2020-04-02 12:00"), user=LIAISON)

@@ -19,7 +19,7 @@ from yuqing_cli import codec
 from yuqing_cli.cli.app import AppState
 from yuqing_cli.errors import YqError
 from yuqing_cli.render.safe import spreadsheet_safe
-from yuqing_cli.services import incidents, queries
+from yuqing_cli.services import incidents, queries, substance
 from yuqing_cli.services.verify import verify
 
 from conftest import (
@@ -251,6 +251,11 @@ _ops = st.one_of(
     st.builds(_Op, st.just("assign"), st.tuples(st.sampled_from(["秦可娟", "刘红艳"]))),
     st.builds(_Op, st.just("note"), st.just(())),
     st.builds(_Op, st.just("reopen"), st.just(())),
+    st.builds(_Op, st.just("assess"), st.tuples(st.integers(0, 30_000))),
+    st.builds(_Op, st.just("line"), st.just(())),
+    st.builds(_Op, st.just("approve"), st.sampled_from([(LEADER,), (DEPUTY,)])),
+    st.builds(_Op, st.just("statement"), st.sampled_from([("表态",), ("新闻发布会",)])),
+    st.builds(_Op, st.just("retract"), st.tuples(st.integers(1, 3))),
 )
 
 
@@ -284,6 +289,20 @@ def _run(db: Path, plan: Path, ops: list[_Op]) -> None:
                 incidents.add_note(as_(MEMBER), ref, "备注")
             elif op.name == "reopen":
                 incidents.reopen(as_(LEADER), ref, reason="再次发酵")
+            elif op.name == "assess":
+                substance.assess(
+                    as_(MEMBER), ref, substance.AssessmentInput({"reposts": int(op.args[0])})
+                )
+            elif op.name == "line":
+                substance.draft_line(as_(LIAISON), ref, "口径")
+            elif op.name == "approve":
+                substance.approve_line(as_(str(op.args[0])), ref)
+            elif op.name == "statement":
+                substance.add_statement(
+                    as_(LEADER), ref, substance.StatementInput(str(op.args[0]), "表态内容")
+                )
+            elif op.name == "retract":
+                substance.retract_statement(as_(LEADER), ref, int(op.args[0]), reason="有误")
         except YqError:
             continue
     reader = as_(LIAISON)

@@ -7,6 +7,7 @@ from yuqing_cli.cli import (  # noqa: F401  (registers the commands)
     incident_cmd,
     plan_cmd,
     report_cmd,
+    substance_cmd,
 )
 from yuqing_cli.cli.app import app
 

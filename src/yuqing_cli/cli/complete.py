@@ -104,3 +104,11 @@ def routines(ctx: typer.Context, incomplete: str) -> Iterator[tuple[str, str]]:
 def stages(ctx: typer.Context, incomplete: str) -> Iterator[tuple[str, str]]:
     for stage in _state(ctx).plan().stages:
         yield stage.id, stage.name
+
+
+@_safe
+def statement_kinds(ctx: typer.Context, incomplete: str) -> Iterator[tuple[str, str]]:
+    statements = _state(ctx).plan().statements
+    for kind in statements.kinds if statements else ():
+        yield kind.id, kind.name
+        yield kind.name, kind.id

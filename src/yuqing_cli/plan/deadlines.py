@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from yuqing_cli.plan.schema import Plan, Step
-from yuqing_cli.plan.state import Grading, IncidentState, StepRecord, Wave
+from yuqing_cli.plan.state import Grading, IncidentState, Statement, StepRecord, Wave
 from yuqing_cli.when import When, latest
 
 VerdictKind = Literal["pending", "met", "missed", "waived", "undeterminable"]
@@ -76,9 +76,22 @@ def milestone_verdict(
     return None
 
 
+def milestone_statement(plan: Plan, state: IncidentState, milestone: str) -> Statement | None:
+    """The first valid statement of ours whose kind reaches ``milestone``."""
+    if plan.statements is None:
+        return None
+    kinds = {k.id for k in plan.statements.kinds if milestone in k.milestones}
+    found = [x for x in state.statements if x.ours and x.valid and x.kind in kinds]
+    return min(found, key=lambda x: (x.when.at, x.number), default=None)
+
+
 def milestone_time(plan: Plan, state: IncidentState, milestone: str) -> When | None:
+    """When ``milestone`` was first reached: by a step that marks it, or by a valid
+    statement of ours of a kind that reaches it."""
     record = milestone_record(plan, state, milestone)
-    return record.when if record is not None else None
+    statement = milestone_statement(plan, state, milestone)
+    times = [x.when for x in (record, statement) if x is not None]
+    return min(times, key=lambda w: w.at, default=None)
 
 
 # -- origins -------------------------------------------------------------------------------

@@ -8,15 +8,23 @@ and so that loading a plan does not need a model framework at start-up.
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from dataclasses import replace
 
 import yaml
 
-from yuqing_cli.errors import BadInput, ExitCode
 from yuqing_cli.i18n import _
+from yuqing_cli.plan.reader import (
+    Abort,
+    Problem,
+    Reader,
+    T,
+    _Loader,
+    line_of,
+)
+from yuqing_cli.plan.reader import (
+    PlanError as PlanError,
+)
 from yuqing_cli.plan.schema import (
     ACTIONS,
     DEFAULT_MILESTONES,
@@ -26,9 +34,7 @@ from yuqing_cli.plan.schema import (
     Category,
     Condition,
     Deadline,
-    Defaults,
     Level,
-    Milestone,
     Permission,
     Person,
     Plan,
@@ -39,190 +45,10 @@ from yuqing_cli.plan.schema import (
     Stage,
     Step,
     Text,
-    TimeSettings,
 )
+from yuqing_cli.plan.sections import SectionReaders
 
 SUPPORTED_FORMAT = 1
-T = TypeVar("T")
-
-try:  # libyaml is much faster where the wheel ships it
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
-except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    line: int | None
-    message: str
-    hint: str = ""
-
-    def render(self, source: str) -> str:
-        where = f"{source}:{self.line}" if self.line else source
-        text = f"{where}: {self.message}"
-        return f"{text} — {self.hint}" if self.hint else text
-
-
-class PlanError(BadInput):
-    """A plan that cannot be used. Carries every problem found."""
-
-    exit_code = ExitCode.BAD_INPUT
-
-    def __init__(self, source: str, problems: list[Problem]) -> None:
-        self.source = source
-        self.problems = problems
-        first = problems[0].render(source)
-        more = len(problems) - 1
-        super().__init__(
-            _("bad plan: {problem}").format(problem=first),
-            hint=_("fix the plan file and run `yq plan check FILE`")
-            + (_(" ({n} more problem(s) below)").format(n=more) if more else ""),
-            details=[p.render(source) for p in problems[1:]],
-        )
-
-
-class _Abort(Exception):
-    """Stops reading a part of the plan whose shape is too wrong to go on."""
-
-
-_CONSTRUCTOR = yaml.constructor.SafeConstructor()
-
-
-@dataclass
-class _Reader:
-    """Reads composed YAML nodes, collecting problems with their lines."""
-
-    problems: list[Problem] = field(default_factory=list)
-
-    def fail(self, node: yaml.Node | None, message: str, hint: str = "") -> None:
-        line = node.start_mark.line + 1 if node is not None else None
-        self.problems.append(Problem(line, message, hint))
-
-    def mapping(
-        self, node: yaml.Node, what: str, required: tuple[str, ...], optional: tuple[str, ...]
-    ) -> dict[str, yaml.Node]:
-        if not isinstance(node, yaml.MappingNode):
-            self.fail(node, _("{what} must be a mapping of keys to values").format(what=what))
-            raise _Abort
-        out: dict[str, yaml.Node] = {}
-        allowed = required + optional
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            if not isinstance(key, str):
-                self.fail(key_node, _("{what} has a key that is not text").format(what=what))
-                continue
-            if key in out:
-                self.fail(
-                    key_node,
-                    _("{what} has the key {key!r} twice").format(what=what, key=key),
-                    _("keep only one"),
-                )
-                continue
-            if key not in allowed:
-                self.fail(
-                    key_node,
-                    _("unknown key {key!r} in {what}").format(key=key, what=what),
-                    _("allowed keys: ") + ", ".join(allowed),
-                )
-                continue
-            out[key] = value_node
-        for key in required:
-            if key not in out:
-                self.fail(
-                    node,
-                    _("{what} is missing {key!r}").format(what=what, key=key),
-                    _("add `{key}:`").format(key=key),
-                )
-        return out
-
-    def sequence(self, node: yaml.Node, what: str) -> list[yaml.Node]:
-        if not isinstance(node, yaml.SequenceNode):
-            self.fail(node, _("{what} must be a list").format(what=what))
-            raise _Abort
-        return list(node.value)
-
-    def scalar(self, node: yaml.Node, what: str) -> Any:
-        if not isinstance(node, yaml.ScalarNode):
-            self.fail(
-                node, _("{what} must be a single value, not a list or mapping").format(what=what)
-            )
-            raise _Abort
-        return _CONSTRUCTOR.construct_object(node)
-
-    def text(self, node: yaml.Node | None, what: str, default: str = "") -> str:
-        if node is None:
-            return default
-        value = self.scalar(node, what)
-        if isinstance(value, bool) or value is None or isinstance(value, list | dict):
-            self.fail(
-                node,
-                _("{what} must be text, got {value!r}").format(what=what, value=value),
-                _("quote it"),
-            )
-            raise _Abort
-        if not isinstance(value, str):  # numbers and dates: keep what was written
-            return str(node.value)
-        return value.strip()
-
-    def flag(self, node: yaml.Node | None, what: str, default: bool) -> bool:
-        if node is None:
-            return default
-        value = self.scalar(node, what)
-        if not isinstance(value, bool):
-            self.fail(
-                node,
-                _("{what} must be true or false, got {node_value!r}").format(
-                    what=what, node_value=node.value
-                ),
-            )
-            raise _Abort
-        return value
-
-    def number(self, node: yaml.Node, what: str) -> float:
-        value = self.scalar(node, what)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            self.fail(
-                node,
-                _("{what} must be a positive number, got {node_value!r}").format(
-                    what=what, node_value=node.value
-                ),
-            )
-            raise _Abort
-        return float(value)
-
-    def texts(self, node: yaml.Node | None, what: str) -> list[tuple[str, yaml.Node]]:
-        if node is None:
-            return []
-        return [
-            (self.text(item, what), item)
-            for item in self.sequence(node, _("{what} list").format(what=what))
-        ]
-
-    def each(self, node: yaml.Node | None, what: str, read: Callable[[yaml.Node], T]) -> list[T]:
-        """Read every item of a list, going on past items that are broken."""
-        if node is None:
-            return []
-        out: list[T] = []
-        try:
-            items = self.sequence(node, what)
-        except _Abort:
-            return out
-        for item in items:
-            try:
-                out.append(read(item))
-            except _Abort:
-                continue
-        return out
-
-
-# Zero-width characters, bidirectional controls and other format characters (Cf), and
-# controls (Cc): they make a name read differently from what it holds.
-def _invisible(text: str) -> bool:
-    return any(unicodedata.category(c) in ("Cf", "Cc", "Co", "Cn") for c in text)
-
-
-def _line(node: yaml.Node) -> int:
-    return int(node.start_mark.line) + 1
 
 
 def parse_plan(data: bytes, source: str = "plan.yaml") -> Plan:
@@ -276,10 +102,10 @@ def check_plan(
             [Problem(None, _("the plan file is empty"), _("start from the shipped plan.yaml"))],
             [],
         )
-    builder = _Builder(_Reader(), source)
+    builder = _Builder(Reader(), source)
     try:
         plan = builder.build(root)
-    except _Abort:
+    except Abort:
         plan = None
     errors = builder.reader.problems
     if errors or plan is None:
@@ -309,12 +135,15 @@ _TOP = (
     "defaults",
     "time",
     "milestones",
+    "assessment",
+    "line",
+    "statements",
 )
 _TOP_REQUIRED = ("format", "plan", "articles", "roles", "people", "levels", "categories", "stages")
 
 
-class _Builder:
-    def __init__(self, reader: _Reader, source: str) -> None:
+class _Builder(SectionReaders):
+    def __init__(self, reader: Reader, source: str) -> None:
         self.reader = reader
         self.source = source
         self.article_ids: set[str] = set()
@@ -355,7 +184,7 @@ class _Builder:
                     _("give each {what} its own id").format(what=what),
                 )
             else:
-                seen[key] = _line(node)
+                seen[key] = line_of(node)
 
     # -- sections ----------------------------------------------------------
 
@@ -381,7 +210,7 @@ class _Builder:
         self.unique([(a.id, n) for a, n in articles], "article")
         self.article_ids = {a.id for a, _ in articles}
         if not {"plan", "roles", "people", "levels", "categories", "stages"} <= top.keys():
-            raise _Abort
+            raise Abort
         info = self.read_info(top["plan"])
         roles = self.with_nodes(top["roles"], _("roles"), self.read_role)
         self.unique([(x.id, n) for x, n in roles], _("role"))
@@ -443,6 +272,11 @@ class _Builder:
         sentiment_list = tuple(x for x, _ in sentiments) or _DEFAULT_SENTIMENTS
         defaults = self.read_defaults(top.get("defaults"), level_list, categories, sentiment_list)
         time_settings = self.read_time(top.get("time"))
+        plain_stages = [x for x, _n in stages]
+        plain_people = [x for x, _n in people]
+        assessment = self.read_assessment(top.get("assessment"), plain_stages)
+        line = self.read_line(top.get("line"), plain_stages, plain_people)
+        statements = self.read_statements(top.get("statements"), plain_stages, self.ctx_milestones)
         self.check_names(
             [
                 (_("role"), [(x.id, x.name, n) for x, n in roles]),
@@ -470,103 +304,9 @@ class _Builder:
             defaults=defaults,
             milestones=self.ctx_milestones,
             time=time_settings,
-        )
-
-    def check_names(self, groups: list[tuple[str, list[tuple[str, str, yaml.Node]]]]) -> None:
-        """Ids and names people type and read must be what they look like.
-
-        Refused: compatibility characters (full-width letters, ligatures: NFKC would
-        change them), invisible characters (zero-width, bidirectional controls), and two
-        names of one kind that become the same after NFKC normalisation and case folding.
-        """
-        r = self.reader
-        for what, items in groups:
-            seen: dict[str, str] = {}
-            for item_id, name, node in items:
-                for text in dict.fromkeys((item_id, name)):
-                    if _invisible(text) or unicodedata.normalize("NFKC", text) != text:
-                        r.fail(
-                            node,
-                            _(
-                                "{what} {name!r} contains invisible or compatibility characters"
-                            ).format(what=what, name=text),
-                            _("type it again in plain characters"),
-                        )
-                        continue
-                    key = unicodedata.normalize("NFKC", text).casefold()
-                    other = seen.get(key)
-                    if other is not None and other != item_id:
-                        r.fail(
-                            node,
-                            _("{what} {name!r} looks the same as {other!r}").format(
-                                what=what, name=text, other=other
-                            ),
-                            _("give each {what} a name that reads differently").format(what=what),
-                        )
-                    seen.setdefault(key, item_id)
-
-    def read_milestone(self, node: yaml.Node) -> Milestone:
-        r = self.reader
-        m = r.mapping(node, _("a milestone"), ("id", "name"), ("name_en", "article"))
-        if "id" not in m or "name" not in m:
-            raise _Abort
-        milestone_id = r.text(m["id"], _("milestone id"))
-        return Milestone(
-            milestone_id,
-            r.text(m["name"], "name"),
-            r.text(m.get("name_en"), "name_en"),
-            self.article(m.get("article"), node, _("milestone {id!r}").format(id=milestone_id)),
-        )
-
-    def read_defaults(
-        self,
-        node: yaml.Node | None,
-        levels: list[Level],
-        categories: list[tuple[Category, yaml.Node]],
-        sentiments: tuple[Sentiment, ...],
-    ) -> Defaults:
-        """`defaults:`; without it, the lowest level, the last category, the first sentiment."""
-        fallback = Defaults(
-            levels[0].id if levels else "",
-            categories[-1][0].id if categories else "",
-            sentiments[0].id,
-        )
-        if node is None:
-            return fallback
-        r = self.reader
-        m = r.mapping(node, _("`defaults`"), (), ("level", "category", "sentiment"))
-        chosen = {}
-        for key, known in (
-            ("level", [x.id for x in levels]),
-            ("category", [x.id for x, _node in categories]),
-            ("sentiment", [x.id for x in sentiments]),
-        ):
-            if key not in m:
-                continue
-            value = r.text(m[key], key)
-            if value not in known:
-                r.fail(
-                    m[key],
-                    _("the default {key} {value!r} is not one of the plan's").format(
-                        key=key, value=value
-                    ),
-                    _("known: {names}").format(names=", ".join(known)),
-                )
-                continue
-            chosen[key] = value
-        return replace(fallback, **chosen)
-
-    def read_time(self, node: yaml.Node | None) -> TimeSettings:
-        if node is None:
-            return TimeSettings()
-        r = self.reader
-        m = r.mapping(node, _("`time`"), (), ("approximate_minutes", "unknown", "source"))
-        return TimeSettings(
-            r.number(m["approximate_minutes"], "approximate_minutes")
-            if "approximate_minutes" in m
-            else TimeSettings().approximate_minutes,
-            r.flag(m.get("unknown"), "unknown", True),
-            r.text(m.get("source"), "source"),
+            assessment=assessment,
+            line=line,
+            statements=statements,
         )
 
     def with_nodes(
@@ -593,7 +333,7 @@ class _Builder:
         r = self.reader
         m = r.mapping(node, _("an article"), ("id", "name"), ("name_en",))
         if "id" not in m or "name" not in m:
-            raise _Abort
+            raise Abort
         return Article(
             r.text(m["id"], _("article id")),
             r.text(m["name"], _("article name")),
@@ -609,7 +349,7 @@ class _Builder:
             ("title_en", "date", "published", "reference_prefix"),
         )
         if not {"title", "unit", "issuer", "timezone", "purpose"} <= m.keys():
-            raise _Abort
+            raise Abort
         tz = r.text(m["timezone"], "timezone")
         try:
             from zoneinfo import ZoneInfo
@@ -661,7 +401,7 @@ class _Builder:
         r = self.reader
         m = r.mapping(node, _("a role"), ("id", "name"), ("name_en", "article", "per_incident"))
         if "id" not in m or "name" not in m:
-            raise _Abort
+            raise Abort
         role_id = r.text(m["id"], _("role id"))
         return Role(
             role_id,
@@ -677,7 +417,7 @@ class _Builder:
             node, _("a level"), ("id", "name", "roman", "colour"), ("name_en", "article", "source")
         )
         if not {"id", "name", "roman", "colour"} <= m.keys():
-            raise _Abort
+            raise Abort
         level_id = r.text(m["id"], _("level id"))
         return Level(
             level_id,
@@ -694,7 +434,7 @@ class _Builder:
         r = self.reader
         m = r.mapping(node, _("a category"), ("id", "name"), ("name_en", "article", "office"))
         if "id" not in m or "name" not in m:
-            raise _Abort
+            raise Abort
         cat_id = r.text(m["id"], _("category id"))
         return Category(
             cat_id,
@@ -708,7 +448,7 @@ class _Builder:
         r = self.reader
         m = r.mapping(node, _("a sentiment"), ("id", "name"), ("name_en",))
         if "id" not in m or "name" not in m:
-            raise _Abort
+            raise Abort
         return Sentiment(
             r.text(m["id"], _("sentiment id")),
             r.text(m["name"], "name"),
@@ -719,7 +459,7 @@ class _Builder:
         r = self.reader
         m = r.mapping(node, _("a person"), ("name", "roles"), ("article",))
         if "name" not in m or "roles" not in m:
-            raise _Abort
+            raise Abort
         name = "".join(r.text(m["name"], _("person name")).split())
         roles = tuple(t for t, _ in r.texts(m["roles"], _("roles of {name!r}").format(name=name)))
         if not roles:
@@ -738,7 +478,7 @@ class _Builder:
         r = self.reader
         m = r.mapping(node, _("a permission"), ("action", "roles"), ("article",))
         if "action" not in m or "roles" not in m:
-            raise _Abort
+            raise Abort
         action = r.text(m["action"], "action")
         if action not in ACTIONS:
             r.fail(
@@ -815,7 +555,7 @@ class _Builder:
             node, _("`due` of {owner}").format(owner=owner), ("from", "hours", "source"), ()
         )
         if not {"from", "hours"} <= m.keys():
-            raise _Abort
+            raise Abort
         start = r.text(m["from"], "from")
         origins = ORIGINS + tuple(x.id for x in self.ctx_milestones)
         if start not in origins:
@@ -843,7 +583,7 @@ class _Builder:
         else:
             hours["*"] = r.number(m["hours"], _("hours of {owner}").format(owner=owner))
         if "source" not in m:
-            raise _Abort
+            raise Abort
         return Deadline(start, hours, r.text(m["source"], "source"))
 
     def read_step(self, node: yaml.Node, stage_id: str) -> Step:
@@ -852,10 +592,19 @@ class _Builder:
             node,
             _("a step"),
             ("id", "title", "roles"),
-            ("title_en", "article", "required", "when", "due", "milestone", "assigns"),
+            (
+                "title_en",
+                "article",
+                "required",
+                "when",
+                "due",
+                "milestone",
+                "assigns",
+                "hands_over",
+            ),
         )
         if not {"id", "title", "roles"} <= m.keys():
-            raise _Abort
+            raise Abort
         step_id = r.text(m["id"], _("step id"))
         self.step_nodes.append((step_id, m["id"]))
         owner = _("step {id!r}").format(id=step_id)
@@ -896,6 +645,7 @@ class _Builder:
             due=self.read_deadline(m.get("due"), owner),
             milestone=milestone,
             assigns=assigns,
+            hands_over=r.text(m.get("hands_over"), "hands_over"),
         )
 
     def read_stage(self, node: yaml.Node) -> Stage:
@@ -907,7 +657,7 @@ class _Builder:
             ("name_en", "article", "next", "initial", "final", "reopen_to", "steps"),
         )
         if "id" not in m or "name" not in m:
-            raise _Abort
+            raise Abort
         stage_id = r.text(m["id"], _("stage id"))
         steps = r.each(
             m.get("steps"),
@@ -942,7 +692,7 @@ class _Builder:
                     v1=len(initial)
                 ),
             )
-            raise _Abort
+            raise Abort
         for stage, n in stages:
             if stage.next is not None and stage.next not in by_id:
                 r.fail(
@@ -1008,7 +758,7 @@ class _Builder:
             ("name_en", "article", "source"),
         )
         if not {"id", "name", "roles", "every_hours"} <= m.keys():
-            raise _Abort
+            raise Abort
         routine_id = r.text(m["id"], _("routine id"))
         return Routine(
             id=routine_id,

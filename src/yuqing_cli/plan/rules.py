@@ -147,10 +147,21 @@ def allowed_roles(
     when it was recorded). None: anyone on the roster (undoing one's own step)."""
     action = fact.action
     if action == "done":
+        # A step completed by what another action recorded follows that action's rights.
+        if "statement" in fact.data:
+            return rights.permission("statement")
+        if "line" in fact.data:
+            return line_approvers(rights, plan)
+        if "assessment" in fact.data:
+            return rights.permission("assess")
         if not plan.has_step(fact.subject):
             return ()
         step = plan.step(fact.subject)
         return rights.permission("assign") if step.assigns else step.roles
+    if action == "line_draft":
+        return rights.permission("draft_line")
+    if action == "line_approve":
+        return line_approvers(rights, plan)
     if action == "waived":
         return rights.permission("waive")
     if action == "undo":
@@ -159,6 +170,12 @@ def allowed_roles(
             return None
         return rights.permission("undo")
     return rights.permission(action)
+
+
+def line_approvers(rights: Plan, plan: Plan) -> tuple[str, ...]:
+    """Who approves the unified line: the adopted plan's rule, else the incident's."""
+    rule = rights.line or plan.line
+    return rule.approvers if rule else ()
 
 
 def entitled(rights: Plan, plan: Plan, state: IncidentState | None, fact: Fact) -> bool:

@@ -29,8 +29,26 @@ ACTIONS = (
     "edit",
     "void",
     "undo",
+    "assess",
+    "draft_line",
+    "statement",
+    "retract",
+    "handover",
 )
-FALLBACK = {"adopt": "close", "edit": "new", "void": "waive", "undo": "waive"}
+FALLBACK = {
+    "adopt": "close",
+    "edit": "new",
+    "void": "waive",
+    "undo": "waive",
+    "assess": "note",
+    "draft_line": "note",
+    "statement": "note",
+    "retract": "waive",
+    "handover": "waive",
+}
+# What an assessment (研判) may measure; `rank` (a hot-search rank) counts down.
+METRICS = ("reads", "reposts", "comments", "likes")
+TRENDS = ("rising", "steady", "falling")
 
 # Where a deadline starts, besides a milestone of the plan (e.g. `reported`).
 ORIGINS = ("detected", "stage", "wave", "graded")
@@ -148,6 +166,7 @@ class Step:
     due: Deadline | None = None
     milestone: str | None = None
     assigns: str | None = None  # completed by `yq assign` of this per-incident role
+    hands_over: str = ""  # done: the incident is led by this body from then on (Art. 2.4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +227,76 @@ class TimeSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AssessmentRule:
+    """A grading aid: when an assessment shows this, suggest a level or a step."""
+
+    id: str
+    name: str
+    article: str
+    source: str
+    at_least: Mapping[str, float] = field(default_factory=dict)  # metric -> threshold
+    rank_at_most: int | None = None  # a hot-search rank this high or higher
+    sentiment: str | None = None
+    trend: str | None = None
+    consecutive: int = 1  # in each of the latest this many assessments
+    suggest_level: str | None = None
+    suggest_step: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentRules:
+    article: str
+    step: str | None = None  # the step the first assessment completes
+    rules: tuple[AssessmentRule, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LineRules:
+    """The unified line (统一口径): who approves it, and where two must sign (会签)."""
+
+    article: str
+    approvers: tuple[str, ...]  # role ids
+    step: str | None = None  # the step an approved line completes
+    countersign_levels: frozenset[str] = frozenset()
+    signatures: int = 1  # needed at the countersign levels (one elsewhere)
+    source: str = ""
+
+    def needed(self, level: str) -> int:
+        return self.signatures if level in self.countersign_levels else 1
+
+
+@dataclass(frozen=True, slots=True)
+class StatementKind:
+    id: str
+    name: str
+    name_en: str
+    article: str
+    milestones: tuple[str, ...] = ()
+    completes: tuple[str, ...] = ()  # step ids a valid statement of ours completes
+
+
+@dataclass(frozen=True, slots=True)
+class StatementRules:
+    article: str
+    kinds: tuple[StatementKind, ...]
+    channels: tuple[str, ...] = ()
+    requires_line: bool = True  # a statement of ours needs an approved line
+    override: tuple[str, ...] = ()  # roles who may publish without one, with a reason
+
+    def kind(self, token: str) -> StatementKind:
+        wanted = token.strip()
+        for kind in self.kinds:
+            if wanted in (kind.id, kind.name, kind.name_en):
+                return kind
+        raise BadInput(
+            _("unknown statement kind {kind!r}").format(kind=token),
+            hint=_("kinds: {kinds}").format(
+                kinds=", ".join(f"{k.name} ({k.id})" for k in self.kinds)
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class PlanInfo:
     title: str
     title_en: str
@@ -239,6 +328,9 @@ class Plan:
     defaults: Defaults
     milestones: tuple[Milestone, ...] = DEFAULT_MILESTONES
     time: TimeSettings = field(default_factory=TimeSettings)
+    assessment: AssessmentRules | None = None
+    line: LineRules | None = None
+    statements: StatementRules | None = None
     source: str = ""  # where it was loaded from
     version: str = ""  # sha256 of the file's bytes
     text: str = ""  # the file's text, stored with each version in the database

@@ -33,6 +33,7 @@ class StepRecord:
     note: str = ""
     wave: int = 1
     seq: int = 0  # the event that made it
+    statement: int | None = None  # the public statement that completed it, if one did
 
     @property
     def at(self) -> datetime:
@@ -83,6 +84,76 @@ class Void:
     duplicate_of: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """One snapshot of how hot an item is (研判, Art. 4)."""
+
+    when: When
+    recorded_at: datetime
+    actor: str
+    metrics: Mapping[str, int] = field(default_factory=dict)  # reads, reposts, …
+    rank: int | None = None  # a hot-search rank
+    platform: str = ""
+    sentiment: str | None = None
+    trend: str | None = None
+    note: str = ""
+    seq: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    person: str
+    when: When
+
+
+@dataclass(frozen=True, slots=True)
+class LineVersion:
+    """A numbered version of the unified line (口径) and its sign-offs."""
+
+    number: int
+    text: str
+    drafted_by: str
+    when: When
+    recorded_at: datetime
+    signatures: tuple[Signature, ...] = ()
+    approved: When | None = None  # when the last signature it needed was given
+
+
+@dataclass(frozen=True, slots=True)
+class Retraction:
+    reason: str
+    actor: str
+    when: When
+    replaced_by: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """Something said in public about the incident, by us or by another body."""
+
+    number: int
+    kind: str
+    text: str
+    actor: str  # who recorded it
+    when: When
+    recorded_at: datetime
+    channel: str = ""
+    body: str = ""  # another body that made it (the police, the superior department); "" = us
+    speaker: str = ""
+    speaker_external: bool = False  # a speaker not on the roster (e.g. a ministry's)
+    line: int | None = None  # the approved line version it followed
+    without_line: str = ""  # published without an approved line: the reason
+    retraction: Retraction | None = None
+
+    @property
+    def ours(self) -> bool:
+        return not self.body
+
+    @property
+    def valid(self) -> bool:
+        return self.retraction is None
+
+
 @dataclass(frozen=True)
 class IncidentState:
     ref: str
@@ -107,6 +178,10 @@ class IncidentState:
     assignments: Mapping[str, str] = field(default_factory=dict)  # role id -> person
     assigned_at: Mapping[str, datetime] = field(default_factory=dict)  # role id -> when
     void: Void | None = None
+    assessments: tuple[Assessment, ...] = ()
+    lines: tuple[LineVersion, ...] = ()
+    statements: tuple[Statement, ...] = ()
+    lead: str = ""  # another body leading the handling since a hand-over; "" = us
     last_seq: int = 0
 
     @property
@@ -150,6 +225,12 @@ class IncidentState:
     @property
     def voided(self) -> bool:
         return self.void is not None
+
+    def statement(self, number: int) -> Statement | None:
+        return next((x for x in self.statements if x.number == number), None)
+
+    def line(self, number: int) -> LineVersion | None:
+        return next((x for x in self.lines if x.number == number), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,8 +302,15 @@ def _create(plan: Plan, fact: Fact) -> IncidentState:
 
 def _step_done(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     status: Literal["done", "waived"] = "done" if f.action == "done" else "waived"
-    record = StepRecord(status, f.actor, f.when, f.recorded_at, f.note, s.wave, f.seq)
-    return replace(s, steps={**s.steps, f.subject: record})
+    statement = f.data.get("statement")
+    record = StepRecord(
+        status, f.actor, f.when, f.recorded_at, f.note, s.wave, f.seq,
+        int(statement) if statement is not None else None,
+    )  # fmt: skip
+    out = replace(s, steps={**s.steps, f.subject: record})
+    if status == "done" and plan.has_step(f.subject) and plan.step(f.subject).hands_over:
+        out = replace(out, lead=plan.step(f.subject).hands_over)
+    return out
 
 
 def _move(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
@@ -298,6 +386,98 @@ def _undo(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     return replace(s, steps={k: v for k, v in s.steps.items() if k != f.subject})
 
 
+def _assess(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
+    d = f.data
+    assessment = Assessment(
+        when=f.when,
+        recorded_at=f.recorded_at,
+        actor=f.actor,
+        metrics={k: int(v) for k, v in dict(d.get("metrics", {})).items()},
+        rank=d.get("rank"),
+        platform=d.get("platform", ""),
+        sentiment=d.get("sentiment"),
+        trend=d.get("trend"),
+        note=f.note,
+        seq=f.seq,
+    )
+    return replace(s, assessments=(*s.assessments, assessment))
+
+
+def _line_draft(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
+    version = LineVersion(
+        int(f.data["version"]), str(f.data["text"]), f.actor, f.when, f.recorded_at
+    )
+    return replace(s, lines=(*s.lines, version))
+
+
+def _line_approve(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
+    number = int(f.subject)
+    needed = plan.line.needed(s.level) if plan.line else 1
+    lines = []
+    for version in s.lines:
+        if version.number == number and all(x.person != f.actor for x in version.signatures):
+            signatures = (*version.signatures, Signature(f.actor, f.when))
+            approved = version.approved
+            if approved is None and len(signatures) >= needed:
+                approved = f.when
+            version = replace(version, signatures=signatures, approved=approved)
+        lines.append(version)
+    return replace(s, lines=tuple(lines))
+
+
+def _statement(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
+    d = f.data
+    line = d.get("line")
+    statement = Statement(
+        number=int(d["number"]),
+        kind=str(d["kind"]),
+        text=str(d["text"]),
+        actor=f.actor,
+        when=f.when,
+        recorded_at=f.recorded_at,
+        channel=d.get("channel", ""),
+        body=d.get("body", ""),
+        speaker=d.get("speaker", ""),
+        speaker_external=bool(d.get("speaker_external", False)),
+        line=int(line) if line is not None else None,
+        without_line=d.get("without_line", ""),
+    )
+    return replace(s, statements=(*s.statements, statement))
+
+
+def _retract(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
+    """A statement withdrawn or shown wrong: it counts for nothing from now on. A step it
+    completed moves to the next valid statement of a kind that completes it, or opens."""
+    number = int(f.subject)
+    replaced = f.data.get("replaced_by")
+    retraction = Retraction(f.note, f.actor, f.when, int(replaced) if replaced else None)
+    statements = tuple(
+        replace(x, retraction=retraction) if x.number == number else x for x in s.statements
+    )
+    completes = {k.id: k.completes for k in plan.statements.kinds} if plan.statements else {}
+    steps = dict(s.steps)
+    for step_id, record in s.steps.items():
+        if record.statement != number:
+            continue
+        successor = min(
+            (x for x in statements if x.ours and x.valid and step_id in completes.get(x.kind, ())),
+            key=lambda x: (x.when.at, x.number),
+            default=None,
+        )
+        if successor is None:
+            del steps[step_id]
+        else:
+            steps[step_id] = replace(
+                record, actor=successor.actor, when=successor.when,
+                recorded_at=successor.recorded_at, statement=successor.number,
+            )  # fmt: skip
+    return replace(s, statements=statements, steps=steps)
+
+
+def _handover(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
+    return replace(s, lead=str(f.data.get("body", "")))
+
+
 def _unchanged(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     return s
 
@@ -314,4 +494,10 @@ _HANDLERS = {
     "void": _void,
     "undo": _undo,
     "note": _unchanged,
+    "assess": _assess,
+    "line_draft": _line_draft,
+    "line_approve": _line_approve,
+    "statement": _statement,
+    "retract": _retract,
+    "handover": _handover,
 }

@@ -17,6 +17,17 @@ from yuqing_cli.i18n import _
 from yuqing_cli.plan.deadlines import Verdict
 from yuqing_cli.render.console import out, print_json
 from yuqing_cli.render.safe import clean
+from yuqing_cli.render.substance_view import (
+    assessment_json,
+    assessments_section,
+    excerpt,
+    line_json,
+    lines_section,
+    statement_json,
+    statements_section,
+    suggestion_json,
+    suggestions_lines,
+)
 from yuqing_cli.render.times import (
     duration,
     iso,
@@ -92,6 +103,11 @@ def incident_json(view: IncidentView) -> dict[str, Any]:
         "overdue": view.overdue,
         "missed": view.missed,
         "assignments": view.assignments,
+        "lead": view.lead or None,
+        "assessments": [assessment_json(a, tz) for a in view.assessments],
+        "lines": [line_json(v, tz) for v in view.lines],
+        "statements": [statement_json(x, tz) for x in view.statements],
+        "suggestions": [suggestion_json(x) for x in view.suggestions],
         "plan_version": view.plan_version,
     }
 
@@ -363,13 +379,22 @@ def show(cl: Checklist, trail: Trail, as_json: bool) -> None:
         rows.insert(1, (_("void"), Text(clean(text), style="red")))
     for role, person in v.assignments.items():
         rows.append((clean(cl.plan.role(role).name), person))
+    if v.lead:
+        rows.append((_("led by"), Text(clean(v.lead), style="yellow")))
     if v.summary:
         rows.append((_("summary"), _t(v.summary)))
     for key, value in rows:
         grid.add_row(key, value)
     console.print(grid)
     console.print()
+    suggestions_lines(v.suggestions)
     deadline_table(cl.deadlines, tz)
+    if v.assessments:
+        assessments_section(v.assessments, cl.plan, tz)
+    if v.lines:
+        lines_section(v.lines, v.line_needed, tz)
+    if v.statements:
+        statements_section(v.statements, cl.plan, tz)
     checklist(cl, as_json=False)
     console.print()
     events_table(trail, as_json=False)
@@ -420,6 +445,12 @@ def _action_label(action: str) -> str:
         "edit": _("corrected"),
         "void": _("voided"),
         "undo": _("undone"),
+        "assess": _("assessed"),
+        "line_draft": _("line drafted"),
+        "line_approve": _("line signed"),
+        "statement": _("statement"),
+        "retract": _("retracted"),
+        "handover": _("handed over"),
     }.get(action, action)
 
 
@@ -463,6 +494,14 @@ def _event_detail(e: EventView) -> Text:
         text.append(e.subject, style="bold")
     elif e.action == "adopt":
         text.append(clean(f"{e.new or ''} ({e.subject[:12]})"))
+    elif e.action == "statement":
+        text.append(clean(f"#{e.subject} {excerpt(str(e.data.get('text', '')), 40)}"))
+    elif e.action in ("line_draft", "line_approve", "retract"):
+        text.append(f"#{e.subject}" if e.action == "retract" else f"v{e.subject}")
+    elif e.action == "assess":
+        metrics = e.data.get("metrics", {})
+        if isinstance(metrics, dict):
+            text.append(clean(", ".join(f"{k} {v}" for k, v in metrics.items())))
     elif e.action == "edit":
         changes = e.data.get("changes", {})
         if isinstance(changes, dict):

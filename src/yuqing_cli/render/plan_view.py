@@ -16,7 +16,7 @@ from yuqing_cli.render.safe import clean
 from yuqing_cli.timeutil import fmt, local
 
 if TYPE_CHECKING:
-    from yuqing_cli.plan.loader import Problem
+    from yuqing_cli.plan.reader import Problem
     from yuqing_cli.services.plan_admin import Adopted, History
 
 

@@ -14,13 +14,20 @@ from rich.table import Table
 from rich.text import Text
 
 from yuqing_cli.i18n import _, language
-from yuqing_cli.plan.state import IncidentState
+from yuqing_cli.plan.state import Assessment, IncidentState
 from yuqing_cli.render.console import out
 from yuqing_cli.render.doc import Cell, Doc, Section, Value
 from yuqing_cli.render.safe import clean, json_safe, spreadsheet_safe
+from yuqing_cli.render.substance_view import (
+    assessment_json,
+    excerpt,
+    line_json,
+    statement_json,
+    trend_name,
+)
 from yuqing_cli.render.times import iso, seconds, verdict_json, wave_label, when_json
 from yuqing_cli.services.ledger import LedgerRow
-from yuqing_cli.services.report import DailyReport, DayIncident, Movement
+from yuqing_cli.services.report import DailyReport, DayIncident, DayStatement, Movement
 from yuqing_cli.services.routines import RoutineStatus
 from yuqing_cli.timeutil import fmt, fmt_duration, local
 from yuqing_cli.when import When, show_when
@@ -210,6 +217,45 @@ def report_doc(report: DailyReport) -> Doc:
             widths=(3, 4, 2, 2, 1, 3),
         ),
         Section(
+            _("Public statements"),
+            header=(_("time"), _("ref"), _("kind"), _("who"), _("what was said")),
+            rows=tuple(_statement_row(report, d) for d in report.statements),
+            empty=_("none"),
+            widths=(2, 3, 2, 2, 8),
+        ),
+        Section(
+            _("Lines approved"),
+            header=(_("time"), _("ref"), _("version"), _("signed by")),
+            rows=tuple(
+                (
+                    _clock(v.approved, report) if v.approved else "",
+                    i.ref,
+                    f"v{v.number}",
+                    "、".join(x.person for x in v.signatures),
+                )
+                for i, v in report.lines_approved
+            ),
+            empty=_("none"),
+            widths=(2, 3, 1, 4),
+        ),
+        Section(
+            _("Assessments"),
+            header=(_("ref"), _("title"), _("reposts"), _("reads"), _("rank"), _("trend")),
+            rows=tuple(
+                (
+                    d.incident.ref,
+                    excerpt(d.incident.state.title, 30),
+                    _number(d.assessment.metrics.get("reposts")),
+                    _number(d.assessment.metrics.get("reads")),
+                    _number(d.assessment.rank),
+                    trend_name(d.assessment.trend),
+                )
+                for d in report.hottest
+            ),
+            empty=_("none"),
+            widths=(3, 6, 2, 2, 1, 1),
+        ),
+        Section(
             _("Under monitoring"),
             header=(_("ref"), _("level"), _("title")),
             rows=tuple((_ref(i), _level(i), i.state.title) for i in report.monitoring),
@@ -254,6 +300,31 @@ def report_doc(report: DailyReport) -> Doc:
         notes=tuple(notes),
         sections=tuple(sections),
     )
+
+
+def _number(value: int | None) -> str:
+    return f"{value:,}" if value is not None else "—"
+
+
+def _statement_row(report: DailyReport, d: DayStatement) -> tuple[Value, ...]:
+    x = d.statement
+    plan = d.incident.plan
+    kinds = {k.id: k.name for k in plan.statements.kinds} if plan.statements else {}
+    who = x.body or _("ours")
+    if x.speaker:
+        who += f" · {x.speaker}"
+    said: Value = excerpt(x.text)
+    if x.retraction is not None:
+        said = Cell(
+            excerpt(x.text) + " " + _("[retracted: {reason}]").format(reason=x.retraction.reason),
+            "dim",
+        )
+    if d.late:
+        tz = report.plan.info.timezone
+        said = Cell(
+            (said.text if isinstance(said, Cell) else said) + f" ({_late(x.recorded_at, tz)})"
+        )
+    return (_clock(x.when, report), d.incident.ref, kinds.get(x.kind, x.kind), who, said)
 
 
 def _clock(when: When, report: DailyReport) -> str:
@@ -371,6 +442,15 @@ def report_json(report: DailyReport) -> dict[str, Any]:
                 "late_entry": m.late_entry,
             }
             for m in report.missed
+        ],
+        "statements": [
+            {"ref": d.incident.ref, **statement_json(d.statement, tz), "late_entry": d.late}
+            for d in report.statements
+        ],
+        "lines_approved": [{"ref": i.ref, **line_json(v, tz)} for i, v in report.lines_approved],
+        "assessments": [
+            {"ref": d.incident.ref, "count": d.count, **assessment_json(d.assessment, tz)}
+            for d in report.hottest
         ],
         "monitoring": [i.ref for i in report.monitoring],
         "response_times": {
@@ -505,8 +585,9 @@ def _ledger_header(rows: list[LedgerRow], tz: str) -> list[str]:
               "类别", "级别", "倾向"]  # fmt: skip
     for name in milestones:
         header += [f"{name}时间", f"{name}用时", f"{name}结论"]
-    header += ["首次办结时间", "办结时间", "是否办结", "当前阶段", "波次", "报告人", "发言人",
-               "演练", "补录", "作废"]  # fmt: skip
+    header += ["首次回应形式", "发布次数", "最新热度", "牵头单位", "首次办结时间", "办结时间",
+               "是否办结", "当前阶段", "波次", "报告人", "发言人", "演练", "补录",
+               "作废"]  # fmt: skip
     return header
 
 
@@ -531,6 +612,10 @@ def _ledger_cells(n: int, row: LedgerRow, tz: str) -> list[Any]:
             _VERDICT_ZH.get(m.verdict, m.verdict) if m.verdict else "",
         ]
     cells += [
+        row.first_response_kind,
+        row.statements,
+        _heat_zh(row.heat),
+        row.lead,
         _local(row.first_closed, tz),
         _local(row.closed, tz),
         _yes(row.closed is not None),
@@ -543,6 +628,20 @@ def _ledger_cells(n: int, row: LedgerRow, tz: str) -> list[Any]:
         _yes(row.voided),
     ]
     return cells
+
+
+def _heat_zh(a: Assessment | None) -> str:
+    """The latest assessment in the ledger's words, e.g. ``转发 15,000 · 热搜 12 · 上升``."""
+    if a is None:
+        return ""
+    words = {"reads": "阅读", "reposts": "转发", "comments": "评论", "likes": "点赞"}
+    parts = [f"{words[k]} {v:,}" for k, v in a.metrics.items() if k in words]
+    if a.rank is not None:
+        parts.append(f"热搜 {a.rank}")
+    trend = {"rising": "上升", "steady": "平稳", "falling": "下降"}.get(a.trend or "")
+    if trend:
+        parts.append(trend)
+    return " · ".join(parts)
 
 
 def ledger_csv(rows: list[LedgerRow], tz: str) -> str:
@@ -588,6 +687,10 @@ def _ledger_dict(row: LedgerRow, tz: str) -> dict[str, Any]:
         "late_entry": row.late_entry,
         "voided": row.voided,
         "void_reason": row.void_reason or None,
+        "first_response_kind": row.first_response_kind or None,
+        "statements": row.statements,
+        "heat": assessment_json(row.heat, tz) if row.heat else None,
+        "lead": row.lead or None,
     }
 
 

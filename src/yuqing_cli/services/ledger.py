@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from yuqing_cli.plan import deadlines
 from yuqing_cli.plan.deadlines import VerdictKind
 from yuqing_cli.plan.schema import Plan
-from yuqing_cli.plan.state import IncidentState
+from yuqing_cli.plan.state import Assessment, IncidentState
 from yuqing_cli.services import state as st
 from yuqing_cli.services.context import Context, reading
 from yuqing_cli.services.plans import plan_for
@@ -54,6 +54,10 @@ class LedgerRow:
     imported: bool
     voided: bool
     void_reason: str
+    first_response_kind: str = ""  # the kind of the first valid statement of ours
+    statements: int = 0  # valid statements of ours
+    heat: Assessment | None = None  # the latest assessment
+    lead: str = ""  # another body leading the handling
 
     @property
     def late_entry(self) -> bool:
@@ -134,4 +138,15 @@ def ledger_row(plan: Plan, state: IncidentState, now: datetime) -> LedgerRow:
         imported=state.imported,
         voided=state.voided,
         void_reason=state.void.reason if state.void else "",
+        first_response_kind=_first_kind(plan, state),
+        statements=sum(1 for x in state.statements if x.ours and x.valid),
+        heat=state.assessments[-1] if state.assessments else None,
+        lead=state.lead,
     )
+
+
+def _first_kind(plan: Plan, state: IncidentState) -> str:
+    first = deadlines.milestone_statement(plan, state, "first_response")
+    if first is None or plan.statements is None:
+        return ""
+    return next((k.name for k in plan.statements.kinds if k.id == first.kind), first.kind)

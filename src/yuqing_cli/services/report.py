@@ -28,7 +28,7 @@ from yuqing_cli.i18n import _
 from yuqing_cli.plan import deadlines, rules
 from yuqing_cli.plan.deadlines import Verdict
 from yuqing_cli.plan.schema import Level, Plan, Routine, Stage
-from yuqing_cli.plan.state import Fact, IncidentState, apply
+from yuqing_cli.plan.state import Assessment, Fact, IncidentState, LineVersion, Statement, apply
 from yuqing_cli.services import state as st
 from yuqing_cli.services.context import Context, Reading, reading
 from yuqing_cli.services.plans import plan_for
@@ -38,7 +38,10 @@ from yuqing_cli.when import When, parse_day, parse_when
 
 CHUNK = 500  # ids per IN (...) query
 CORRECTIONS = ("edit", "void", "undo")
-MOVES = ("done", "waived", "advance", "close", "grade", "reopen", "assign", "note", "edit", "void")
+MOVES = (
+    "done", "waived", "advance", "close", "grade", "reopen", "assign", "note", "edit",
+    "void", "handover", "retract",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,20 @@ class Totals:
 
 
 @dataclass(frozen=True)
+class DayStatement:
+    incident: DayIncident
+    statement: Statement
+    late: bool  # recorded after the day
+
+
+@dataclass(frozen=True)
+class DayAssessment:
+    incident: DayIncident
+    assessment: Assessment  # the latest of the day
+    count: int  # assessments of the incident that day
+
+
+@dataclass(frozen=True)
 class DailyReport:
     plan: Plan
     day: date
@@ -177,6 +194,9 @@ class DailyReport:
     monitoring: tuple[DayIncident, ...]
     response_times: tuple[ResponseTime, ...]
     routines: tuple[RoutineDay, ...]
+    statements: tuple[DayStatement, ...] = ()
+    lines_approved: tuple[tuple[DayIncident, LineVersion], ...] = ()
+    hottest: tuple[DayAssessment, ...] = ()  # that day's assessments, hottest first
 
     @property
     def open(self) -> tuple[DayIncident, ...]:
@@ -337,7 +357,47 @@ def _assemble(
         monitoring=tuple(i for i in open_ if i.state.stage in watch),
         response_times=tuple(_response_times(current, incidents, start, end, as_of)),
         routines=routines,
+        statements=tuple(
+            sorted(
+                (
+                    DayStatement(i, x, x.recorded_at >= end)
+                    for i in incidents
+                    for x in i.state.statements
+                    if start <= x.when.at < end
+                ),
+                key=lambda d: (d.statement.when.at, d.incident.ref, d.statement.number),
+            )
+        ),
+        lines_approved=tuple(
+            (i, v)
+            for i in incidents
+            for v in i.state.lines
+            if v.approved is not None and start <= v.approved.at < end
+        ),
+        hottest=tuple(_hottest(incidents, start, end)),
     )
+
+
+HOTTEST = 10
+
+
+def _hottest(
+    incidents: Iterable[DayIncident], start: datetime, end: datetime
+) -> list[DayAssessment]:
+    """Each incident's latest assessment of the day, the most reposted (then read) first."""
+    found = []
+    for i in incidents:
+        today = [a for a in i.state.assessments if start <= a.when.at < end]
+        if today:
+            found.append(DayAssessment(i, today[-1], len(today)))
+    found.sort(
+        key=lambda d: (
+            -d.assessment.metrics.get("reposts", 0),
+            -d.assessment.metrics.get("reads", 0),
+            d.incident.ref,
+        )
+    )
+    return found[:HOTTEST]
 
 
 def _missed(

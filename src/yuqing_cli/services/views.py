@@ -7,9 +7,17 @@ from datetime import datetime
 
 from yuqing_cli.plan import deadlines
 from yuqing_cli.plan.deadlines import Verdict
+from yuqing_cli.plan.grading import Suggestion, suggestions
 from yuqing_cli.plan.rules import StepStatus
 from yuqing_cli.plan.schema import Category, Level, Plan, Sentiment, Stage, Step
-from yuqing_cli.plan.state import IncidentState, StepRecord, Wave
+from yuqing_cli.plan.state import (
+    Assessment,
+    IncidentState,
+    LineVersion,
+    Statement,
+    StepRecord,
+    Wave,
+)
 from yuqing_cli.when import When
 
 
@@ -42,6 +50,12 @@ class IncidentView:
     assignments: dict[str, str] = field(default_factory=dict)
     overdue: int = 0  # open steps past their deadline
     missed: int = 0  # deadlines missed, done late or still open
+    assessments: tuple[Assessment, ...] = ()
+    lines: tuple[LineVersion, ...] = ()
+    statements: tuple[Statement, ...] = ()
+    lead: str = ""  # another body leading the handling; "" = us
+    suggestions: tuple[Suggestion, ...] = ()
+    line_needed: int = 1  # signatures a line needs at the current level
 
     @property
     def category(self) -> Category:
@@ -101,6 +115,12 @@ def incident_view(plan: Plan, state: IncidentState, now: datetime) -> IncidentVi
         assignments=dict(state.assignments),
         overdue=sum(1 for v in found if v.open and v.kind == "missed"),
         missed=sum(1 for v in found if v.kind == "missed"),
+        assessments=state.assessments,
+        lines=state.lines,
+        statements=state.statements,
+        lead=state.lead,
+        suggestions=tuple(suggestions(plan, state)),
+        line_needed=plan.line.needed(state.level) if plan.line else 1,
     )
 
 
