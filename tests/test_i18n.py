@@ -135,7 +135,7 @@ def test_checklist_and_report_in_chinese(clock: Clock) -> None:
     ref = new("网传某矫正对象脱管", level="重大", category="rumour", at="2024-11-23 09:00")
     ok("done", ref, "assess", user=MEMBER)
     ok("waive", ref, "trace_source", "--reason", "来源已明", user=LEADER)
-    ok("routine", "done", "patrol", "--zero", user=MEMBER)
+    ok("routine", "done", "patrol", "--zero", "--force", user=MEMBER)
     checklist = ok("--lang", "zh", "checklist", ref).stdout
     for word in ("步骤", "标题", "条款", "状态", "时限", "完成", "免除", "转入报告前"):
         assert word in checklist

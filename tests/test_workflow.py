@@ -342,3 +342,29 @@ def test_installed_yq_in_a_subprocess(tmp_path: Path) -> None:
     assert unknown.returncode == 1 and len(unknown.stderr.strip().splitlines()) == 2
     usage = run_yq(["new"], env=env)
     assert usage.returncode == 2
+
+
+def test_a_closed_pipe_ends_quietly(env: Path) -> None:
+    """`yq log | head -1`: the reader goes away; yq ends with exit 0 and says nothing."""
+    import os
+    import subprocess
+
+    from conftest import yq_bin
+
+    ref = new(at="2024-11-23 09:00")
+    ok("note", ref, "备注", user=MEMBER)
+    for args in (["log"], ["log", "--json"], ["checklist", ref], ["show", ref]):
+        read_end, write_end = os.pipe()
+        os.close(read_end)  # the reader is gone before the first line is written
+        try:
+            result = subprocess.run(
+                [yq_bin(), *args],
+                stdout=write_end,
+                stderr=subprocess.PIPE,
+                env={**os.environ, "YQ_DB": str(env / "yq.db")},
+                timeout=120,
+                check=False,
+            )
+        finally:
+            os.close(write_end)
+        assert (result.returncode, result.stderr) == (0, b""), (args, result.stderr)

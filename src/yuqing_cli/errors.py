@@ -14,6 +14,7 @@ class ExitCode(IntEnum):
     REFUSED = 1  # refused by the workflow, or not found
     BAD_INPUT = 2  # bad usage or bad input, including a bad plan file
     INTERNAL = 3  # a bug: an unexpected exception
+    DUE = 4  # `yq due`: some steps are overdue or due within the window
     INTERRUPTED = 130
 
 

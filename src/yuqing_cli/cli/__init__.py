@@ -8,6 +8,7 @@ from yuqing_cli.cli import (  # noqa: F401  (registers the commands)
     plan_cmd,
     report_cmd,
     substance_cmd,
+    work_cmd,
 )
 from yuqing_cli.cli.app import app
 

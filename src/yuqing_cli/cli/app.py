@@ -9,6 +9,7 @@ stay fast; commands that need the store import it when they run.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from yuqing_cli.i18n import _
 
 if TYPE_CHECKING:
     from yuqing_cli.plan.schema import Plan
+    from yuqing_cli.services.context import Committed
     from yuqing_cli.services.plans import PlanRequest
     from yuqing_cli.store.db import Store
 
@@ -32,6 +34,9 @@ if TYPE_CHECKING:
 # The order commands are listed in: the daily workflow first.
 COMMAND_ORDER = (
     "demo",
+    "todo",
+    "mine",
+    "due",
     "new",
     "list",
     "show",
@@ -47,6 +52,9 @@ COMMAND_ORDER = (
     "line",
     "statement",
     "handover",
+    "edit",
+    "void",
+    "undo",
     "log",
     "verify",
     "report",
@@ -79,6 +87,24 @@ _COMPLETION_HELP = {
 class YqCommand(TyperCommand):
     """Every command of yq: Typer's own words of the help page in the interface language."""
 
+    def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, self._short_refs(args))
+
+    def _short_refs(self, args: list[str]) -> list[str]:
+        """`-001` in the place of an argument is today's incident 001, not an option."""
+        takes_value = {
+            opt
+            for param in self.params
+            if param.param_type_name == "option" and not getattr(param, "is_flag", False)
+            for opt in param.opts
+        }
+        out = []
+        for i, arg in enumerate(args):
+            if re.fullmatch(r"-\d{1,4}", arg) and (i == 0 or args[i - 1] not in takes_value):
+                arg = arg[1:]
+            out.append(arg)
+        return out
+
     def format_usage(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         _usage(self, ctx, formatter)
 
@@ -105,6 +131,8 @@ class YqGroup(TyperGroup):
     def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
         for arg in args:
             _check_text(arg, _("an argument"))
+        if ctx.parent is None:
+            args = global_options_first(args)
         return super().parse_args(ctx, args)
 
     def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
@@ -120,6 +148,11 @@ class YqGroup(TyperGroup):
                 raise
             report_error(exc)
             raise typer.Exit(int(exc.exit_code)) from None
+        except BrokenPipeError:
+            from yuqing_cli.render.console import reader_went_away
+
+            reader_went_away()
+            raise typer.Exit(0) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:
@@ -134,6 +167,48 @@ class YqGroup(TyperGroup):
                 )
             )
             raise typer.Exit(int(ExitCode.INTERNAL)) from None
+
+
+# The root's options, accepted anywhere on the line: `yq done REF STEP --as 李丹` works
+# like `yq --as 李丹 done REF STEP`. (No command has an option of these names.)
+GLOBAL_WITH_VALUE = ("--as", "--db", "--plan", "--lang")
+GLOBAL_FLAGS = ("--debug",)
+
+
+def global_options_first(args: list[str]) -> list[str]:
+    """Move the root's options that follow the command to the front."""
+    front: list[str] = []
+    rest: list[str] = []
+    seen_command = False
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest += args[i:]
+            break
+        name = arg.split("=", 1)[0]
+        if not seen_command:
+            if name in GLOBAL_WITH_VALUE and "=" not in arg:
+                front += args[i : i + 2]
+                i += 2
+                continue
+            if arg.startswith("-"):
+                front.append(arg)
+            else:
+                seen_command = True
+                rest.append(arg)
+        elif name in GLOBAL_WITH_VALUE:
+            if "=" in arg:
+                front.append(arg)
+            else:
+                front += args[i : i + 2]
+                i += 1
+        elif arg in GLOBAL_FLAGS:
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
 
 
 def _check_text(value: str | None, what: str) -> None:
@@ -225,6 +300,12 @@ class AppState:
             _first_run(store)
         self._store, self._writable = store, write
         return store
+
+    def committed(self, done: Committed) -> None:
+        """A writing command's events are committed: run the user's hooks."""
+        from yuqing_cli.cli import hooks
+
+        hooks.run(done)
 
     def close(self) -> None:
         if self._store is not None:
@@ -332,7 +413,11 @@ def root(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help=_("Print the version and exit.")
+            "--version",
+            "-V",
+            callback=_version,
+            is_eager=True,
+            help=_("Print the version and exit."),
         ),
     ] = False,
 ) -> None:

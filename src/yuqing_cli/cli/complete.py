@@ -112,3 +112,9 @@ def statement_kinds(ctx: typer.Context, incomplete: str) -> Iterator[tuple[str, 
     for kind in statements.kinds if statements else ():
         yield kind.id, kind.name
         yield kind.name, kind.id
+
+
+@_safe
+def roles(ctx: typer.Context, incomplete: str) -> Iterator[tuple[str, str]]:
+    for role in _state(ctx).plan().roles:
+        yield role.id, role.name

@@ -163,6 +163,9 @@ def list_(
     no_exercises: Annotated[
         bool, typer.Option("--no-exercises", help=_("Leave exercises out."))
     ] = False,
+    mine: Annotated[
+        bool, typer.Option("--mine", help=_("Only incidents where you have something to do."))
+    ] = False,
     voided: Annotated[
         bool, typer.Option("--voided", help=_("Include voided incidents (duplicates, mistakes)."))
     ] = False,
@@ -181,6 +184,7 @@ def list_(
         level=level,
         overdue_only=overdue,
         late_only=late,
+        mine=mine,
         exercises=not no_exercises,
         voided=voided,
         limit=limit,

@@ -172,6 +172,12 @@ def routine_done(
     zero: Annotated[
         bool, typer.Option("--zero", help=_("Nothing found: a zero report (零报告)."))
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help=_("A zero report even though incidents were logged that day.")
+        ),
+    ] = False,
     at: Annotated[
         str | None,
         typer.Option("--at", help=_("When it was done (default now)."), show_default=False),
@@ -180,7 +186,7 @@ def routine_done(
     from yuqing_cli.render.report_view import routine_recorded
     from yuqing_cli.services.routines import record_run
 
-    routine_recorded(record_run(state(ctx), routine, note=note, zero=zero, at=at))
+    routine_recorded(record_run(state(ctx), routine, note=note, zero=zero, at=at, force=force))
 
 
 @routine_app.command(

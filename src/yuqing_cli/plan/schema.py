@@ -6,6 +6,8 @@ rest of the program only ever sees these objects, never raw YAML.
 
 from __future__ import annotations
 
+import difflib
+import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -52,6 +54,23 @@ TRENDS = ("rising", "steady", "falling")
 
 # Where a deadline starts, besides a milestone of the plan (e.g. `reported`).
 ORIGINS = ("detected", "stage", "wave", "graded")
+
+
+_CHINESE_NUMERALS = {"一": "I", "二": "II", "三": "III", "四": "IV", "五": "V"}
+
+
+def _normal(text: str) -> str:
+    """For matching what people type: NFKC (Ⅱ → II, full-width → ASCII), no spaces,
+    upper case."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).upper()
+
+
+def suggest(token: str, names: list[str], otherwise: str) -> str:
+    """A "did you mean" hint with the closest names, else ``otherwise``."""
+    close = difflib.get_close_matches(token.strip(), names, n=3, cutoff=0.5)
+    if close:
+        return _("did you mean {names}?").format(names=", ".join(dict.fromkeys(close)))
+    return otherwise
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,24 +407,38 @@ class Plan:
         )
 
     def level(self, token: str) -> Level:
-        """Find a level by id, Chinese name or roman numeral."""
-        wanted = token.strip()
+        """Find a level as people name it: its id, Chinese or English name, or roman
+        numeral — also ``II级``, ``二级``, ``Ⅱ``, ``重大舆情``, ``Major``."""
+        wanted = _normal(token)
+        for suffix in ("舆情", "级", "LEVEL"):
+            wanted = wanted.removesuffix(suffix).strip()
+        wanted = _CHINESE_NUMERALS.get(wanted, wanted)
         for level in self.levels:
-            if wanted in (level.id, level.name) or wanted.upper() == level.roman:
+            names = (level.id, level.name, level.name_en, level.roman)
+            if wanted in (_normal(n) for n in names if n):
                 return level
         raise BadInput(
             _("unknown level {token!r}").format(token=token),
-            hint=_("levels: ")
-            + ", ".join(f"{lv.name} ({lv.id}, {lv.roman})" for lv in self.levels),
+            hint=suggest(
+                token,
+                [x for lv in self.levels for x in (lv.id, lv.name, lv.roman)],
+                _("levels: ") + ", ".join(f"{lv.name} ({lv.id}, {lv.roman})" for lv in self.levels),
+            ),
         )
 
     def category(self, token: str) -> Category:
+        wanted = _normal(token)
         for category in self.categories:
-            if token.strip() in (category.id, category.name):
+            names = (category.id, category.name, category.name_en)
+            if wanted in (_normal(n) for n in names if n):
                 return category
         raise BadInput(
             _("unknown category {token!r}").format(token=token),
-            hint=_("categories: ") + ", ".join(f"{c.name} ({c.id})" for c in self.categories),
+            hint=suggest(
+                token,
+                [x for c in self.categories for x in (c.id, c.name)],
+                _("categories: ") + ", ".join(f"{c.name} ({c.id})" for c in self.categories),
+            ),
         )
 
     def sentiment(self, token: str) -> Sentiment:
@@ -433,7 +466,11 @@ class Plan:
                 return person
         raise BadInput(
             _("{name!r} is not on the plan's roster").format(name=name),
-            hint=_("roster: ") + "、".join(p.name for p in self.people),
+            hint=suggest(
+                wanted,
+                [p.name for p in self.people],
+                _("roster: ") + "、".join(p.name for p in self.people),
+            ),
         )
 
     def holders(self, role_id: str) -> tuple[str, ...]:

@@ -15,6 +15,26 @@ from typing import Any
 
 from rich.console import Console
 
+
+class _Console(Console):
+    """Rich's console, ending quietly when the reader of a pipe goes away (`| head`)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        reader_went_away()
+        raise SystemExit(0)
+
+
+def reader_went_away() -> None:
+    """The reader closed the pipe: nothing more can be shown, which is what the reader
+    asked for. Point stdout at /dev/null so the interpreter's last flush is quiet too."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 _stdout: Console | None = None
 _captured: Console | None = None
 
@@ -26,7 +46,7 @@ def out() -> Console:
     if _captured is not None:
         return _captured
     if _stdout is None or _stdout.file is not sys.stdout:
-        _stdout = Console(highlight=False, soft_wrap=True, emoji=False)
+        _stdout = _Console(highlight=False, soft_wrap=True, emoji=False)
     return _stdout
 
 

@@ -349,7 +349,8 @@ def _routine_line(report: DailyReport, day: Any) -> Cell:
         routine=day.routine.name, article=day.routine.article
     )
     if day.missing:
-        return Cell(f"{name}: {_('not done this day')}", "red bold")
+        missing = _("not done this day")
+        return Cell(f"{name}: {missing}", "red bold")
     if day.overdue:
         last = (
             _("overdue (last {time})").format(time=fmt(day.last_at, tz))

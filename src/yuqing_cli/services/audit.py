@@ -27,6 +27,7 @@ from yuqing_cli.timeutil import fmt_iso
 
 GENESIS = "0" * 64
 _LAST_HASH = "yq_last_hash"
+APPENDED = "yq_appended"  # session.info key: the events this transaction appended
 
 CONTENT_FIELDS = (
     "incident_id",
@@ -106,6 +107,7 @@ def append(
     event = Event(**content, prev_hash=prev, hash=event_hash(prev, content))
     session.add(event)
     session.info[_LAST_HASH] = event.hash
+    session.info.setdefault(APPENDED, []).append(event)
     return event
 
 

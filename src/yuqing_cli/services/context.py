@@ -19,8 +19,11 @@ from sqlmodel import Session
 from yuqing_cli.errors import BadInput, ExitCode, YqError
 from yuqing_cli.i18n import _
 from yuqing_cli.plan.schema import Plan
+from yuqing_cli.services.audit import APPENDED
 from yuqing_cli.services.plans import PlanRequest, governing_plan, reading_plan
+from yuqing_cli.services.state import REFS
 from yuqing_cli.store.db import Store
+from yuqing_cli.store.tables import Event
 from yuqing_cli.timeutil import fmt, utcnow
 from yuqing_cli.when import TimeRules, When, parse_when
 
@@ -100,9 +103,20 @@ def acting_person(plan: Plan, user: str | None) -> str:
     return plan.person(user).name
 
 
+@dataclass(frozen=True)
+class Committed:
+    """What a writing command recorded, told to the context once it is committed."""
+
+    events: tuple[Event, ...]
+    refs: dict[int, str]  # incident id -> reference
+    tz: str
+
+
 @contextmanager
 def writing(ctx: Context) -> Iterator[Writing]:
-    """One writing command: one transaction, under the governing plan."""
+    """One writing command: one transaction, under the governing plan. Once it is
+    committed, a context with a ``committed`` method is told what was recorded (the
+    command line runs the user's hooks there)."""
     if not ctx.user or not ctx.user.strip():
         acting_person(ctx.plan_request.load(), ctx.user)  # raises before anything opens
     store = ctx.open_store(True)
@@ -110,6 +124,14 @@ def writing(ctx: Context) -> Iterator[Writing]:
         plan = governing_plan(session, ctx.plan_request, ctx.user)
         actor = acting_person(plan, ctx.user)
         yield Writing(session, plan, utcnow(), store, actor)
+        done = Committed(
+            tuple(session.info.get(APPENDED, ())),
+            dict(session.info.get(REFS, {})),
+            plan.info.timezone,
+        )
+    notify = getattr(ctx, "committed", None)
+    if notify is not None and done.events:
+        notify(done)
 
 
 @contextmanager

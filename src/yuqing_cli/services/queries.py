@@ -13,7 +13,7 @@ from yuqing_cli.plan import deadlines, rules
 from yuqing_cli.plan.schema import Plan
 from yuqing_cli.plan.state import IncidentState
 from yuqing_cli.services import state as st
-from yuqing_cli.services.context import Context, reading
+from yuqing_cli.services.context import Context, acting_person, reading
 from yuqing_cli.services.plans import plan_for
 from yuqing_cli.services.views import (
     Checklist,
@@ -76,6 +76,7 @@ class ListFilter:
     level: str | None = None  # as typed
     overdue_only: bool = False  # open steps past their deadline
     late_only: bool = False  # any deadline missed, also done late
+    mine: bool = False  # only incidents where the acting person has something to do
     exercises: bool = True
     voided: bool = False
     limit: int | None = None
@@ -83,7 +84,13 @@ class ListFilter:
 
 def list_incidents(ctx: Context, flt: ListFilter) -> list[IncidentView]:
     with reading(ctx) as r:
-        return list(_views(r.session, r.plan, flt, r.now))
+        views = _views(r.session, r.plan, flt, r.now)
+        if not flt.mine:
+            return list(views)
+        from yuqing_cli.services.todo import mine
+
+        refs = mine(r.session, r.plan, acting_person(r.plan, ctx.user), r.now)
+        return [v for v in views if v.ref in refs]
 
 
 def _views(session: Session, plan: Plan, flt: ListFilter, now: datetime) -> Iterator[IncidentView]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from yuqing_cli.errors import Refused
 from yuqing_cli.i18n import _
@@ -17,7 +17,8 @@ from yuqing_cli.services.context import Context, reading, writing
 from yuqing_cli.services.incidents import clean_text
 from yuqing_cli.services.plans import ensure_version
 from yuqing_cli.services.state import event_data, fact_of
-from yuqing_cli.store.tables import Event
+from yuqing_cli.store.tables import Event, Incident
+from yuqing_cli.timeutil import day_bounds, local
 from yuqing_cli.when import When
 
 
@@ -37,7 +38,13 @@ class RoutineStatus:
 
 
 def record_run(
-    ctx: Context, token: str, *, note: str = "", zero: bool = False, at: str | None = None
+    ctx: Context,
+    token: str,
+    *,
+    note: str = "",
+    zero: bool = False,
+    at: str | None = None,
+    force: bool = False,
 ) -> RoutineStatus:
     note = clean_text(note, _("note"))
     with writing(ctx) as w:
@@ -52,6 +59,16 @@ def record_run(
                 ),
             )
         when = w.when(at)
+        if zero and not force:
+            found = _logged_that_day(w.session, when, w.tz)
+            if found:
+                raise Refused(
+                    _(
+                        "{n} incident(s) were logged on {day}: a zero report (零报告) says "
+                        "the patrol found nothing"
+                    ).format(n=found, day=local(when.at, w.tz).date().isoformat()),
+                    hint=_("record the run without --zero, or add --force if it is right"),
+                )
         ensure_version(w.session, w.plan, w.now)
         audit.append(
             w.session,
@@ -68,6 +85,20 @@ def record_run(
             plan_version=w.plan.version,
         )
         return _status(routine, when, w.actor, zero, w.now, w.tz)
+
+
+def _logged_that_day(session: Session, when: When, tz: str) -> int:
+    """Incidents (not exercises, not voided) detected on the day of ``when``."""
+    start, end = day_bounds(local(when.at, tz).date(), tz)
+    rows = session.exec(
+        select(Incident.id).where(
+            col(Incident.detected_at) >= start,
+            col(Incident.detected_at) < end,
+            col(Incident.exercise).is_(False),
+            col(Incident.voided).is_(False),
+        )
+    )
+    return len(list(rows))
 
 
 def _status(

@@ -36,6 +36,8 @@ from yuqing_cli.store.tables import Assignment, Event, Incident, StepRecord
 from yuqing_cli.timeutil import fmt_iso, local, utcnow
 from yuqing_cli.when import When
 
+REFS = "yq_refs"  # session.info key: incident id -> reference, for what was recorded
+
 # -- events as facts ----------------------------------------------------------------------
 
 
@@ -229,6 +231,7 @@ def record(
     """Append one event to the incident's trail and apply it; returns the new state."""
     now = now or utcnow()
     seq = loaded.state.last_seq + 1
+    session.info.setdefault(REFS, {})[loaded.id] = loaded.ref
     stored = event_data(when, data)
     audit.append(
         session,
@@ -278,6 +281,7 @@ def create(
     session.add(row)
     session.flush()
     assert row.id is not None
+    session.info.setdefault(REFS, {})[row.id] = ref
     new = json.dumps({**fields, "ref": ref}, ensure_ascii=False, sort_keys=True)
     audit.append(
         session,
