@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import functools
 import gettext
+import os
 import re
 import string
 from pathlib import Path
@@ -170,3 +171,151 @@ def test_chinese_help_has_typers_own_words_translated() -> None:
     assert "为当前 shell 安装命令补全" in root.stdout and "Install completion" not in root.stdout
     en = run_yq(["done", "--help"], env={"YQ_LANG": "en"})
     assert en.stdout.startswith("Usage: yq done") and "Show this message and exit." in en.stdout
+
+
+_ZH_PROBE = r"""
+import json, os, sys
+os.environ["YQ_LANG"] = "zh"
+from typer.testing import CliRunner
+from yuqing_cli.cli import app
+import typer.main
+
+runner = CliRunner()
+root = typer.main.get_command(app)
+paths = []
+for name, command in root.commands.items():
+    sub = getattr(command, "commands", None)
+    paths += [[name, child] for child in sub] if sub else [[name]]
+out = {}
+for path in [[]] + paths:
+    out[" ".join(path + ["--help"])] = runner.invoke(app, path + ["--help"]).output
+corpus = json.loads(sys.argv[1])
+for args in corpus:
+    result = runner.invoke(app, args)
+    out[" ".join(args)] = result.output
+print(json.dumps(out, ensure_ascii=False))
+"""
+
+# Commands that go wrong in every way a user can make them go wrong, and a few that work.
+_CORPUS = [
+    ["--as", "郭俊涛", "new", "网传某事", "--at", "2024-11-23 09:00"],
+    ["--as", "郭俊涛", "done", "YQ-20241123-001", "assess"],
+    ["done"],
+    ["done", "YQ-20241123-001"],
+    ["done", "YQ-20241123-001", "assess", "--bogus"],
+    ["doen"],
+    ["list", "extra"],
+    ["list", "-n", "x"],
+    ["list", "-n", "0"],
+    ["report", "-f", "pdf"],
+    ["new", "x", "--at"],
+    ["routine"],
+    ["show", "YQ-19990101-001"],
+    ["--as", "郭俊涛", "done", "YQ-20241123-001", "asess"],
+    ["--as", "郭俊涛", "done", "YQ-20241123-001", "assess"],
+    ["--as", "郭俊涛", "advance", "YQ-20241123-001"],
+    ["--as", "郭雁", "advance", "YQ-20241123-001"],
+    ["--as", "郭雁", "grade", "YQ-20241123-001", "超级", "--reason", "x"],
+    ["--as", "王五", "note", "YQ-20241123-001", "x"],
+    ["--as", "郭俊涛", "new", "x", "--at", "明天"],
+    ["--as", "郭俊涛", "new", "x", "--at", "2099-01-01 10:00"],
+    ["--as", "郭俊涛", "new", "x", "-c", "spam"],
+    ["--as", "郭俊涛", "note", "YQ-20241123-001", "x", "--at", "2024-11-22 10:00"],
+    ["--as", "郭俊涛", "statement", "add", "YQ-20241123-001", "-k", "表态", "-t", "x"],
+    ["--as", "郭俊涛", "line", "approve", "YQ-20241123-001"],
+    ["checklist", "YQ-20241123-001"],
+    ["show", "YQ-20241123-001"],
+    ["log", "YQ-20241123-001"],
+    ["report", "--date", "2024-11-23"],
+    ["--as", "郭俊涛", "todo"],
+    ["due"],
+    ["plan", "show"],
+    ["verify"],
+    ["export", "--format", "json"],
+]
+
+# What may stay Latin in the Chinese interface: commands, options, placeholders, ids,
+# references, and a few technical names.
+_LATIN_OK = re.compile(
+    r"`[^`]*`"  # a command to type
+    r"|(?<![\w-])--?[a-zA-Z][\w-]*"  # an option
+    r"|\b[A-Z][A-Z_|.]*[A-Z]\b"  # a placeholder, an environment variable
+    r"|YQ-\d{8}-\d{3}"  # a reference
+    r"|'[^'\n]*'"  # a value echoed as typed
+    r"|[\w.-]+\.(?:yaml|csv|md|txt|json|db|docx|xlsx)\b"  # a file name
+    r"|\bzh_\*|\bshell\b|\b(?:no-)?strict\b"
+    r"|https?://\S+|[\w.~-]*/[\w./-]+"  # a link, a path
+    r"|\b[0-9a-f]{6,}\b"  # a hash
+    r"|\b(?:yq|yuqing|UTF|JSON|CSV|XLSX|Markdown|SQLite|PostgreSQL|SQLAlchemy|Asia|"
+    r"Shanghai|zh_CN|cron|systemd|pip|psycopg|sqlite3)\b"
+)
+
+
+def _plan_ids() -> set[str]:
+    from yuqing_cli.plan.files import load_plan
+
+    plan = load_plan(REPO / "plan.yaml")
+    ids = {x.id for group in (plan.roles, plan.levels, plan.categories, plan.sentiments,
+                              plan.stages, plan.steps, plan.routines, plan.milestones)
+           for x in group}  # fmt: skip
+    if plan.statements:
+        ids |= {k.id for k in plan.statements.kinds}
+    if plan.assessment:
+        ids |= {r.id for r in plan.assessment.rules}
+    return ids | set(METRIC_WORDS)
+
+
+METRIC_WORDS = (
+    "reads",
+    "reposts",
+    "comments",
+    "likes",
+    "rank",
+    "rising",
+    "steady",
+    "falling",
+    "table",
+    "markdown",
+    "json",
+    "csv",
+    "docx",
+    "xlsx",
+    "zero",
+    "done",
+    "en",
+    "zh",
+)
+
+
+def test_no_english_left_in_the_chinese_interface(tmp_path: Path) -> None:
+    """Every command's help and a corpus of errors and outputs, in Chinese: no English
+    word of three letters or more that is not a command, option, id, reference or
+    placeholder."""
+    import json
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "YQ_LANG": "zh",
+        "YQ_DB": str(tmp_path / "zh.db"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "COLUMNS": "200",
+    }
+    probe = subprocess.run(
+        [sys.executable, "-c", _ZH_PROBE, json.dumps(_CORPUS, ensure_ascii=False)],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300, check=False,
+    )  # fmt: skip
+    assert probe.returncode == 0, probe.stderr
+    outputs: dict[str, str] = json.loads(probe.stdout)
+    ids = _plan_ids()
+    found: dict[str, set[str]] = {}
+    commands = {word for key in outputs for word in key.split() if word.isalpha()}
+    for what, text in outputs.items():
+        if text.lstrip().startswith(("{", "[")):
+            continue  # JSON: its keys are identifiers
+        rest = _LATIN_OK.sub(" ", text)
+        words = {w for w in re.findall(r"[A-Za-z][A-Za-z_]{2,}", rest) if w not in ids | commands}
+        if words:
+            found[what] = words
+    assert found == {}

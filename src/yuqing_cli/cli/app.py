@@ -66,7 +66,13 @@ COMMAND_ORDER = (
 
 
 def _usage(command: _click.Command, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
-    pieces = command.collect_usage_pieces(ctx)
+    words = {
+        "[OPTIONS]": _("[OPTIONS]"),
+        "COMMAND": _("COMMAND"),
+        "[ARGS]...": _("[ARGS]..."),
+    }
+    pieces = [words.get(piece, piece) for p in command.collect_usage_pieces(ctx) for piece in
+              p.split(" ")]  # fmt: skip
     formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=_("Usage: "))
 
 
@@ -84,8 +90,55 @@ _COMPLETION_HELP = {
 }
 
 
+# Placeholders for option values, where the option's name alone would not say it.
+_METAVARS = {
+    "at": "TIME",
+    "since": "TIME",
+    "until": "TIME",
+    "as_known_at": "TIME",
+    "first_seen": "TIME",
+    "date": "DAY",
+    "anchor": "ID:HASH",
+    "duplicate_of": "REF",
+    "replaced_by": "N",
+    "line": "VERSION",
+    "within": "WINDOW",
+    "output": "FILE",
+    "source": "PLATFORM",
+}
+
+
+def _no_type(ctx: Any = None) -> None:
+    return None
+
+
+def _name_placeholders(params: list[Any]) -> None:
+    """Give every option that takes a value a readable placeholder (TIME, N, LEVEL…)
+    instead of its Python type (``<str>``, ``<int range>``)."""
+    for param in params:
+        if param.param_type_name == "argument":
+            # An argument's placeholder (REF, STEP) says it; no Python type after it.
+            param.display_type_rich = _no_type
+            continue
+        if getattr(param, "is_flag", False):
+            continue
+        if param.metavar is not None:
+            continue
+        if getattr(getattr(param, "type_descriptor", None), "is_choice", False):
+            continue  # shown as its choices: table|markdown|json|csv
+        name = (param.name or "").strip("_")
+        if name in ("limit", "reads", "reposts", "comments", "likes", "rank"):
+            param.metavar = "N"
+        else:
+            param.metavar = _METAVARS.get(name, name.upper())
+
+
 class YqCommand(TyperCommand):
     """Every command of yq: Typer's own words of the help page in the interface language."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _name_placeholders(self.params)
 
     def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, self._short_refs(args))
@@ -134,6 +187,27 @@ class YqGroup(TyperGroup):
         if ctx.parent is None:
             args = global_options_first(args)
         return super().parse_args(ctx, args)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """The root command: usage errors are shown in the interface language."""
+        standalone = kwargs.pop("standalone_mode", True)
+        try:
+            rv = super().main(*args, **{**kwargs, "standalone_mode": False})
+        except (typer.Abort, KeyboardInterrupt):
+            if not standalone:
+                raise
+            print(_("Aborted."), file=sys.stderr)
+            sys.exit(int(ExitCode.INTERRUPTED))
+        except Exception as exc:
+            if not standalone or not _is_usage_error(exc):
+                raise
+            from yuqing_cli.cli import usage
+
+            usage.show(exc)
+            sys.exit(getattr(exc, "exit_code", int(ExitCode.BAD_INPUT)))
+        if not standalone:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
 
     def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
         names = super().list_commands(ctx)

@@ -34,7 +34,7 @@ At = Annotated[
         show_default=False,
     ),
 ]
-Json = Annotated[bool, typer.Option("--json", help=_("Print JSON (see README, 'JSON output')."))]
+Json = Annotated[bool, typer.Option("--json", help=_("Print JSON (its keys: docs/json.md)."))]
 
 
 @app.command(cls=YqCommand, help=_("Log a new incident (舆情) and print its reference."))

@@ -9,7 +9,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from yuqing_cli.i18n import _
+from yuqing_cli.i18n import _, language
 from yuqing_cli.plan.schema import Condition, Deadline, Plan, Step
 from yuqing_cli.render.console import out, print_json
 from yuqing_cli.render.safe import clean
@@ -77,16 +77,15 @@ def role_names(plan: Plan, roles: tuple[str, ...]) -> str:
 def show_plan(plan: Plan) -> None:
     console = out()
     info = plan.info
-    console.print(Text(info.title, style="bold"))
-    if info.title_en:
-        console.print(Text(info.title_en, style="dim"))
+    console.print(Text(clean(info.title), style="bold"))
+    if info.title_en and language() == "en":
+        console.print(Text(clean(info.title_en), style="dim"))
     console.print(
         Text(
-            _("{info_issuer} · {info_date} · unit {info_unit} · time zone {info_timezone}").format(
-                info_issuer=info.issuer,
-                info_date=info.date,
-                info_unit=info.unit,
-                info_timezone=info.timezone,
+            clean(
+                _("{issuer} · {date} · unit {unit} · time zone {timezone}").format(
+                    issuer=info.issuer, date=info.date, unit=info.unit, timezone=info.timezone
+                )
             )
         )
     )
@@ -109,7 +108,7 @@ def show_plan(plan: Plan) -> None:
         holders = "、".join(plan.holders(role.id)) or (
             _("designated per incident") if role.per_incident else _("nobody")
         )
-        roster.add_row(role.name, role.id, role.article, holders)
+        roster.add_row(clean(role.name), role.id, role.article, clean(holders))
     console.print(roster)
 
     levels = Table(title=_("Levels (Art. 2)"), box=box.SIMPLE_HEAD, title_justify="left")
@@ -118,11 +117,11 @@ def show_plan(plan: Plan) -> None:
     levels.add_column(_("source"), overflow="fold")
     for level in plan.levels:
         levels.add_row(
-            Text(level.name, style=level.colour),
+            Text(clean(level.name), style=level.colour),
             level.id,
             level.roman,
             level.article,
-            level.source or "—",
+            clean(level.source or "—"),
         )
     console.print(levels)
 
@@ -131,25 +130,29 @@ def show_plan(plan: Plan) -> None:
         categories.add_column(column, no_wrap=True)
     for category in plan.categories:
         categories.add_row(
-            category.name,
+            clean(category.name),
             category.id,
             category.article,
-            "区司法局办公室" if category.office else "—",
+            clean(_handed_to(plan, category.id) or "—"),
         )
     console.print(categories)
 
     for index, stage in enumerate(plan.stages, start=1):
         heading = Text(
-            _("Stage {index}  {stage_name} ({stage_id})").format(
-                index=index, stage_name=stage.name, stage_id=stage.id
+            clean(
+                _("Stage {index}  {stage_name} ({stage_id})").format(
+                    index=index, stage_name=stage.name, stage_id=stage.id
+                )
             ),
             style="bold",
         )
         heading.append(_("  Art. {stage_article}").format(stage_article=stage.article), style="dim")
         if stage.next:
-            heading.append(f"  → {plan.stage(stage.next).name}")
+            heading.append(clean(f"  → {plan.stage(stage.next).name}"))
         if stage.reopen_to:
-            heading.append(_("  (reopens to {name})").format(name=plan.stage(stage.reopen_to).name))
+            heading.append(
+                clean(_("  (reopens to {name})").format(name=plan.stage(stage.reopen_to).name))
+            )
         console.print(heading)
         for step in stage.steps:
             _print_step(plan, step)
@@ -162,38 +165,45 @@ def show_plan(plan: Plan) -> None:
         routines.add_column(column, no_wrap=i != 3, overflow="fold")
     for routine in plan.routines:
         routines.add_row(
-            routine.name,
+            clean(routine.name),
             routine.id,
             routine.article,
-            role_names(plan, routine.roles),
+            clean(role_names(plan, routine.roles)),
             _hours(routine.every_hours),
         )
     console.print(routines)
 
     console.print(Text(_("Leading-group duties (Art. 3)"), style="bold"))
     for duty in plan.duties:
-        console.print(Text(f"  {duty.article}  {duty.text}"))
+        console.print(Text(clean(f"  {duty.article}  {duty.text}")))
+
+
+def _handed_to(plan: Plan, category: str) -> str:
+    """The body a category's incidents are handed to, from the step that hands over."""
+    for step in plan.steps:
+        if step.hands_over and step.when.categories and category in step.when.categories:
+            return step.hands_over
+    return ""
 
 
 def _print_step(plan: Plan, step: Step) -> None:
     line = Text("  ")
     line.append(step.id, style="bold cyan")
-    line.append(f"  {step.title}")
+    line.append(clean(f"  {step.title}"))
     line.append(_("  [Art. {step_article}]").format(step_article=step.article), style="dim")
     if not step.required:
         line.append(_("  optional"), style="yellow")
     out().print(line)
-    detail = (
-        f"      who: {role_names(plan, step.roles)} · applies to: "
-        f"{describe_condition(plan, step.when)} · deadline: {describe_deadline(plan, step.due)}"
+    detail = _("      who: {who} · applies to: {when} · deadline: {due}").format(
+        who=role_names(plan, step.roles),
+        when=describe_condition(plan, step.when),
+        due=describe_deadline(plan, step.due),
     )
-    out().print(Text(detail, style="dim"))
+    out().print(Text(clean(detail), style="dim"))
     if step.due is not None:
         out().print(
             Text(
-                _("      deadline source: {step_due_source}").format(
-                    step_due_source=step.due.source
-                ),
+                clean(_("      deadline source: {source}").format(source=step.due.source)),
                 style="dim",
             )
         )
