@@ -133,8 +133,58 @@ def _name_placeholders(params: list[Any]) -> None:
             param.metavar = _METAVARS.get(name, name.upper())
 
 
+# The framework's help formatter, reached through its public context class.
+_HelpFormatter: Any = typer.Context.formatter_class
+
+
+class YqHelpFormatter(_HelpFormatter):  # type: ignore[misc]
+    """Help wrapped by the width text takes on the terminal: a Chinese character is two
+    columns, and lines break as Chinese typesetting allows."""
+
+    def write_text(self, text: str) -> None:
+        from yuqing_cli.render.wrap import wrap
+
+        indent = " " * self.current_indent
+        width = max(self.width - self.current_indent, 20)
+        paragraphs = [p.strip() for p in text.split("\n\n")]
+        body = "\n\n".join(
+            "\n".join(indent + line for line in wrap(" ".join(p.split("\n")), width))
+            for p in paragraphs
+        )
+        self.write(body + "\n")
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        from rich.cells import cell_len
+
+        from yuqing_cli.render.wrap import wrap
+
+        rows = list(rows)
+        first_col = min(max((cell_len(a) for a, _b in rows), default=0), col_max) + col_spacing
+        indent = " " * self.current_indent
+        for first, second in rows:
+            self.write(f"{indent}{first}")
+            if not second:
+                self.write("\n")
+                continue
+            if cell_len(first) <= first_col - col_spacing:
+                self.write(" " * (first_col - cell_len(first)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            width = max(self.width - first_col - self.current_indent - 1, 10)
+            lines = wrap(second, width)
+            self.write(lines[0] + "\n")
+            for line in lines[1:]:
+                self.write(" " * (first_col + self.current_indent) + line + "\n")
+
+
+class YqContext(typer.Context):
+    formatter_class = YqHelpFormatter
+
+
 class YqCommand(TyperCommand):
     """Every command of yq: Typer's own words of the help page in the interface language."""
+
+    context_class = YqContext
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -167,6 +217,8 @@ class YqCommand(TyperCommand):
 
 class YqGroup(TyperGroup):
     """Turns :class:`YqError` into a message, a hint and an exit code; help like YqCommand."""
+
+    context_class = YqContext
 
     def format_usage(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         _usage(self, ctx, formatter)
