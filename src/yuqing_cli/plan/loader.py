@@ -33,6 +33,7 @@ from yuqing_cli.plan.schema import (
     Person,
     Plan,
     PlanInfo,
+    ReportSettings,
     Role,
     Routine,
     Sentiment,
@@ -309,6 +310,7 @@ _TOP = (
     "defaults",
     "time",
     "milestones",
+    "report",
 )
 _TOP_REQUIRED = ("format", "plan", "articles", "roles", "people", "levels", "categories", "stages")
 
@@ -443,6 +445,7 @@ class _Builder:
         sentiment_list = tuple(x for x, _ in sentiments) or _DEFAULT_SENTIMENTS
         defaults = self.read_defaults(top.get("defaults"), level_list, categories, sentiment_list)
         time_settings = self.read_time(top.get("time"))
+        report = self.read_report(top.get("report"), role_ids)
         self.check_names(
             [
                 (_("role"), [(x.id, x.name, n) for x, n in roles]),
@@ -470,6 +473,7 @@ class _Builder:
             defaults=defaults,
             milestones=self.ctx_milestones,
             time=time_settings,
+            report=report,
         )
 
     def check_names(self, groups: list[tuple[str, list[tuple[str, str, yaml.Node]]]]) -> None:
@@ -566,6 +570,28 @@ class _Builder:
             if "approximate_minutes" in m
             else TimeSettings().approximate_minutes,
             r.flag(m.get("unknown"), "unknown", True),
+            r.text(m.get("source"), "source"),
+        )
+
+    def read_report(self, node: yaml.Node | None, role_ids: set[str]) -> ReportSettings:
+        """`report:` who signs off (签发) an issued daily report."""
+        if node is None:
+            return ReportSettings()
+        r = self.reader
+        m = r.mapping(node, _("`report`"), ("sign_off",), ("article", "source"))
+        if "sign_off" not in m:
+            return ReportSettings()
+        roles = tuple(t for t, _ in r.texts(m["sign_off"], _("roles that sign off")))
+        if not roles:
+            r.fail(
+                m["sign_off"],
+                _("`report.sign_off` names no role"),
+                _("list the role ids that sign off the daily report, e.g. [leader]"),
+            )
+        self.check_refs(m["sign_off"], roles, role_ids, _("role"), "`report.sign_off`")
+        return ReportSettings(
+            roles,
+            self.article(m.get("article"), node, "`report`"),
             r.text(m.get("source"), "source"),
         )
 
@@ -1096,3 +1122,5 @@ def _citations(plan: Plan) -> Iterator[str]:
     ):
         for item in group:
             yield item.article
+    if plan.report.article:
+        yield plan.report.article
