@@ -47,6 +47,7 @@ COMMAND_ORDER = (
     "verify",
     "report",
     "export",
+    "import",
     "routine",
     "plan",
     "db",
