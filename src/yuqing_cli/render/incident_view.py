@@ -417,6 +417,7 @@ def _action_label(action: str) -> str:
         "reopen": _("reopened"),
         "routine": _("routine"),
         "adopt": _("plan adopted"),
+        "issue": _("report issued"),
         "edit": _("corrected"),
         "void": _("voided"),
         "undo": _("undone"),
@@ -463,6 +464,11 @@ def _event_detail(e: EventView) -> Text:
         text.append(e.subject, style="bold")
     elif e.action == "adopt":
         text.append(clean(f"{e.new or ''} ({e.subject[:12]})"))
+    elif e.action == "issue":
+        text.append(
+            clean(_("No. {total} for {day}").format(total=e.new or "?", day=e.subject))
+            + (clean(_(", correcting No. {total}").format(total=e.old)) if e.old else "")
+        )
     elif e.action == "edit":
         changes = e.data.get("changes", {})
         if isinstance(changes, dict):
