@@ -22,22 +22,57 @@ class DecodeError(ValueError):
     """The data does not have the shape of the type asked for."""
 
 
-def encode(value: Any) -> Any:
-    """A JSON-ready form of ``value`` (dataclasses, tuples, sets, mappings, datetimes)."""
+_PLAIN = frozenset((str, int, float, bool, type(None)))
+# Dataclass types seen by encode(), with the names of the fields it writes.
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def encode(value: Any, _seen: dict[int, Any] | None = None) -> Any:
+    """A JSON-ready form of ``value`` (dataclasses, tuples, sets, mappings, datetimes).
+
+    A dataclass instance met again within one value (an incident's detection time is
+    also the start of its first wave…) is encoded once.
+    """
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is datetime:
+        return value.isoformat()
+    names = _FIELDS.get(kind)
+    if names is not None:
+        seen = {} if _seen is None else _seen
+        done = seen.get(id(value))
+        if done is not None:
+            return done
+        out = {}
+        for name in names:
+            item = getattr(value, name)
+            kind = type(item)
+            if kind in _PLAIN:
+                out[name] = item
+            elif kind is datetime:
+                out[name] = item.isoformat()
+            else:
+                out[name] = encode(item, seen)
+        seen[id(value)] = out
+        return out
+    if kind is tuple or kind is list:
+        return [encode(v, _seen) for v in value]
+    if kind is dict:
+        return {str(k): encode(v, _seen) for k, v in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: encode(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if not f.name.startswith("_")
-        }
+        _FIELDS[kind] = tuple(
+            f.name for f in dataclasses.fields(value) if not f.name.startswith("_")
+        )
+        return encode(value, _seen)
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, frozenset | set):
-        return sorted(encode(v) for v in value)
+        return sorted(encode(v, _seen) for v in value)
     if isinstance(value, tuple | list):
-        return [encode(v) for v in value]
+        return [encode(v, _seen) for v in value]
     if isinstance(value, Mapping):
-        return {str(k): encode(v) for k, v in value.items()}
+        return {str(k): encode(v, _seen) for k, v in value.items()}
     return value
 
 

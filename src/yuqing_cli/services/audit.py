@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from sqlmodel import Session
 
 from yuqing_cli.i18n import _
+from yuqing_cli.store.bulk import insert_many
 from yuqing_cli.store.tables import Event
 from yuqing_cli.timeutil import fmt_iso
 
@@ -107,6 +108,30 @@ def append(
     session.add(event)
     session.info[_LAST_HASH] = event.hash
     return event
+
+
+def append_many(session: Session, contents: Sequence[Mapping[str, Any]]) -> None:
+    """Append many events at once (a bulk import), chained in the order given: the same
+    content and hashes as :func:`append` one by one, written in one statement.
+
+    Events added with :func:`append` and not yet written are flushed first, so the
+    chain follows the ``id`` order."""
+    if not contents:
+        return
+    session.flush()
+    prev = session.info.get(_LAST_HASH)
+    table = Event.__table__  # type: ignore[attr-defined]
+    if prev is None:
+        last_id = select(func.max(table.c.id)).scalar_subquery()
+        head = session.scalar(select(table.c.hash).where(table.c.id == last_id))
+        prev = str(head) if head is not None else GENESIS
+    rows = []
+    for content in contents:
+        digest = event_hash(prev, content)
+        rows.append({**content, "prev_hash": prev, "hash": digest})
+        prev = digest
+    insert_many(session.connection(), table, rows)
+    session.info[_LAST_HASH] = prev
 
 
 # -- verification ------------------------------------------------------------------
