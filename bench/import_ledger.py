@@ -1,6 +1,6 @@
 """Time `yq import` of a large ledger into an empty database.
 
-    python bench/import_ledger.py [--rows N] [--format csv|xlsx|both] [--keep DIR]
+    python bench/import_ledger.py [--rows N] [--format csv|xlsx|both] [--minimal] [--keep DIR]
 
 Writes a ledger of N rows (default 100,000) as an office keeps one: 序号, 编号 (the
 unit's own numbers), 发现时间 and 首发时间 (one in fifty as 上午/下午 or only a date), 平台, 标题,
@@ -80,19 +80,28 @@ def rows(n: int, seed: int = 1) -> list[list[object]]:
     return out
 
 
-def write_csv(path: Path, data: list[list[object]]) -> None:
+MINIMAL = ["编号", "发现时间", "平台", "标题", "链接", "级别", "类别"]
+
+
+def minimal(data: list[list[object]]) -> tuple[list[str], list[list[object]]]:
+    """Only what every ledger has: one ``create`` event per row."""
+    keep = [HEADER.index(h) for h in MINIMAL]
+    return MINIMAL, [[row[i] for i in keep] for row in data]
+
+
+def write_csv(path: Path, data: list[list[object]], header: list[str] = HEADER) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(HEADER)
+        writer.writerow(header)
         writer.writerows(data)
 
 
-def write_xlsx(path: Path, data: list[list[object]]) -> None:
+def write_xlsx(path: Path, data: list[list[object]], header: list[str] = HEADER) -> None:
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_urls": False})
     sheet = book.add_worksheet("台账")
-    sheet.write_row(0, 0, HEADER)
+    sheet.write_row(0, 0, header)
     for r, row in enumerate(data, 1):
         for c, value in enumerate(row):
             if value != "":
@@ -128,18 +137,24 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--format", choices=("csv", "xlsx", "both"), default="both")
     parser.add_argument("--keep", type=Path, help="write the files and databases here")
+    parser.add_argument(
+        "--minimal", action="store_true", help="only 编号, 发现时间, 平台, 标题, 链接, 级别, 类别"
+    )
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="yq-import-"))
     folder.mkdir(parents=True, exist_ok=True)
-    data = rows(args.rows)
-    print(f"yq import, {args.rows:,} rows, into an empty database ({folder}):")
+    header, data = HEADER, rows(args.rows)
+    if args.minimal:
+        header, data = minimal(data)
+    shape = "minimal rows (one event each)" if args.minimal else "full rows (4.5 events each)"
+    print(f"yq import, {args.rows:,} {shape}, into an empty database ({folder}):")
     if args.format in ("csv", "both"):
         path = folder / "台账.csv"
-        write_csv(path, data)
+        write_csv(path, data, header)
         run(path, args.rows)
     if args.format in ("xlsx", "both"):
         path = folder / "台账.xlsx"
-        write_xlsx(path, data)
+        write_xlsx(path, data, header)
         run(path, args.rows)
 
 

@@ -45,18 +45,23 @@ CONTENT_FIELDS = (
 )
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def canonical(content: Mapping[str, Any]) -> bytes:
     """One byte string per content: sorted keys, no spaces, UTF-8, times in UTC ISO form.
 
     A null ``data`` is left out, so events written before the column existed keep their
     hashes.
     """
-    normal = {
-        k: fmt_iso(v) if isinstance(v, datetime) else v
-        for k, v in content.items()
-        if not (k == "data" and v is None)
-    }
-    return json.dumps(normal, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    normal = dict(content)
+    for key in _TIMES:
+        value = normal.get(key)
+        if isinstance(value, datetime):
+            normal[key] = fmt_iso(value)
+    if normal.get("data", 0) is None:
+        del normal["data"]
+    return _CANONICAL.encode(normal).encode()
 
 
 def event_hash(prev_hash: str, content: Mapping[str, Any]) -> str:

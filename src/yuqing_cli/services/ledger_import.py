@@ -55,6 +55,7 @@ from yuqing_cli.services.incidents import (
 )
 from yuqing_cli.services.ledger import Column, columns
 from yuqing_cli.services.plans import ensure_version
+from yuqing_cli.store import dialect
 from yuqing_cli.store.tables import Incident
 from yuqing_cli.timeutil import local, zone
 from yuqing_cli.when import When, parse_when
@@ -576,6 +577,7 @@ def _run(
         return _result(base, problems=problems, skipped=skipped, notices=reader.notices)
     assert actor
     ensure_version(r.session, plan, r.now)
+    dialect.roomy_cache(r.session.connection())
     refs, notices = _references(r.session, plan, rows)
     imported: list[Imported] = []
     ordered = sorted(rows, key=_order)
