@@ -509,3 +509,23 @@ def test_issue_with_an_unknown_signer(scripted_day: dict[str, str], clock: Clock
     new("当天的一条", at="2024-11-24 09:00")
     ok("report", "issue", user=LEADER)  # today's, by default
     assert ok_json("report", "list")[0]["date"] == "2024-11-24"
+
+
+def test_import_date_cells_from_excel(env: Path) -> None:
+    """A date cell without a time of day is that day, not its midnight; a date-time cell
+    is exact."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["标题", "发现时间", "报告领导小组时间"])
+    sheet.append(["只记了日期", datetime(2024, 3, 1), datetime(2024, 3, 1, 15, 30)])
+    sheet["B2"].number_format = "yyyy-mm-dd"
+    sheet["C2"].number_format = "yyyy-mm-dd hh:mm"
+    source = env / "旧台账.xlsx"
+    book.save(source)
+    ok("import", str(source), user=LEADER)
+    row = json.loads(ok("export", "-f", "json").stdout)[0]
+    assert row["detected"]["precision"] == "date"
+    assert row["detected"]["as_written"] == "2024-03-01"
+    assert row["milestones"]["reported"]["at"]["at"] == "2024-03-01T15:30:00+08:00"

@@ -29,10 +29,12 @@ if TYPE_CHECKING:
     from yuqing_cli.store.db import Store
 
 
-# The order commands are listed in: the daily workflow first.
+# The order commands are listed in: the daily workflow first. (Subcommands follow it
+# too: `report issue`, `list`, `show`.)
 COMMAND_ORDER = (
     "demo",
     "new",
+    "issue",
     "list",
     "show",
     "checklist",

@@ -158,5 +158,16 @@ def _terminal(result: ImportResult) -> None:
                 style="green",
             )
         )
+        renumbered = sum(1 for i in imported if i.source_ref and i.source_ref != i.ref)
+        if renumbered:
+            console.print(
+                Text(
+                    _(
+                        "{n} kept the file's own number (编号) as their source, shown by "
+                        "`yq log REF`; --json lists each"
+                    ).format(n=renumbered),
+                    style="dim",
+                )
+            )
     else:
         console.print(_("nothing to import"))

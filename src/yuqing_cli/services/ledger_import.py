@@ -778,16 +778,17 @@ def _references(
             checked.add(day)
         last[day] += 1
         refs[row.number] = f"{prefix}-{day}-{last[day]:03d}"
-        if row.ref:
+        if _REF.match(row.ref):  # one of ours, but taken or of another day: say so
             notices.append(
                 Problem(
                     row.number,
                     "",
-                    _("logged as {ref}: the number {given} is taken or not of this plan").format(
+                    _("logged as {ref}: the number {given} is taken or of another day").format(
                         ref=refs[row.number], given=row.ref
                     ),
                 )
             )
+    # (a number in the unit's own form is kept in the incident's trail as its source)
     return refs, notices
 
 
