@@ -29,10 +29,12 @@ in the file) are skipped and listed. Rows are written in bulk through the same f
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -520,6 +522,20 @@ def _flag(text: str) -> bool | None:
 # -- the import ----------------------------------------------------------------------------------
 
 
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """No cyclic garbage collection while rows are read and written: an import builds
+    hundreds of thousands of small objects and no cycles, and the collector would walk
+    them all again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def import_ledger(
     ctx: Context,
     path: Path,
@@ -530,6 +546,17 @@ def import_ledger(
 ) -> ImportResult:
     """Check every row of the file; unless ``dry_run`` or a row is bad, import them all in
     one transaction."""
+    with _no_gc():
+        return _import(ctx, path, overrides, dry_run, progress)
+
+
+def _import(
+    ctx: Context,
+    path: Path,
+    overrides: Sequence[str],
+    dry_run: bool,
+    progress: Progress | None,
+) -> ImportResult:
     sheet = read_sheet(path)
     if dry_run:
         with reading(ctx) as r:
