@@ -265,7 +265,7 @@ def report_doc(report: DailyReport, issue: IssueMark | None = None) -> Doc:
                 for m in report.missed
             ),
             empty=_("none"),
-            widths=(3, 4, 2, 2, 1, 3),
+            widths=(3, 4, 2, 2, 2, 3),
         ),
         Section(
             _("Handling (处置情况)"),

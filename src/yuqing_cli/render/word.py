@@ -261,6 +261,7 @@ def _table(word: DocxDocument, section: Section) -> None:
 # How wide text of the table font (10.5 pt) is, in cm: a Chinese character, another one
 # (generous: the fonts at hand differ), and the cell's margins.
 WIDE_CM, NARROW_CM, PADDING_CM = 0.4, 0.26, 0.5
+SHORT_CM = 2.2  # a column of short words (重大, 李丹, 发现) is never narrower than they are
 
 
 def _natural(text: str) -> float:
@@ -273,15 +274,24 @@ def _natural(text: str) -> float:
     )
 
 
+def _token(text: str) -> bool:
+    """Text a line should not break: ASCII without spaces (YQ-20241123-001, 09:40)."""
+    return text.isascii() and not any(c.isspace() for c in text)
+
+
 def column_widths(section: Section, total: float) -> list[float]:
     """Widths (cm) across ``total``: a column whose longest cell fits within its share (by
-    the section's relative ``widths``) takes just what it needs; the others share the
-    rest in proportion, and wrap."""
+    the section's relative ``widths``), holds only short words, or holds references and
+    times takes just what it needs; the others share the rest in proportion, and wrap."""
     n = len(section.header)
     weights = [float(w) for w in section.widths] if len(section.widths) == n else [1.0] * n
-    natural = [
-        max(_natural(x.text if isinstance(x, Cell) else x) for x in column)
-        for column in zip(section.header, *section.rows, strict=True)
+    columns = list(zip(section.header, *section.rows, strict=True))
+    natural = [max(_natural(x.text if isinstance(x, Cell) else x) for x in c) for c in columns]
+    # references and clock times must not break: a column of such tokens (the header
+    # aside) takes its width while it is not much of the page
+    whole = [
+        all(_token(x.text if isinstance(x, Cell) else x) for x in c[1:]) and len(c) > 1
+        for c in columns
     ]
     fixed: dict[int, float] = {}
     while True:
@@ -290,7 +300,11 @@ def column_widths(section: Section, total: float) -> list[float]:
             break
         room = total - sum(fixed.values())
         share = {i: room * weights[i] / sum(weights[j] for j in free) for i in free}
-        fits = {i: natural[i] for i in free if natural[i] <= share[i]}
+        fits = {
+            i: natural[i]
+            for i in free
+            if natural[i] <= max(share[i], SHORT_CM) or (whole[i] and natural[i] <= total * 0.3)
+        }
         if not fits:
             return [fixed.get(i, share.get(i, 0.0)) for i in range(n)]
         fixed.update(fits)
