@@ -178,6 +178,54 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return fake
 
 
+# -- a scripted day, shared by the report, ledger and office tests -------------------------
+
+FORMULA_TITLE = "=cmd|' /C calc'!A0 工作人员失误"
+
+
+def _build_day(clock: Clock) -> dict[str, str]:
+    """2024-11-23: a patrol with nothing found, four incidents and an exercise, one closed."""
+    clock.set("2024-11-22 15:30")
+    e = new(
+        "前一日的投诉",
+        level="一般",
+        category="complaint",
+        at="2024-11-22 15:00",
+        extra=["--source", "论坛"],
+    )
+    clock.set("2024-11-23 08:00")
+    ok("routine", "done", "patrol", "--zero", "--note", "未发现", user=LIAISON)
+    clock.set("2024-11-23 09:05")
+    a = new(
+        "网传中心办事拖延",
+        level="一般",
+        category="complaint",
+        at="2024-11-23 09:00",
+        extra=["--source", "微博"],
+    )
+    clock.set("2024-11-23 09:20")
+    ok("done", a, "report_leading_group", user=MEMBER)
+    clock.set("2024-11-23 10:00")
+    b = new("网传矫正对象脱管", level="重大", category="rumour", extra=["--source", "抖音"])
+    clock.set("2024-11-23 11:00")
+    c = new(FORMULA_TITLE, level="较大", category="staff_error", extra=["--source", "微信公众号"])
+    clock.set("2024-11-23 13:00")
+    ok("done", c, "report_leading_group", user=MEMBER)
+    d = new("演练：特别重大", level="特别重大", extra=["--exercise", "--source", "微博"])
+    clock.set("2024-11-23 14:00")
+    walk_to_close(e)
+    clock.set("2024-11-23 16:00")
+    ok("grade", b, "特别重大", "--reason", "转发过万", user=LEADER)
+    ok("note", a, "视频发布者已删帖", user=MEMBER)
+    return {"a": a, "b": b, "c": c, "d": d, "e": e}
+
+
+@pytest.fixture
+def scripted_day(clock: Clock, env: Path, template_dir: Path) -> dict[str, str]:
+    refs: dict[str, str] = from_template("day", env, template_dir, lambda: _build_day(clock))
+    return refs
+
+
 _TEMPLATES: dict[str, tuple[Path, Any]] = {}
 
 

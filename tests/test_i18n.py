@@ -244,6 +244,7 @@ _LATIN_OK = re.compile(
     r"|'[^'\n]*'"  # a value echoed as typed
     r"|[\w.-]+\.(?:yaml|csv|md|txt|json|db|docx|xlsx)\b"  # a file name
     r"|\bzh_\*|\bshell\b|\b(?:no-)?strict\b"
+    r"|\b(?:Excel|Word|WPS|LibreOffice|Pandoc)\b"  # a program's name, as the office says it
     r"|https?://\S+|[\w.~-]*/[\w./-]+"  # a link, a path
     r"|\b[0-9a-f]{6,}\b"  # a hash
     r"|\b(?:yq|yuqing|UTF|JSON|CSV|XLSX|Markdown|SQLite|PostgreSQL|SQLAlchemy|Asia|"

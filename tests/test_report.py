@@ -8,67 +8,20 @@ import json
 import os
 from pathlib import Path
 
-import pytest
-
 from conftest import (
+    FORMULA_TITLE,
     LEADER,
     LIAISON,
     MEMBER,
     Clock,
-    from_template,
     new,
     ok,
     ok_json,
-    walk_to_close,
     walk_until,
     yq,
 )
 
 EXPECTED = Path(__file__).resolve().parent / "expected"
-FORMULA_TITLE = "=cmd|' /C calc'!A0 工作人员失误"
-
-
-def _build_day(clock: Clock) -> dict[str, str]:
-    """2024-11-23: a patrol with nothing found, four incidents and an exercise, one closed."""
-    clock.set("2024-11-22 15:30")
-    e = new(
-        "前一日的投诉",
-        level="一般",
-        category="complaint",
-        at="2024-11-22 15:00",
-        extra=["--source", "论坛"],
-    )
-    clock.set("2024-11-23 08:00")
-    ok("routine", "done", "patrol", "--zero", "--note", "未发现", user=LIAISON)
-    clock.set("2024-11-23 09:05")
-    a = new(
-        "网传中心办事拖延",
-        level="一般",
-        category="complaint",
-        at="2024-11-23 09:00",
-        extra=["--source", "微博"],
-    )
-    clock.set("2024-11-23 09:20")
-    ok("done", a, "report_leading_group", user=MEMBER)
-    clock.set("2024-11-23 10:00")
-    b = new("网传矫正对象脱管", level="重大", category="rumour", extra=["--source", "抖音"])
-    clock.set("2024-11-23 11:00")
-    c = new(FORMULA_TITLE, level="较大", category="staff_error", extra=["--source", "微信公众号"])
-    clock.set("2024-11-23 13:00")
-    ok("done", c, "report_leading_group", user=MEMBER)
-    d = new("演练：特别重大", level="特别重大", extra=["--exercise", "--source", "微博"])
-    clock.set("2024-11-23 14:00")
-    walk_to_close(e)
-    clock.set("2024-11-23 16:00")
-    ok("grade", b, "特别重大", "--reason", "转发过万", user=LEADER)
-    ok("note", a, "视频发布者已删帖", user=MEMBER)
-    return {"a": a, "b": b, "c": c, "d": d, "e": e}
-
-
-@pytest.fixture
-def scripted_day(clock: Clock, env: Path, template_dir: Path) -> dict[str, str]:
-    refs: dict[str, str] = from_template("day", env, template_dir, lambda: _build_day(clock))
-    return refs
 
 
 def _later_work(clock: Clock, refs: dict[str, str]) -> None:
@@ -221,7 +174,8 @@ def test_markdown_and_csv_match_expected_files(scripted_day: dict[str, str], clo
     _expected("report-2024-11-23.md", markdown)
     csv_text = ok("report", "--date", "2024-11-23", "--format", "csv").stdout
     _expected("report-2024-11-23.csv", csv_text)
-    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert csv_text.startswith("\ufeff")  # a BOM on stdout too, for spreadsheets
+    rows = list(csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff"))))
     title = next(r["标题"] for r in rows if r["编号"] == scripted_day["c"])
     assert title == "'" + FORMULA_TITLE
 
@@ -230,8 +184,9 @@ def test_export_ledger(scripted_day: dict[str, str], clock: Clock, env: Path) ->
     clock.set("2024-11-25 09:00")
     text = ok("export").stdout
     _expected("ledger.csv", text)
-    rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0][:4] == ["序号", "编号", "首发时间（Asia/Shanghai）", "发现时间"]
+    assert text.startswith("\ufeff")  # a BOM on stdout too
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0][:4] == ["序号", "编号", "首发时间（北京时间）", "发现时间"]
     assert len(rows) == 1 + 4  # the exercise is left out
     header = rows[0]
     by_ref = {r[1]: dict(zip(header, r, strict=True)) for r in rows[1:]}
@@ -252,7 +207,7 @@ def test_export_ledger(scripted_day: dict[str, str], clock: Clock, env: Path) ->
     result = ok("export", "--output", str(out))
     assert "written" in result.stderr
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # a BOM, for spreadsheets
-    assert out.read_text(encoding="utf-8-sig") == text
+    assert out.read_text(encoding="utf-8") == text
 
 
 def test_report_to_file_and_bad_input(

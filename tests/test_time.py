@@ -169,3 +169,10 @@ def test_log_shows_the_newest_entries_whenever_they_happened(clock: Clock) -> No
     assert len(in_range) == 35  # by when it happened
     recorded = ok_json("log", "--since", "2024-11-25", "--recorded")
     assert len(recorded) == 37  # by when it was recorded: the adoption, the new, 35 notes
+
+
+def test_a_date_or_an_exact_first_seen_verifies() -> None:
+    """`--at DAY` and an exact `--first-seen`: the stored state matches the trail."""
+    new("只知道日期", at="2024-11-23")
+    new("首发时间确切", at="2024-11-23 10:00", extra=["--first-seen", "2024-11-23 09:00"])
+    assert "chain intact" in ok("verify").stdout

@@ -139,3 +139,33 @@ def test_days() -> None:
     for bad in ("2024-11-23 10:00", "x", "0001-01-01"):
         with pytest.raises(BadInput):
             parse_day(bad, TZ, now=NOW)
+
+
+def test_a_date_is_kept_in_utc_like_every_stored_instant() -> None:
+    """A state folded from a typed date and one replayed from the stored event encode the
+    same (the nominal instant is UTC, not the plan's zone)."""
+    from yuqing_cli import codec
+    from yuqing_cli.when import When
+
+    when = parse_when("2024-11-23", RULES, now=NOW)
+    assert when.at.utcoffset() == timedelta(0) and when.at == local("2024-11-23 00:00")
+    replayed = When.from_data(when.at.astimezone(UTC), when.to_data())
+    assert codec.dumps(replayed) == codec.dumps(when)
+
+
+def test_an_exact_time_kept_in_event_data_reads_back() -> None:
+    from yuqing_cli.when import When
+
+    exact = When.exact(local("2024-11-23 09:00"))
+    assert When.from_dict(exact.to_dict()) == exact
+
+
+def test_the_quick_form_reads_like_the_general_one() -> None:
+    for text in ("2024-11-23 09:15", "2024-1-3 9:05", "2024-11-23 09:15:30"):
+        quick = parse_when(text, RULES, now=NOW)
+        general = parse_when(" " + text, RULES, now=NOW)  # the space skips the quick path
+        assert quick == general
+    with pytest.raises(BadInput):
+        parse_when("2024-02-30 09:00", RULES, now=NOW)
+    with pytest.raises(BadInput):
+        parse_when("2027-01-01 09:00", RULES, now=NOW)  # in the future

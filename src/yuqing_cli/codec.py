@@ -22,22 +22,85 @@ class DecodeError(ValueError):
     """The data does not have the shape of the type asked for."""
 
 
-def encode(value: Any) -> Any:
-    """A JSON-ready form of ``value`` (dataclasses, tuples, sets, mappings, datetimes)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: encode(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if not f.name.startswith("_")
-        }
+_PLAIN = frozenset((str, int, float, bool, type(None)))
+# How encode() writes each field of a dataclass type it has met: as it is, as an ISO
+# time (or null), or through encode(). Decided from the field's type hint.
+_AS_IS, _ISO, _ANY = 0, 1, 2
+_FIELDS: dict[type, tuple[tuple[str, int], ...]] = {}
+
+
+def _how(hint: Any) -> int:
+    if hint in _PLAIN:
+        return _AS_IS
+    if hint is datetime:
+        return _ISO
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is typing.Literal and all(type(a) in _PLAIN for a in args):
+        return _AS_IS
+    if origin in (typing.Union, types.UnionType) and type(None) in args:
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) == 1 and _how(rest[0]) != _ANY:
+            return _how(rest[0])
+    return _ANY
+
+
+def _fields_of(kind: type) -> tuple[tuple[str, int], ...]:
+    try:
+        hints = typing.get_type_hints(kind)
+    except (NameError, TypeError):
+        hints = {}
+    found = tuple(
+        (f.name, _how(hints[f.name]) if f.name in hints else _ANY)
+        for f in dataclasses.fields(kind)
+        if not f.name.startswith("_")
+    )
+    _FIELDS[kind] = found
+    return found
+
+
+def encode(value: Any, _seen: dict[int, Any] | None = None) -> Any:
+    """A JSON-ready form of ``value`` (dataclasses, tuples, sets, mappings, datetimes).
+
+    A dataclass instance met again within one value (an incident's detection time is
+    also the start of its first wave…) is encoded once.
+    """
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is datetime:
+        return value.isoformat()
+    spec = _FIELDS.get(kind)
+    if spec is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        spec = _fields_of(kind)
+    if spec is not None:
+        seen = {} if _seen is None else _seen
+        done = seen.get(id(value))
+        if done is not None:
+            return done
+        out = {}
+        for name, how in spec:
+            item = getattr(value, name)
+            if how == _AS_IS or item is None:
+                out[name] = item
+            elif how == _ISO and type(item) is datetime:
+                out[name] = item.isoformat()
+            else:
+                out[name] = encode(item, seen)
+        seen[id(value)] = out
+        return out
+    if kind is tuple or kind is list:
+        return [encode(v, _seen) for v in value]
+    if kind is dict:
+        return {str(k): encode(v, _seen) for k, v in value.items()}
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, frozenset | set):
-        return sorted(encode(v) for v in value)
+        return sorted(encode(v, _seen) for v in value)
     if isinstance(value, tuple | list):
-        return [encode(v) for v in value]
+        return [encode(v, _seen) for v in value]
     if isinstance(value, Mapping):
-        return {str(k): encode(v) for k, v in value.items()}
+        return {str(k): encode(v, _seen) for k, v in value.items()}
     return value
 
 

@@ -83,7 +83,7 @@ class When:
 
     @classmethod
     def from_data(cls, at: datetime, data: Any) -> When:
-        if not isinstance(data, dict):
+        if not isinstance(data, dict) or "lo" not in data:  # an exact time: no interval
             return cls.exact(at)
         return cls(
             at,
@@ -243,6 +243,14 @@ def parse_when(
     """
     now = now or utcnow()
     raw = text
+    quick = _PLAIN.match(text)
+    if quick is not None:  # the common 2024-11-23 09:15: read directly
+        try:
+            when = _plain(quick, rules.tz)
+        except ValueError:
+            when = None
+        if when is not None and when.at <= now + FUTURE_TOLERANCE:
+            return when
     value = _normalise(text)
     if any(ord(c) >= 0xD800 and ord(c) < 0xE000 for c in value):
         raise _error(raw, what)
@@ -265,6 +273,20 @@ def parse_when(
             ),
         )
     return when.clip(floor, now) if not when.is_exact else when
+
+
+_PLAIN = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\Z")
+
+
+def _plain(m: re.Match[str], tz: str) -> When | None:
+    """``YYYY-MM-DD HH:MM[:SS]`` as :func:`_point` reads it (None: let it explain)."""
+    year = int(m[1])
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        return None
+    local_dt = datetime(
+        year, int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6] or 0), tzinfo=zone(tz)
+    )
+    return When.exact(local_dt.astimezone(UTC))
 
 
 def _year_error(raw: str) -> BadInput:
@@ -373,9 +395,10 @@ def _point(value: str, tz: str, now: datetime, default_day: date | None) -> When
         day = default_day or local(now, tz).date()
     elif not rest:
         start = datetime.combine(day, time.min, tzinfo=zone(tz))
-        return When(
-            start, start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC), "date"
-        )
+        # In UTC like every stored instant: a state folded now and one replayed from the
+        # stored events must encode the same.
+        lo = start.astimezone(UTC)
+        return When(lo, lo, (start + timedelta(days=1)).astimezone(UTC), "date")
     rest = rest.strip().lstrip(",，").strip()
     part = None
     for word, part_id in sorted(_PART_WORDS.items(), key=lambda kv: -len(kv[0])):
@@ -471,17 +494,36 @@ def parse_day(text: str, tz: str, *, now: datetime | None = None) -> date:
 # -- showing ---------------------------------------------------------------------------------
 
 
-def show_when(value: When | None, tz: str) -> str:
-    """A happened time as it was given: ``2020-02-26 下午``, ``~2020-06-10 16:00``…"""
+# The Chinese word of each part of the day, as the parser reads it back.
+PART_ZH = {
+    "early_morning": "凌晨",
+    "morning_early": "早上",
+    "morning": "上午",
+    "noon": "中午",
+    "afternoon": "下午",
+    "dusk": "傍晚",
+    "evening": "晚上",
+    "late_night": "深夜",
+    "daytime": "白天",
+}
+
+
+def show_when(value: When | None, tz: str, *, chinese: bool = False) -> str:
+    """A happened time as it was given: ``2020-02-26 下午``, ``~2020-06-10 16:00``…
+
+    ``chinese``: the words in Chinese whatever the interface language (documents such
+    as the ledger); :func:`parse_when` reads every form back.
+    """
     if value is None:
         return "—"
     if value.precision == "unknown":
-        return _("unknown")
+        return "不详" if chinese else _("unknown")
     lo = local(value.lo, tz)
     if value.precision == "date":
         return lo.strftime("%Y-%m-%d")
     if value.precision == "part":
-        return f"{lo.strftime('%Y-%m-%d')} {part_name(value.part)}"
+        name = PART_ZH.get(value.part, value.part) if chinese else part_name(value.part)
+        return f"{lo.strftime('%Y-%m-%d')} {name}"
     if value.precision == "approx":
         return "~" + local(value.at, tz).strftime("%Y-%m-%d %H:%M")
     if value.is_exact:

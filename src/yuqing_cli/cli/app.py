@@ -31,13 +31,15 @@ if TYPE_CHECKING:
     from yuqing_cli.store.db import Store
 
 
-# The order commands are listed in: the daily workflow first.
+# The order commands are listed in: the daily workflow first. (Subcommands follow it
+# too: `report issue`, `list`, `show`.)
 COMMAND_ORDER = (
     "demo",
     "todo",
     "mine",
     "due",
     "new",
+    "issue",
     "list",
     "show",
     "checklist",
@@ -59,6 +61,7 @@ COMMAND_ORDER = (
     "verify",
     "report",
     "export",
+    "import",
     "routine",
     "plan",
     "db",

@@ -1,18 +1,23 @@
-"""`yq report`, `yq export` and `yq routine …`."""
+"""`yq report` (and `issue`, `show`, `list`) and `yq routine …`."""
 
 from __future__ import annotations
 
-import sys
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from yuqing_cli.cli import complete
 from yuqing_cli.cli.app import YqCommand, YqGroup, app, state
-from yuqing_cli.errors import BadInput, YqError
+from yuqing_cli.cli.output import Exercises, Output, emit, emit_binary
+from yuqing_cli.errors import BadInput
 from yuqing_cli.i18n import _
+
+if TYPE_CHECKING:
+    from yuqing_cli.services.issued import Issued
+    from yuqing_cli.services.report import DailyReport
 
 
 class ReportFormat(StrEnum):
@@ -20,69 +25,36 @@ class ReportFormat(StrEnum):
     markdown = "markdown"
     json = "json"
     csv = "csv"
+    docx = "docx"
 
 
-class ExportFormat(StrEnum):
-    csv = "csv"
-    json = "json"
-
-
-Output = Annotated[
-    Path | None,
+DayOption = Annotated[
+    str | None,
     typer.Option(
-        "--output",
-        "-o",
-        help=_("Write to this file instead of the terminal."),
-        dir_okay=False,
+        "--date",
+        "-d",
+        help=_("The day, e.g. 2024-11-23 or 昨天, in the plan's time zone. Default: today."),
         show_default=False,
     ),
 ]
-Exercises = Annotated[
-    bool, typer.Option("--include-exercises", help=_("Count exercises (演练) too."))
-]
+FormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", help=_("Output format."))]
+JsonFlag = Annotated[bool, typer.Option("--json", help=_("Same as --format json."))]
+
+report_app = typer.Typer(cls=YqGroup, rich_markup_mode=None)
+app.add_typer(report_app, name="report")
 
 
-def _emit(text: str, output: Path | None, *, bom: bool = False) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    from yuqing_cli.render.console import write_file
-
-    if not output.expanduser().parent.is_dir():
-        raise BadInput(
-            _("cannot write {output}: the directory {directory} does not exist").format(
-                output=output, directory=output.expanduser().parent
-            ),
-            hint=_("create it first, or give another path"),
-        )
-    try:
-        write_file(output, text, bom=bom)
-    except OSError as exc:
-        raise YqError(
-            _("cannot write {output}: {reason}").format(output=output, reason=exc.strerror),
-            hint=_("check the directory is writable and the disk has room"),
-        ) from None
-    print(_("written: {path}").format(path=output), file=sys.stderr)
-
-
-@app.command(
-    cls=YqCommand,
+@report_app.callback(
+    invoke_without_command=True,
     help=_(
         "The daily report (舆情日报): what happened that day, as known now; entries "
-        "recorded later are marked (补录)."
+        "recorded later are marked (补录). `issue` freezes and numbers it (签发), `show` "
+        "prints an issued one again, `list` lists them."
     ),
 )
 def report(
     ctx: typer.Context,
-    date: Annotated[
-        str | None,
-        typer.Option(
-            "--date",
-            "-d",
-            help=_("The day, e.g. 2024-11-23 or 昨天, in the plan's time zone. Default: today."),
-            show_default=False,
-        ),
-    ] = None,
+    date: DayOption = None,
     as_known_at: Annotated[
         str | None,
         typer.Option(
@@ -94,56 +66,165 @@ def report(
             show_default=False,
         ),
     ] = None,
-    format_: Annotated[
-        ReportFormat, typer.Option("--format", "-f", help=_("Output format."))
-    ] = ReportFormat.table,
+    format_: FormatOption = ReportFormat.table,
     output: Output = None,
     include_exercises: Exercises = False,
-    json_: Annotated[bool, typer.Option("--json", help=_("Same as --format json."))] = False,
+    json_: JsonFlag = False,
 ) -> None:
-    from yuqing_cli.render import doc
-    from yuqing_cli.render import report_view as view
-    from yuqing_cli.render.console import captured
+    if ctx.invoked_subcommand is not None:
+        return
     from yuqing_cli.services.report import daily_report
 
     result = daily_report(
         state(ctx), date, as_known_at=as_known_at, include_exercises=include_exercises
     )
-    fmt = ReportFormat.json if json_ else format_
+    _render(result, None, ReportFormat.json if json_ else format_, output)
+
+
+def _render(
+    result: DailyReport | None, issued: Issued | None, fmt: ReportFormat, output: Path | None
+) -> None:
+    """A report as made now (``result``), or as frozen when it was issued, in a format."""
+    from yuqing_cli.render import doc as docs
+    from yuqing_cli.render import report_view as view
+    from yuqing_cli.render.console import captured
+
+    if issued is not None:
+        document = docs.doc_from_data(issued.content["doc"])
+        data = {"issue": view.issued_json(issued), "report": issued.content["json"]}
+        csv_text = str(issued.content["csv"])
+        created = issued.mark.issued_at
+        stamp = f"SHA-256 {issued.content_hash}"  # the same in every language: a reprint is
+        # the same file
+    else:
+        assert result is not None
+        document = view.report_doc(result)
+        data = view.report_json(result)
+        csv_text = view.report_csv(result)
+        created = result.generated_at
+        stamp = ""
     if fmt is ReportFormat.json:
-        _emit(view.dumps(view.report_json(result)), output)
+        emit(view.dumps(data), output)
     elif fmt is ReportFormat.markdown:
-        _emit(doc.to_markdown(view.report_doc(result)), output)
+        emit(docs.to_markdown(document), output)
     elif fmt is ReportFormat.csv:
-        _emit(view.report_csv(result), output, bom=output is not None)
+        emit(csv_text, output, bom=True)
+    elif fmt is ReportFormat.docx:
+        from yuqing_cli.render.word import to_docx
+
+        content = to_docx(document, created=_utc_naive(created), stamp=stamp)
+        emit_binary(lambda f: f.write(content), output, "docx")
     elif output is not None:
         with captured() as buffer:
-            doc.to_terminal(view.report_doc(result))
-        _emit(buffer.getvalue(), output)
+            docs.to_terminal(document)
+        emit(buffer.getvalue(), output)
     else:
-        doc.to_terminal(view.report_doc(result))
+        docs.to_terminal(document)
 
 
-@app.command(
+def _utc_naive(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+@report_app.command(
+    "issue",
     cls=YqCommand,
-    help=_("The ledger (台账): one row per incident with its key dates. CSV is spreadsheet-safe."),
+    help=_(
+        "Issue the day's report (签发): freeze it as known now, with the next number of "
+        "its year and overall, who signed it off and the audit chain's head."
+    ),
 )
-def export(
+def report_issue(
     ctx: typer.Context,
+    date: DayOption = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            metavar="NAME",
+            help=_("Who signed it off (签发): a holder of the plan's sign-off role. Default: you."),
+            show_default=False,
+            autocompletion=complete.people,
+        ),
+    ] = None,
+    revision: Annotated[
+        bool,
+        typer.Option("--revision", help=_("Issue a correction (更正) of a day already issued.")),
+    ] = False,
     format_: Annotated[
-        ExportFormat, typer.Option("--format", "-f", help=_("Output format."))
-    ] = ExportFormat.csv,
+        ReportFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help=_("Also print the issued report in this format (with -o: write it)."),
+            show_default=False,
+        ),
+    ] = None,
     output: Output = None,
-    include_exercises: Exercises = False,
+    json_: Annotated[bool, typer.Option("--json", help=_("Print JSON."))] = False,
 ) -> None:
-    from yuqing_cli.render.report_view import ledger_csv, ledger_json
-    from yuqing_cli.services.ledger import ledger
+    from yuqing_cli.render import report_view as view
+    from yuqing_cli.services import issued as service
 
-    result = ledger(state(ctx), include_exercises=include_exercises)
-    if format_ is ExportFormat.json:
-        _emit(ledger_json(result.rows, result.tz), output)
-    else:
-        _emit(ledger_csv(result.rows, result.tz), output, bom=output is not None)
+    if output is not None and format_ is None:
+        raise BadInput(
+            _("--output needs --format: the format of the file to write"),
+            hint=_("e.g. -f docx -o 舆情日报.docx"),
+        )
+    if json_ and format_ is not None and output is None:
+        raise BadInput(
+            _("--json and --format would both print to the terminal"),
+            hint=_("write the report to a file with -o FILE"),
+        )
+    result = service.issue(state(ctx), date, by=by, revision=revision, freeze=view.frozen)
+    if format_ is not None:
+        _render(None, result, format_, output)
+    view.issued_done(result, as_json=json_)
+
+
+@report_app.command(
+    "show",
+    cls=YqCommand,
+    help=_("Print an issued report again, exactly as it was issued."),
+)
+def report_show(
+    ctx: typer.Context,
+    number: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="NUMBER",
+            help=_("Its overall number (15) or its year and number (2024-3)."),
+            show_default=False,
+        ),
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            "-d",
+            help=_("The latest report issued for this day, instead of a number."),
+            show_default=False,
+        ),
+    ] = None,
+    format_: FormatOption = ReportFormat.table,
+    output: Output = None,
+    json_: JsonFlag = False,
+) -> None:
+    from yuqing_cli.services import issued as service
+
+    found = service.find(state(ctx), number, day=date)
+    _render(None, found, ReportFormat.json if json_ else format_, output)
+
+
+@report_app.command("list", cls=YqCommand, help=_("The issued reports, by number."))
+def report_list(
+    ctx: typer.Context,
+    json_: Annotated[bool, typer.Option("--json", help=_("Print JSON."))] = False,
+) -> None:
+    from yuqing_cli.render.report_view import issued_list
+    from yuqing_cli.services import issued as service
+
+    issued_list(service.listing(state(ctx)), as_json=json_)
 
 
 routine_app = typer.Typer(

@@ -138,6 +138,7 @@ _TOP = (
     "assessment",
     "line",
     "statements",
+    "report",
 )
 _TOP_REQUIRED = ("format", "plan", "articles", "roles", "people", "levels", "categories", "stages")
 
@@ -277,6 +278,7 @@ class _Builder(SectionReaders):
         assessment = self.read_assessment(top.get("assessment"), plain_stages)
         line = self.read_line(top.get("line"), plain_stages, plain_people)
         statements = self.read_statements(top.get("statements"), plain_stages, self.ctx_milestones)
+        report = self.read_report(top.get("report"), role_ids)
         self.check_names(
             [
                 (_("role"), [(x.id, x.name, n) for x, n in roles]),
@@ -307,6 +309,7 @@ class _Builder(SectionReaders):
             assessment=assessment,
             line=line,
             statements=statements,
+            report=report,
         )
 
     def with_nodes(
@@ -846,3 +849,10 @@ def _citations(plan: Plan) -> Iterator[str]:
     ):
         for item in group:
             yield item.article
+    for rules in (plan.assessment, plan.line, plan.statements, plan.report):
+        if rules is not None and rules.article:
+            yield rules.article
+    if plan.assessment is not None:
+        yield from (rule.article for rule in plan.assessment.rules)
+    if plan.statements is not None:
+        yield from (kind.article for kind in plan.statements.kinds)

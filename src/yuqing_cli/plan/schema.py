@@ -316,6 +316,18 @@ class StatementRules:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportSettings:
+    """The daily report (舆情日报) as an issued document: who signs it off (签发).
+
+    ``sign_off`` empty: those who may adopt a plan sign it off.
+    """
+
+    sign_off: tuple[str, ...] = ()
+    article: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class PlanInfo:
     title: str
     title_en: str
@@ -350,6 +362,7 @@ class Plan:
     assessment: AssessmentRules | None = None
     line: LineRules | None = None
     statements: StatementRules | None = None
+    report: ReportSettings = field(default_factory=ReportSettings)
     source: str = ""  # where it was loaded from
     version: str = ""  # sha256 of the file's bytes
     text: str = ""  # the file's text, stored with each version in the database
@@ -491,11 +504,28 @@ class Plan:
         fallback = FALLBACK.get(action)
         return self.permission_article(fallback) if fallback else "?"
 
+    @property
+    def sign_off_roles(self) -> tuple[str, ...]:
+        """The roles that sign off (签发) an issued daily report."""
+        return self.report.sign_off or self.permission("adopt")
+
+    @property
+    def sign_off_article(self) -> str:
+        return self.report.article or self.permission_article("adopt")
+
     def milestone(self, milestone_id: str) -> Milestone:
         for milestone in self.milestones:
             if milestone.id == milestone_id:
                 return milestone
         raise BadInput(_("unknown milestone {milestone!r}").format(milestone=milestone_id))
 
+    @cached_property
+    def _milestone_steps(self) -> dict[str, tuple[Step, ...]]:
+        found: dict[str, list[Step]] = {}
+        for step in self.steps:
+            if step.milestone is not None:
+                found.setdefault(step.milestone, []).append(step)
+        return {k: tuple(v) for k, v in found.items()}
+
     def milestone_steps(self, milestone_id: str) -> tuple[Step, ...]:
-        return tuple(step for step in self.steps if step.milestone == milestone_id)
+        return self._milestone_steps.get(milestone_id, ())

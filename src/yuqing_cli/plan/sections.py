@@ -27,6 +27,7 @@ from yuqing_cli.plan.schema import (
     LineRules,
     Milestone,
     Person,
+    ReportSettings,
     Role,
     Sentiment,
     Stage,
@@ -153,6 +154,26 @@ class SectionReaders:
             if "approximate_minutes" in m
             else TimeSettings().approximate_minutes,
             r.flag(m.get("unknown"), "unknown", True),
+            r.text(m.get("source"), "source"),
+        )
+
+    def read_report(self, node: yaml.Node | None, role_ids: set[str]) -> ReportSettings:
+        """`report:` who signs off (签发) an issued daily report."""
+        if node is None:
+            return ReportSettings()
+        r = self.reader
+        m = r.mapping(node, _("`report`"), ("sign_off",), ("article", "source"))
+        roles = tuple(t for t, _n in r.texts(m["sign_off"], _("roles that sign off")))
+        if not roles:
+            r.fail(
+                m["sign_off"],
+                _("`report.sign_off` names no role"),
+                _("list the role ids that sign off the daily report, e.g. [leader]"),
+            )
+        self.check_refs(m["sign_off"], roles, role_ids, _("role"), "`report.sign_off`")
+        return ReportSettings(
+            roles,
+            self.article(m.get("article"), node, "`report`"),
             r.text(m.get("source"), "source"),
         )
 

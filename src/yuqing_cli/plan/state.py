@@ -253,6 +253,16 @@ class Fact:
 # -- the fold -------------------------------------------------------------------------
 
 
+def _with(state: IncidentState, **changes: Any) -> IncidentState:
+    """``dataclasses.replace`` for the state, without its cost: IncidentState has no
+    ``__post_init__`` and no field that ``__init__`` computes, so a copy of its fields
+    with some changed is the same value."""
+    new = object.__new__(IncidentState)
+    new.__dict__.update(state.__dict__)
+    new.__dict__.update(changes)
+    return new
+
+
 def apply(plan: Plan, state: IncidentState | None, fact: Fact) -> IncidentState:
     """The incident after ``fact``: the one place where an incident's state changes."""
     if state is None:
@@ -261,7 +271,7 @@ def apply(plan: Plan, state: IncidentState | None, fact: Fact) -> IncidentState:
         return _create(plan, fact)
     handler = _HANDLERS.get(fact.action)
     changed = handler(plan, state, fact) if handler is not None else state
-    return replace(changed, last_seq=fact.seq or state.last_seq + 1)
+    return _with(changed, last_seq=fact.seq or state.last_seq + 1)
 
 
 def replay(plan: Plan, facts: Iterable[Fact]) -> IncidentState:
@@ -286,7 +296,8 @@ def _create(plan: Plan, fact: Fact) -> IncidentState:
         url=fields.get("url"),
         sentiment=fields["sentiment"],
         exercise=bool(fields.get("exercise", False)),
-        reporter=fact.actor,
+        # who found it: the person logging it, or as an imported ledger names them
+        reporter=fields.get("reporter") or fact.actor,
         plan_version=fact.plan_version,
         detected=fact.when,
         recorded_at=fact.recorded_at,
@@ -307,9 +318,9 @@ def _step_done(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
         status, f.actor, f.when, f.recorded_at, f.note, s.wave, f.seq,
         int(statement) if statement is not None else None,
     )  # fmt: skip
-    out = replace(s, steps={**s.steps, f.subject: record})
+    out = _with(s, steps={**s.steps, f.subject: record})
     if status == "done" and plan.has_step(f.subject) and plan.step(f.subject).hands_over:
-        out = replace(out, lead=plan.step(f.subject).hands_over)
+        out = _with(out, lead=plan.step(f.subject).hands_over)
     return out
 
 
@@ -320,7 +331,7 @@ def _move(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     waves = s.waves
     if plan.stage(f.new).final:
         waves = (*s.waves[:-1], replace(s.waves[-1], closed=f.when))
-    return replace(s, stage=f.new, entries=entries, waves=waves)
+    return _with(s, stage=f.new, entries=entries, waves=waves)
 
 
 def _reopen(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
@@ -331,7 +342,7 @@ def _reopen(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     reset = {step.id for step in steps_reset_by_reopen(plan, plan.stage(f.new))}
     past = s.past + tuple(PastRecord(k, v) for k, v in s.steps.items() if k in reset)
     wave = Wave(s.wave + 1, f.when, reason=f.note)
-    return replace(
+    return _with(
         s,
         stage=f.new,
         steps={k: v for k, v in s.steps.items() if k not in reset},
@@ -344,13 +355,13 @@ def _reopen(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
 def _grade(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     if f.new is None:
         return s
-    return replace(s, gradings=(*s.gradings, Grading(f.when, f.new, s.categories)))
+    return _with(s, gradings=(*s.gradings, Grading(f.when, f.new, s.categories)))
 
 
 def _assign(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     if f.new is None:
         return s
-    return replace(
+    return _with(
         s,
         assignments={**s.assignments, f.subject: f.new},
         assigned_at={**s.assigned_at, f.subject: f.when.at},
@@ -363,19 +374,19 @@ def _edit(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     out = s
     for name in ("title", "summary", "platform", "url", "sentiment"):
         if name in changes:
-            out = replace(out, **{name: changes[name]})
+            out = _with(out, **{name: changes[name]})
     if "first_seen" in changes:
         value = changes["first_seen"]
-        out = replace(out, first_seen=When.from_dict(value) if value else None)
+        out = _with(out, first_seen=When.from_dict(value) if value else None)
     if "categories" in changes:
         categories = tuple(changes["categories"])
-        out = replace(out, gradings=(*out.gradings, Grading(f.when, out.level, categories)))
+        out = _with(out, gradings=(*out.gradings, Grading(f.when, out.level, categories)))
     return out
 
 
 def _void(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     duplicate_of = f.data.get("duplicate_of")
-    return replace(s, void=Void(f.note, f.actor, f.recorded_at, duplicate_of))
+    return _with(s, void=Void(f.note, f.actor, f.recorded_at, duplicate_of))
 
 
 def _undo(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
@@ -383,7 +394,7 @@ def _undo(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     record = s.steps.get(f.subject)
     if record is None or record.seq != f.data.get("undoes"):
         return s
-    return replace(s, steps={k: v for k, v in s.steps.items() if k != f.subject})
+    return _with(s, steps={k: v for k, v in s.steps.items() if k != f.subject})
 
 
 def _assess(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
@@ -400,14 +411,14 @@ def _assess(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
         note=f.note,
         seq=f.seq,
     )
-    return replace(s, assessments=(*s.assessments, assessment))
+    return _with(s, assessments=(*s.assessments, assessment))
 
 
 def _line_draft(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     version = LineVersion(
         int(f.data["version"]), str(f.data["text"]), f.actor, f.when, f.recorded_at
     )
-    return replace(s, lines=(*s.lines, version))
+    return _with(s, lines=(*s.lines, version))
 
 
 def _line_approve(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
@@ -422,7 +433,7 @@ def _line_approve(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
                 approved = f.when
             version = replace(version, signatures=signatures, approved=approved)
         lines.append(version)
-    return replace(s, lines=tuple(lines))
+    return _with(s, lines=tuple(lines))
 
 
 def _statement(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
@@ -442,7 +453,7 @@ def _statement(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
         line=int(line) if line is not None else None,
         without_line=d.get("without_line", ""),
     )
-    return replace(s, statements=(*s.statements, statement))
+    return _with(s, statements=(*s.statements, statement))
 
 
 def _retract(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
@@ -471,11 +482,11 @@ def _retract(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
                 record, actor=successor.actor, when=successor.when,
                 recorded_at=successor.recorded_at, statement=successor.number,
             )  # fmt: skip
-    return replace(s, statements=statements, steps=steps)
+    return _with(s, statements=statements, steps=steps)
 
 
 def _handover(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
-    return replace(s, lead=str(f.data.get("body", "")))
+    return _with(s, lead=str(f.data.get("body", "")))
 
 
 def _unchanged(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:

@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from rich.console import Console
 
@@ -74,28 +74,36 @@ def print_json(data: Any) -> None:
 
 
 def write_file(path: Path, text: str, *, bom: bool = False) -> None:
-    """Write ``text`` to ``path`` (``-o FILE``).
+    """Write ``text`` to ``path`` (``-o FILE``), see :func:`output_file`. ``bom`` writes
+    UTF-8 with a byte-order mark, which spreadsheet programs need to read Chinese in a
+    CSV file."""
+    with output_file(path) as f:
+        f.write(text.encode("utf-8-sig" if bom else "utf-8"))
 
-    A regular file is replaced atomically (a reader never sees half a file) and keeps its
-    permissions; a symbolic link is written through to the file it points to; a special
-    file (``/dev/stdout``, a FIFO) is written to directly. ``bom`` writes UTF-8 with a
-    byte-order mark, which spreadsheet programs need to read Chinese in a CSV file.
+
+@contextmanager
+def output_file(path: Path) -> Iterator[IO[bytes]]:
+    """A binary file to write ``path`` through (``-o FILE``).
+
+    A regular file is replaced atomically when the block ends without error (a reader
+    never sees half a file) and keeps its permissions; a symbolic link is written
+    through to the file it points to; a special file (``/dev/stdout``, a FIFO) is
+    written to directly.
     """
-    encoding = "utf-8-sig" if bom else "utf-8"
     path = path.expanduser()
     try:
         mode = path.stat().st_mode  # follows links
     except FileNotFoundError:
         mode = None
     if mode is not None and not stat.S_ISREG(mode):
-        with open(path, "w", encoding=encoding, newline="") as f:
-            f.write(text)
+        with open(path, "wb") as special:
+            yield special
         return
     target = Path(os.path.realpath(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            yield f
         if mode is not None:
             os.chmod(tmp, stat.S_IMODE(mode))
         else:

@@ -1,13 +1,19 @@
 """A document built once, written in several formats: one writer per format.
 
-A report is a :class:`Doc`: a title, lines under it, and sections of tables, bars or
-lines. Cells hold the text as it is (untrusted text included); each writer escapes it
-for its own format — Rich text for the terminal, Markdown escapes, Word runs.
+A report is a :class:`Doc`: a masthead (the office's header block), a title, lines
+under it, sections of tables, bars or lines, and a footer. Cells hold the text as it
+is (untrusted text included); each writer escapes it for its own format — Rich text
+for the terminal, Markdown escapes, Word runs (:mod:`yuqing_cli.render.word`).
+
+A Doc is plain data: :func:`doc_data` and :func:`doc_from_data` turn it into JSON and
+back exactly, so an issued report is kept as data and printed again, the same, in any
+format.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from rich import box
 from rich.table import Table
@@ -42,11 +48,57 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Masthead:
+    """The header block of an office document (版头): the issuing unit, the document's
+    name, its number, its date, and who compiled and signed it off."""
+
+    unit: str
+    name: str
+    number: str = ""  # 第3期（总第15期）; empty for a draft
+    date: str = ""  # 2024年11月23日
+    lines: tuple[str, ...] = ()  # 编发：…, 签发：…
+    mark: str = ""  # 更正 (a correction), or a draft's mark
+
+
+@dataclass(frozen=True)
 class Doc:
     title: str
     subtitle: tuple[str, ...] = ()
     notes: tuple[Value, ...] = ()  # small print under the title
     sections: tuple[Section, ...] = field(default_factory=tuple)
+    masthead: Masthead | None = None
+    footer: tuple[str, ...] = ()  # closing lines (e.g. the audit chain's head)
+
+
+def doc_data(doc: Doc) -> dict[str, Any]:
+    """The document as JSON-ready data (see :func:`doc_from_data`)."""
+    from yuqing_cli import codec
+
+    data: dict[str, Any] = codec.encode(doc)
+    return data
+
+
+def doc_from_data(data: Any) -> Doc:
+    from yuqing_cli import codec
+
+    doc: Doc = codec.decode(Doc, data)
+    return doc
+
+
+def masthead_name(m: Masthead) -> str:
+    """The document's name with its mark: 舆情日报（更正）."""
+    from yuqing_cli.i18n import _
+
+    return _("{name} ({mark})").format(name=m.name, mark=m.mark) if m.mark else m.name
+
+
+def masthead_lines(m: Masthead) -> list[str]:
+    """The masthead as plain lines, for writers without a page layout."""
+    lines = [m.unit, masthead_name(m)]
+    if m.number:
+        lines.append(m.number)
+    lines += [x for x in (m.date, *m.lines) if x]
+    return lines
 
 
 # -- terminal ---------------------------------------------------------------------------------
@@ -59,6 +111,10 @@ def _text(value: Value) -> Text:
 
 def to_terminal(doc: Doc) -> None:
     console = out()
+    if doc.masthead is not None:
+        for line in masthead_lines(doc.masthead):
+            console.print(Text(clean(line), style="bold"))
+        console.print()
     console.print(Text(clean(doc.title), style="bold"))
     for line in doc.subtitle:
         console.print(Text(clean(line)))
@@ -67,6 +123,8 @@ def to_terminal(doc: Doc) -> None:
     console.print()
     for section in doc.sections:
         _section_terminal(section)
+    for line in doc.footer:
+        console.print(Text(clean(line), style="dim"))
 
 
 def _section_terminal(section: Section) -> None:
@@ -111,8 +169,22 @@ def _md(value: Value) -> str:
     return f"**{text}**" if text and ("bold" in cell.style or "red" in cell.style) else text
 
 
+def _separator(section: Section) -> str:
+    """The line under a table's header: dashes in proportion to the column widths, which
+    Pandoc keeps as the columns' relative widths."""
+    widths = section.widths if len(section.widths) == len(section.header) else ()
+    if not widths:
+        return "|" + "---|" * len(section.header)
+    return "|" + "".join("-" * (3 * w) + "|" for w in widths)
+
+
 def to_markdown(doc: Doc) -> str:
     lines = [f"# {markdown_safe(doc.title)}", ""]
+    if doc.masthead is not None:
+        head = masthead_lines(doc.masthead)
+        lines += [f"**{markdown_safe(line)}**  " for line in head[:2]]
+        lines += [f"{markdown_safe(line)}  " for line in head[2:]]
+        lines.append("")
     lines += [f"{markdown_safe(line)}  " for line in doc.subtitle]
     lines += [_md(note) + "  " for note in doc.notes]
     for section in doc.sections:
@@ -131,6 +203,9 @@ def to_markdown(doc: Doc) -> str:
         lines += [f"- {_md(line)}" for line in section.lines]
         if section.rows:
             lines.append("| " + " | ".join(markdown_safe(h) for h in section.header) + " |")
-            lines.append("|" + "---|" * len(section.header))
+            lines.append(_separator(section))
             lines += ["| " + " | ".join(_md(v) for v in row) + " |" for row in section.rows]
+    if doc.footer:
+        lines.append("")
+        lines += [f"{markdown_safe(line)}  " for line in doc.footer]
     return "\n".join(lines) + "\n"

@@ -442,6 +442,7 @@ def _action_label(action: str) -> str:
         "reopen": _("reopened"),
         "routine": _("routine"),
         "adopt": _("plan adopted"),
+        "issue": _("report issued"),
         "edit": _("corrected"),
         "void": _("voided"),
         "undo": _("undone"),
@@ -502,6 +503,11 @@ def _event_detail(e: EventView) -> Text:
         metrics = e.data.get("metrics", {})
         if isinstance(metrics, dict):
             text.append(clean(", ".join(f"{k} {v}" for k, v in metrics.items())))
+    elif e.action == "issue":
+        text.append(
+            clean(_("No. {total} for {day}").format(total=e.new or "?", day=e.subject))
+            + (clean(_(", correcting No. {total}").format(total=e.old)) if e.old else "")
+        )
     elif e.action == "edit":
         changes = e.data.get("changes", {})
         if isinstance(changes, dict):

@@ -172,6 +172,14 @@ def show_plan(plan: Plan) -> None:
             _hours(routine.every_hours),
         )
     console.print(routines)
+    console.print(
+        Text(
+            _("The daily report is signed off (签发) by {who} (Art. {article})").format(
+                who=role_names(plan, plan.sign_off_roles), article=plan.sign_off_article
+            )
+        )
+    )
+    console.print()
 
     console.print(Text(_("Leading-group duties (Art. 3)"), style="bold"))
     for duty in plan.duties:

@@ -1,12 +1,15 @@
-"""The daily report and the ledger: a document (terminal, Markdown), JSON and CSV."""
+"""The daily report: a document (terminal, Markdown, Word), JSON and CSV; routines.
+
+:func:`report_doc` builds the report once as a :class:`~yuqing_cli.render.doc.Doc`,
+with the office's masthead (版头): a draft's, or an issued report's number and
+sign-off. In Chinese, dates are written the Chinese way (2024年11月23日).
+"""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
-from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from rich import box
@@ -14,10 +17,11 @@ from rich.table import Table
 from rich.text import Text
 
 from yuqing_cli.i18n import _, language
-from yuqing_cli.plan.state import Assessment, IncidentState
+from yuqing_cli.plan import deadlines
+from yuqing_cli.plan.state import IncidentState
 from yuqing_cli.render.console import out
-from yuqing_cli.render.doc import Cell, Doc, Section, Value
-from yuqing_cli.render.safe import clean, json_safe, spreadsheet_safe
+from yuqing_cli.render.doc import Cell, Doc, Masthead, Section, Value, doc_data
+from yuqing_cli.render.safe import clean, json_safe
 from yuqing_cli.render.substance_view import (
     assessment_json,
     excerpt,
@@ -26,11 +30,11 @@ from yuqing_cli.render.substance_view import (
     trend_name,
 )
 from yuqing_cli.render.times import iso, seconds, verdict_json, wave_label, when_json
-from yuqing_cli.services.ledger import LedgerRow
+from yuqing_cli.services.issued import Issued, IssueMark
 from yuqing_cli.services.report import DailyReport, DayIncident, DayStatement, Movement
 from yuqing_cli.services.routines import RoutineStatus
 from yuqing_cli.timeutil import fmt, fmt_duration, local
-from yuqing_cli.when import When, show_when
+from yuqing_cli.when import PART_ZH, When, show_when
 
 
 def _action_label(action: str) -> str:
@@ -53,10 +57,61 @@ def _milestone_label(report: DailyReport, milestone: str) -> str:
     return _("detection → {milestone}").format(milestone=name)
 
 
+def zh_date(day: date) -> str:
+    """2024年11月23日"""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def _date(report: DailyReport) -> str:
-    if language() == "zh":
-        return f"{report.day.year}年{report.day.month}月{report.day.day}日"
-    return report.day.isoformat()
+    return zh_date(report.day) if language() == "zh" else report.day.isoformat()
+
+
+def _stamp(value: datetime | None, report: DailyReport) -> str:
+    """An instant in full: 2024-11-24 00:00, in Chinese 2024年11月24日 00:00."""
+    if value is None:
+        return "—"
+    tz = report.plan.info.timezone
+    if language() != "zh":
+        return fmt(value, tz)
+    moment = local(value, tz)
+    return f"{zh_date(moment.date())} {moment.strftime('%H:%M')}"
+
+
+def _zh_day(day: date, report: DailyReport) -> str:
+    return f"{day.month}月{day.day}日" if day.year == report.day.year else zh_date(day)
+
+
+def _when(when: When | None, report: DailyReport, *, short: bool = False) -> str:
+    """A happened time as written. In Chinese the date is written 11月23日 (with the
+    year when it is not the report's); ``short`` leaves out the report's own day."""
+    tz = report.plan.info.timezone
+    if when is None:
+        return "—"
+    if language() != "zh":
+        text = show_when(when, tz)
+        day = report.day.isoformat()
+        return text[len(day) + 1 :] if short and text.startswith(day + " ") else text
+    if when.precision == "unknown":
+        return show_when(when, tz, chinese=True)
+    lo = local(when.lo, tz)
+    day = "" if short and lo.date() == report.day else _zh_day(lo.date(), report)
+    if when.precision == "date":
+        return _zh_day(lo.date(), report)
+    if when.precision == "part":
+        return f"{_zh_day(lo.date(), report)}{PART_ZH.get(when.part, when.part)}"
+    if when.precision == "approx":
+        at = local(when.at, tz)
+        same = short and at.date() == report.day
+        return f"约{'' if same else _zh_day(at.date(), report) + ' '}{at.strftime('%H:%M')}"
+    if when.is_exact:
+        return f"{day} {lo.strftime('%H:%M')}".strip()
+    hi = local(when.hi, tz)
+    end = (
+        hi.strftime("%H:%M")
+        if hi.date() == lo.date()
+        else f"{_zh_day(hi.date(), report)} {hi.strftime('%H:%M')}"
+    )
+    return f"{day} {lo.strftime('%H:%M')}至{end}".strip()
 
 
 def _ref(i: DayIncident) -> str:
@@ -102,17 +157,20 @@ def _state_stage(i: DayIncident) -> str:
 # -- the document ---------------------------------------------------------------------------
 
 
-def report_doc(report: DailyReport) -> Doc:
+def report_doc(report: DailyReport, issue: IssueMark | None = None) -> Doc:
+    """The report as a document; ``issue`` gives an issued report's number and sign-off."""
     plan = report.plan
     tz = plan.info.timezone
     notes: list[Value] = [
         _("as of {as_of} · generated {generated}").format(
-            as_of=fmt(report.as_of, tz), generated=fmt(report.generated_at, tz)
+            as_of=_stamp(report.as_of, report), generated=_stamp(report.generated_at, report)
         )
         + (_(" · exercises included") if report.include_exercises else "")
     ]
     if report.as_known_at:
-        notes.append(_("as the records stood at {known}").format(known=fmt(report.known, tz)))
+        notes.append(
+            _("as the records stood at {known}").format(known=_stamp(report.known, report))
+        )
     late = sum(1 for i in report.new if report.late_entry(i)) + sum(
         1 for m in report.moved if m.late
     )
@@ -189,7 +247,7 @@ def report_doc(report: DailyReport) -> Doc:
             header=(_("time"), _("ref"), _("who"), _("what")),
             rows=tuple(
                 (
-                    _clock(m.when, report),
+                    _when(m.when, report, short=True),
                     m.ref,
                     m.actor,
                     _movement_text(m) + (f" ({_late(m.recorded_at, tz)})" if m.late else ""),
@@ -206,15 +264,20 @@ def report_doc(report: DailyReport) -> Doc:
                 (
                     m.ref,
                     m.verdict.step.title,
-                    show_when(m.verdict.due, tz),
-                    show_when(m.verdict.record.when, tz) if m.verdict.record else _("still open"),
+                    _when(m.verdict.due, report),
+                    _when(m.verdict.record.when, report) if m.verdict.record else _("still open"),
                     Cell(fmt_duration(m.verdict.late_by or timedelta()), "red"),
                     m.owners,
                 )
                 for m in report.missed
             ),
             empty=_("none"),
-            widths=(3, 4, 2, 2, 1, 3),
+            widths=(3, 4, 2, 2, 2, 3),
+        ),
+        Section(
+            _("Handling (处置情况)"),
+            lines=tuple(_handling(report, i) for i in report.incidents),
+            empty=_("none"),
         ),
         Section(
             _("Public statements"),
@@ -299,6 +362,12 @@ def report_doc(report: DailyReport) -> Doc:
         subtitle=(f"{plan.info.unit} · {plan.info.title}",),
         notes=tuple(notes),
         sections=tuple(sections),
+        masthead=masthead(report, issue),
+        footer=(
+            (_("audit chain head when issued: {anchor}").format(anchor=issue.anchor),)
+            if issue is not None
+            else ()
+        ),
     )
 
 
@@ -331,6 +400,80 @@ def _clock(when: When, report: DailyReport) -> str:
     text = show_when(when, report.plan.info.timezone)
     day = report.day.isoformat()
     return text[len(day) + 1 :] if text.startswith(day + " ") else text
+def issue_number(year: int, number: int, total: int) -> str:
+    return _("No. {number} of {year} (No. {total} overall)").format(
+        number=number, year=year, total=total
+    )
+
+
+def masthead(report: DailyReport, issue: IssueMark | None) -> Masthead:
+    """The header block: the unit, 舆情日报, 第N期（总第M期）, the date, 编发 and 签发."""
+    unit = report.plan.info.unit
+    lines = [_("Compiled and issued by: {unit}").format(unit=unit)]
+    if issue is None:
+        return Masthead(
+            unit, _("Daily public-opinion report"), date=_date(report), lines=tuple(lines),
+            mark=_("draft, not issued"),
+        )  # fmt: skip
+    lines.append(_("Signed off by: {person}").format(person=issue.signed_by))
+    mark = ""
+    if issue.revision_of is not None:
+        year, number, total = issue.revision_of
+        mark = _("correction")
+        lines.append(
+            _("This issue corrects {number}.").format(number=issue_number(year, number, total))
+        )
+    return Masthead(
+        unit,
+        _("Daily public-opinion report"),
+        number=_("No. {number} (No. {total} overall)").format(
+            number=issue.number, total=issue.total
+        ),
+        date=_date(report),
+        lines=tuple(lines),
+        mark=mark,
+    )
+
+
+def _handling(report: DailyReport, i: DayIncident) -> str:
+    """One incident's 处置情况: when it was found, its milestones, its notes, where it is."""
+    s, plan = i.state, i.plan
+    details = "、".join(
+        x
+        for x in (
+            plan.level(s.level).name,
+            "、".join(plan.category(c).name for c in s.categories),
+            s.platform,
+        )
+        if x
+    )
+    done = [_("detected {time}").format(time=_when(s.detected, report))]
+    for milestone in plan.milestones:
+        record = deadlines.milestone_record(plan, s, milestone.id)
+        if record is not None:
+            done.append(f"{milestone.name} {_when(record.when, report)}")
+    if s.closed is not None:
+        final = next((x for x in plan.stages if x.final), None)
+        done.append(f"{final.name if final else _('closed')} {_when(s.closed, report)}")
+    from yuqing_cli.services.ledger import disposal_text
+
+    notes = disposal_text(text for _w, text in i.notes)
+    return _("{ref} {title} ({details}): {events}. Stage: {stage}.").format(
+        ref=_ref(i),
+        title=s.title,
+        details=details,
+        events=_("; ").join(done + ([notes] if notes else [])),
+        stage=plan.stage(s.stage).name,
+    )
+
+
+def frozen(report: DailyReport, issue: IssueMark) -> dict[str, Any]:
+    """What an issued report keeps: its document, its JSON and its CSV, as data."""
+    return {
+        "doc": doc_data(report_doc(report, issue)),
+        "json": report_json(report),
+        "csv": report_csv(report),
+    }
 
 
 def _dur(value: timedelta | None) -> str:
@@ -340,7 +483,7 @@ def _dur(value: timedelta | None) -> str:
 def _routine_line(report: DailyReport, day: Any) -> Cell:
     tz = report.plan.info.timezone
     runs = "; ".join(
-        f"{run.actor} {_clock(run.when, report)}"
+        f"{run.actor} {_when(run.when, report, short=True)}"
         + (_(" (zero report)") if run.zero else "")
         + (f" ({_late(run.at, tz)})" if run.late else "")
         for run in day.runs
@@ -353,7 +496,7 @@ def _routine_line(report: DailyReport, day: Any) -> Cell:
         return Cell(f"{name}: {missing}", "red bold")
     if day.overdue:
         last = (
-            _("overdue (last {time})").format(time=fmt(day.last_at, tz))
+            _("overdue (last {time})").format(time=_stamp(day.last_at, report))
             if day.last_at
             else _("never done")
         )
@@ -498,61 +641,17 @@ def dumps(data: Any) -> str:
 # -- CSV -----------------------------------------------------------------------------------
 
 
-def _csv(header: list[str], rows: Iterable[list[Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(
-            [
-                spreadsheet_safe(clean(v)) if isinstance(v, str) else ("" if v is None else v)
-                for v in row
-            ]
-        )
-    return buffer.getvalue()
-
-
-# The ledger (台账) is the office's Chinese document: its words are Chinese whatever
-# the interface language.
-_VERDICT_ZH = {
-    "pending": "未到期",
-    "met": "按时",
-    "missed": "超时",
-    "waived": "免除",
-    "undeterminable": "无法判定",
-}
-
-
-def _yes(value: bool) -> str:
-    return "是" if value else "否"
-
-
-def _zh_duration(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days}天{hours}小时"
-    if hours:
-        return f"{hours}小时{mins}分"
-    return f"{mins}分钟"
-
-
-def _local(when: When | None, tz: str) -> str:
-    """A time for a spreadsheet: ``2024-11-23 09:15`` (the zone is in the header), or as
-    written when it is not exactly known."""
-    if when is None:
-        return ""
-    if when.is_exact:
-        return local(when.at, tz).strftime("%Y-%m-%d %H:%M")
-    return show_when(when, tz)
-
-
 def report_csv(report: DailyReport) -> str:
+    """The day's incidents, one a row, in Chinese (the office's words) whatever the
+    interface language."""
+    from yuqing_cli.render.ledger_view import cell_time, write_csv, yes
+    from yuqing_cli.services.ledger import zone_name
+
     tz = report.plan.info.timezone
     header = [
         "编号", "标题", "平台", "链接", "级别", "类别", "倾向", "阶段", "波次",
-        f"发现时间（{tz}）", "办结时间", "报告人", "当日新增", "当日办结", "超时步骤", "补录",
+        f"发现时间（{zone_name(tz)}）", "办结时间", "报告人", "当日新增", "当日办结", "超时步骤",
+        "补录",
     ]  # fmt: skip
     rows = []
     for i in report.incidents:
@@ -568,131 +667,111 @@ def report_csv(report: DailyReport) -> str:
                 plan.sentiment(s.sentiment).name,
                 plan.stage(s.stage).name,
                 s.wave,
-                _local(s.detected, tz),
-                _local(s.closed, tz),
+                cell_time(s.detected, tz),
+                cell_time(s.closed, tz),
                 s.reporter,
-                _yes(i in report.new),
-                _yes(i in report.closed),
+                yes(i in report.new),
+                yes(i in report.closed),
                 "、".join(m.verdict.step.title for m in report.overdue if m.ref == i.ref),
-                _yes(report.late_entry(i)),
+                yes(report.late_entry(i)),
             ]
         )
-    return _csv(header, rows)
+    buffer = io.StringIO()
+    write_csv(buffer, header, rows)
+    return buffer.getvalue()
 
 
-def _ledger_header(rows: list[LedgerRow], tz: str) -> list[str]:
-    milestones = [m.name for m in rows[0].milestones] if rows else []
-    header = ["序号", "编号", f"首发时间（{tz}）", "发现时间", "平台", "标题", "链接", "摘要",
-              "类别", "级别", "倾向"]  # fmt: skip
-    for name in milestones:
-        header += [f"{name}时间", f"{name}用时", f"{name}结论"]
-    header += ["首次回应形式", "发布次数", "最新热度", "牵头单位", "首次办结时间", "办结时间",
-               "是否办结", "当前阶段", "波次", "报告人", "发言人", "演练", "补录",
-               "作废"]  # fmt: skip
-    return header
+# -- issued reports ---------------------------------------------------------------------------
 
 
-def _ledger_cells(n: int, row: LedgerRow, tz: str) -> list[Any]:
-    cells: list[Any] = [
-        n,
-        row.ref,
-        _local(row.first_seen, tz),
-        _local(row.detected, tz),
-        row.platform,
-        row.title,
-        row.url,
-        row.summary,
-        "、".join(row.categories),
-        row.level,
-        row.sentiment,
-    ]
-    for m in row.milestones:
-        cells += [
-            _local(m.when, tz),
-            _zh_duration(m.elapsed) if m.elapsed is not None else "",
-            _VERDICT_ZH.get(m.verdict, m.verdict) if m.verdict else "",
-        ]
-    cells += [
-        row.first_response_kind,
-        row.statements,
-        _heat_zh(row.heat),
-        row.lead,
-        _local(row.first_closed, tz),
-        _local(row.closed, tz),
-        _yes(row.closed is not None),
-        row.stage,
-        row.waves,
-        row.reporter,
-        row.spokesperson or "",
-        _yes(row.exercise),
-        _yes(row.late_entry),
-        _yes(row.voided),
-    ]
-    return cells
-
-
-def _heat_zh(a: Assessment | None) -> str:
-    """The latest assessment in the ledger's words, e.g. ``转发 15,000 · 热搜 12 · 上升``."""
-    if a is None:
-        return ""
-    words = {"reads": "阅读", "reposts": "转发", "comments": "评论", "likes": "点赞"}
-    parts = [f"{words[k]} {v:,}" for k, v in a.metrics.items() if k in words]
-    if a.rank is not None:
-        parts.append(f"热搜 {a.rank}")
-    trend = {"rising": "上升", "steady": "平稳", "falling": "下降"}.get(a.trend or "")
-    if trend:
-        parts.append(trend)
-    return " · ".join(parts)
-
-
-def ledger_csv(rows: list[LedgerRow], tz: str) -> str:
-    return _csv(_ledger_header(rows, tz), (_ledger_cells(n, r, tz) for n, r in enumerate(rows, 1)))
-
-
-def ledger_json(rows: list[LedgerRow], tz: str) -> str:
-    return dumps([_ledger_dict(r, tz) for r in rows])
-
-
-def _ledger_dict(row: LedgerRow, tz: str) -> dict[str, Any]:
+def issued_json(issued: Issued) -> dict[str, Any]:
+    m = issued.mark
     return {
-        "ref": row.ref,
-        "title": row.title,
-        "summary": row.summary,
-        "platform": row.platform,
-        "url": row.url,
-        "level": row.level,
-        "categories": list(row.categories),
-        "sentiment": row.sentiment,
-        "first_seen": when_json(row.first_seen, tz),
-        "detected": when_json(row.detected, tz),
-        "detected_at": iso(row.detected.at, tz),
-        "recorded_at": iso(row.recorded_at, tz),
-        "milestones": {
-            m.milestone: {
-                "at": when_json(m.when, tz),
-                "elapsed_seconds": seconds(m.elapsed),
-                "verdict": m.verdict,
-                "late_by": seconds(m.late_by),
-                "margin": seconds(m.margin),
-            }
-            for m in row.milestones
-        },
-        "first_closed": when_json(row.first_closed, tz),
-        "closed": when_json(row.closed, tz),
-        "stage": row.stage,
-        "waves": row.waves,
-        "reporter": row.reporter,
-        "spokesperson": row.spokesperson,
-        "exercise": row.exercise,
-        "imported": row.imported,
-        "late_entry": row.late_entry,
-        "voided": row.voided,
-        "void_reason": row.void_reason or None,
-        "first_response_kind": row.first_response_kind or None,
-        "statements": row.statements,
-        "heat": assessment_json(row.heat, tz) if row.heat else None,
-        "lead": row.lead or None,
+        "date": m.day.isoformat(),
+        "year": m.year,
+        "number": m.number,
+        "total": m.total,
+        "signed_by": m.signed_by,
+        "issued_by": m.issued_by,
+        "issued_at": iso(m.issued_at, issued.tz),
+        "anchor": m.anchor,
+        "revision_of": (
+            {"year": m.revision_of[0], "number": m.revision_of[1], "total": m.revision_of[2]}
+            if m.revision_of
+            else None
+        ),
+        "corrected_by": issued.corrected_by,
+        "content_hash": issued.content_hash,
+        "event": issued.event_id,
     }
+
+
+def issued_done(issued: Issued, *, as_json: bool) -> None:
+    """What `yq report issue` says: the number, the sign-off, the hashes to keep."""
+    if as_json:
+        from yuqing_cli.render.console import print_json
+
+        print_json(issued_json(issued))
+        return
+    m = issued.mark
+    message = _("issued {number} for {day}, signed off by {person}").format(
+        number=issue_number(m.year, m.number, m.total), day=m.day.isoformat(), person=m.signed_by
+    )
+    if m.revision_of is not None:
+        message += _(" (a correction of {number})").format(number=issue_number(*m.revision_of))
+    console = _err_console()
+    console.print(Text(clean(message)))
+    console.print(Text(_("content SHA-256: {digest}").format(digest=issued.content_hash)))
+    console.print(
+        Text(_("audit chain head (for `yq verify --anchor`): {anchor}").format(anchor=m.anchor))
+    )
+
+
+def _err_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+
+
+def issued_list(items: list[Issued], *, as_json: bool) -> None:
+    if as_json:
+        from yuqing_cli.render.console import print_json
+
+        print_json([issued_json(i) for i in items])
+        return
+    if not items:
+        out().print(_("no report has been issued yet"))
+        return
+    table = Table(box=box.SIMPLE_HEAD)
+    for column in (
+        _("no."),
+        _("overall"),
+        _("date"),
+        _("signed off by"),
+        _("issued"),
+        "SHA-256",
+        "",
+    ):
+        table.add_column(column, no_wrap=True)
+    for i in items:
+        m = i.mark
+        state = ""
+        if m.revision_of is not None:
+            state = _("corrects No. {total}").format(total=m.revision_of[2])
+        if i.corrected_by is not None:
+            state = (state + "; " if state else "") + _("corrected by No. {total}").format(
+                total=i.corrected_by
+            )
+        table.add_row(
+            f"{m.year}-{m.number}",
+            str(m.total),
+            m.day.isoformat(),
+            clean(m.signed_by),
+            fmt(m.issued_at, i.tz),
+            i.content_hash[:12],
+            Text(state, style="yellow") if state else "",
+        )
+    out().print(table)
 
 
 # -- routines ------------------------------------------------------------------------------

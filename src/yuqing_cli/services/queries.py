@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -24,6 +26,7 @@ from yuqing_cli.services.views import (
     incident_view,
 )
 from yuqing_cli.store.tables import Event, Incident
+from yuqing_cli.timeutil import day_bounds
 from yuqing_cli.when import When
 
 BATCH = 500
@@ -159,7 +162,8 @@ def event_views(
                 plan_version=e.plan_version,
                 hash=e.hash,
                 wave=wave,
-                data=dict(fact.data),
+                # an issued report's frozen content is printed by `yq report show`
+                data={k: v for k, v in fact.data.items() if k != "content"},
             )
         )
     return out
@@ -228,10 +232,25 @@ def log(ctx: Context, q: LogQuery) -> Trail:
 
 
 def _bound(value: str, r: Any, *, end: bool) -> datetime:
-    """A day means its start (``--since``) or the start of the next day (``--until``);
-    a time is taken as given (an uncertain one by its earliest or latest instant)."""
+    return time_bound(value, r, end=end)
+
+
+_MONTH = re.compile(r"^\s*(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*月?\s*$")
+
+
+def time_bound(value: str, r: Any, *, end: bool) -> datetime:
+    """One end of a range as typed. A month (``2024-11``, ``2024年11月``) or a day means
+    its start (``--since``) or the start of the next one (``--until``); a time is taken
+    as given (an uncertain one by its earliest or latest instant)."""
     from yuqing_cli.when import parse_when
 
+    month = _MONTH.match(unicodedata.normalize("NFKC", value))
+    if month and 1 <= int(month[2]) <= 12:
+        year, number = int(month[1]), int(month[2])
+        if end:
+            year, number = (year + 1, 1) if number == 12 else (year, number + 1)
+        start, _end = day_bounds(date(year, number, 1), r.tz)
+        return start
     when: When = parse_when(value, r.time_rules(), now=r.now)
     if when.precision == "date":
         return when.hi if end else when.lo

@@ -53,6 +53,7 @@ class DayIncident:
     state: IncidentState  # at the end of the day
     at_start: IncidentState | None  # at its start (None: not yet detected)
     logged_at: datetime  # when the incident was recorded
+    notes: tuple[tuple[When, str], ...] = ()  # its notes up to the end of the day
 
     @property
     def ref(self) -> str:
@@ -259,8 +260,9 @@ def build(
         at_end = _fold(plan, facts, end, row.ref)
         if at_end is None:
             continue
+        notes = tuple((f.when, f.note) for f in facts if f.action == "note" and f.when.at < end)
         item = DayIncident(
-            row.id, plan, at_end, _fold(plan, facts, start, row.ref), row.recorded_at
+            row.id, plan, at_end, _fold(plan, facts, start, row.ref), row.recorded_at, notes
         )
         if at_end.voided:
             continue

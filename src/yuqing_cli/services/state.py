@@ -32,6 +32,7 @@ from yuqing_cli.plan.schema import Plan
 from yuqing_cli.plan.state import Fact, IncidentState, apply, replay
 from yuqing_cli.services import audit
 from yuqing_cli.services.plans import plan_for
+from yuqing_cli.store.bulk import insert_many
 from yuqing_cli.store.tables import Assignment, Event, Incident, StepRecord
 from yuqing_cli.timeutil import fmt_iso, local, utcnow
 from yuqing_cli.when import When
@@ -303,6 +304,113 @@ def create(
     return Loaded(row, plan, state)
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One event of a new incident's trail, for :func:`create_many`."""
+
+    action: str
+    when: When
+    subject: str = ""
+    old: str | None = None
+    new: str | None = None
+    note: str = ""
+    data: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class NewTrail:
+    """A new incident and the events that follow its ``create`` (for :func:`create_many`)."""
+
+    ref: str
+    actor: str
+    when: When  # detection
+    fields: Mapping[str, Any]
+    data: Mapping[str, Any] | None = None  # of the create event
+    entries: tuple[Entry, ...] = ()
+
+
+def create_many(
+    session: Session, plan: Plan, trails: Iterable[NewTrail], *, now: datetime
+) -> list[IncidentState]:
+    """Open many incidents at once (a bulk import), each with its ``create`` event and the
+    events that follow: the same events, the same fold and the same projections as
+    :func:`create` and :func:`record` one by one, written a table at a time."""
+    items = []
+    for trail in trails:
+        new = json.dumps({**trail.fields, "ref": trail.ref}, ensure_ascii=False, sort_keys=True)
+        events = [("create", trail.when, "", None, new, "", trail.data)] + [
+            (e.action, e.when, e.subject, e.old, e.new, e.note, e.data) for e in trail.entries
+        ]
+        state: IncidentState | None = None
+        for seq, (action, when, subject, old, value, note, data) in enumerate(events, start=1):
+            fact = Fact(
+                action, trail.actor, when, now, subject, old, value, note, dict(data or {}), seq,
+                plan.version,
+            )  # fmt: skip
+            state = apply(plan, state, fact)
+        assert state is not None
+        items.append((trail, events, state))
+    if not items:
+        return []
+    incident = Incident.__table__  # type: ignore[attr-defined]
+    conn = session.connection()
+    insert_many(conn, incident, [incident_columns(plan, state) for _t, _e, state in items])
+    # the ids, by reference (RETURNING would make SQLite insert one row per statement)
+    refs = [trail.ref for trail, _e, _s in items]
+    found: dict[str, int] = {}
+    for i in range(0, len(refs), 500):
+        found.update(
+            (ref, row_id)
+            for row_id, ref in session.execute(
+                select(incident.c.id, incident.c.ref).where(incident.c.ref.in_(refs[i : i + 500]))
+            )
+        )
+    ids = [found[ref] for ref in refs]
+    contents: list[dict[str, Any]] = []
+    steps: list[dict[str, Any]] = []
+    roles: list[dict[str, Any]] = []
+    for (trail, events, state), incident_id in zip(items, ids, strict=True):
+        for seq, (action, when, subject, old, value, note, data) in enumerate(events, start=1):
+            contents.append(
+                {
+                    "incident_id": incident_id,
+                    "seq": seq,
+                    "action": action,
+                    "actor": trail.actor,
+                    "subject": subject,
+                    "old": old,
+                    "new": value,
+                    "note": note,
+                    "happened_at": when.at,
+                    "recorded_at": now,
+                    "plan_version": plan.version,
+                    "data": event_data(when, data),
+                }
+            )
+        steps += [
+            {"incident_id": incident_id, "step_id": k, **v} for k, v in step_rows(state).items()
+        ]
+        roles += [
+            {"incident_id": incident_id, "role": k, **v} for k, v in assignment_rows(state).items()
+        ]
+    audit.append_many(session, contents)
+    insert_many(conn, StepRecord.__table__, steps)  # type: ignore[attr-defined]
+    insert_many(conn, Assignment.__table__, roles)  # type: ignore[attr-defined]
+    return [state for _t, _e, state in items]
+
+
+def last_number(session: Session, plan: Plan, day: str) -> int:
+    """The highest number of the references of a day (``YYYYMMDD``), 0 if none."""
+    prefix = f"{plan.info.reference_prefix}-{day}-"
+    last = session.exec(
+        select(Incident.ref)
+        .where(col(Incident.ref) >= prefix, col(Incident.ref) < prefix[:-1] + ".")
+        .order_by(func.length(Incident.ref).desc(), col(Incident.ref).desc())
+        .limit(1)
+    ).first()
+    return int(last.rsplit("-", 1)[1]) if last else 0
+
+
 # -- projections --------------------------------------------------------------------------------
 
 
@@ -393,13 +501,6 @@ def rebuild_all(session: Session, names: list[str]) -> None:
 def next_ref(session: Session, plan: Plan, detected_at: datetime) -> str:
     """The next reference of the day of detection, e.g. YQ-20241123-004."""
     day = local(detected_at, plan.info.timezone).strftime("%Y%m%d")
-    prefix = f"{plan.info.reference_prefix}-{day}-"
     # A range on the unique index (LIKE would scan: it is case-insensitive in SQLite).
-    last = session.exec(
-        select(Incident.ref)
-        .where(col(Incident.ref) >= prefix, col(Incident.ref) < prefix[:-1] + ".")
-        .order_by(func.length(Incident.ref).desc(), col(Incident.ref).desc())
-        .limit(1)
-    ).first()
-    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{number:03d}"
+    number = last_number(session, plan, day) + 1
+    return f"{plan.info.reference_prefix}-{day}-{number:03d}"

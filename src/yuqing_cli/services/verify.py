@@ -38,7 +38,7 @@ BATCH = 500
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    kind: str  # plan | sequence | projection | orphan
+    kind: str  # plan | sequence | projection | orphan | rights | issue
     where: str  # an incident reference, a plan version, a table
     detail: str
 
@@ -66,7 +66,74 @@ def verify(ctx: Context, anchors: Mapping[int, str] | None = None) -> Report:
             findings += _check_batch(conn, r.session, r.plan, ids, rights)
         findings += _orphans(conn)
         findings += _unit_events(conn, r.session)
+        findings += _issued_reports(conn, r.session, rights)
     return Report(chain, count, tuple(findings))
+
+
+def _issued_reports(conn: Connection, session: Any, rights: _Rights) -> Iterator[Finding]:
+    """Issued daily reports: the frozen content matches the hash the event states, the
+    numbers run 1, 2, 3… (overall, and within each year), and the person who signed it
+    off held a sign-off role under the plan adopted then."""
+    import json
+
+    from yuqing_cli.services.issued import ACTION, content_hash
+
+    raw = audit._RAW  # noqa: SLF001
+    per_year: dict[int, int] = defaultdict(int)
+    total = 0
+    for row in conn.execute(
+        select(raw.c.id, raw.c.actor, raw.c.plan_version, raw.c.data)
+        .where(raw.c.incident_id.is_(None), raw.c.action == ACTION)
+        .order_by(raw.c.id)
+    ).mappings():
+        where = _("event {id}").format(id=row["id"])
+        try:
+            data = json.loads(row["data"] or "")
+            year, number, overall = int(data["year"]), int(data["number"]), int(data["total"])
+            stated, content, signer = data["content_hash"], data["content"], data["signed_by"]
+        except (ValueError, KeyError, TypeError):
+            yield Finding("issue", where, _("an issued report whose data cannot be read"))
+            continue
+        if content_hash(content) != stated:
+            yield Finding(
+                "issue",
+                where,
+                _("the issued report No. {total} does not match its content hash").format(
+                    total=overall
+                ),
+            )
+        total += 1
+        per_year[year] += 1
+        if (overall, number) != (total, per_year[year]):
+            yield Finding(
+                "issue",
+                where,
+                _(
+                    "the issued report is numbered {year}-{number} (No. {total} overall), "
+                    "but it is the {expected_number}th of its year and the {expected}th overall"
+                ).format(
+                    year=year,
+                    number=number,
+                    total=overall,
+                    expected_number=per_year[year],
+                    expected=total,
+                ),
+            )
+        try:
+            plan = rights.at(row["id"], plan_for(session, None, str(row["plan_version"])))
+        except YqError:
+            yield Finding("plan", where, _("it names a plan version that is not stored"))
+            continue
+        if not rules.roles_of(plan, str(signer)) & set(plan.sign_off_roles) or not any(
+            p.name == row["actor"] for p in plan.people
+        ):
+            yield Finding(
+                "rights",
+                where,
+                _("report No. {total} was signed off by {person}, who may not sign it off").format(
+                    total=overall, person=signer
+                ),
+            )
 
 
 def _unit_events(conn: Connection, session: Any) -> Iterator[Finding]:

@@ -53,6 +53,16 @@ def configure(engine: Engine, wants_write: Callable[[], bool]) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
+BULK_CACHE_KIB = 64 * 1024
+
+
+def roomy_cache(conn: Connection) -> None:
+    """A larger page cache for the rest of this connection's life (SQLite): a bulk import
+    writes into indexes keyed by hashes, which a small cache turns into page faults."""
+    if is_sqlite(conn):
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+
+
 def table_names(conn: Connection) -> set[str]:
     if is_sqlite(conn):
         rows = conn.exec_driver_sql(
