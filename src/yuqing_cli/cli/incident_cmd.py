@@ -35,6 +35,9 @@ At = Annotated[
     ),
 ]
 Json = Annotated[bool, typer.Option("--json", help=_("Print JSON (its keys: docs/json.md)."))]
+Reason = Annotated[
+    str, typer.Option("--reason", "-r", help=_("Why (required)."), show_default=False)
+]
 
 
 @app.command(cls=YqCommand, help=_("Log a new incident (舆情) and print its reference."))
@@ -290,9 +293,7 @@ def grade(
             autocompletion=complete.levels,
         ),
     ],
-    reason: Annotated[
-        str, typer.Option("--reason", "-r", help=_("Why (required)."), show_default=False)
-    ] = "",
+    reason: Reason = "",
     at: At = None,
     json_: Json = False,
 ) -> None:

@@ -10,7 +10,7 @@ import typer
 
 from yuqing_cli.cli import complete
 from yuqing_cli.cli.app import YqCommand, YqGroup, app, state
-from yuqing_cli.cli.incident_cmd import At, Json, Ref
+from yuqing_cli.cli.incident_cmd import At, Json, Reason, Ref
 from yuqing_cli.errors import BadInput
 from yuqing_cli.i18n import _
 
@@ -248,9 +248,7 @@ def statement_retract(
     number: Annotated[
         int, typer.Argument(metavar="N", help=_("The statement's number."), show_default=False)
     ],
-    reason: Annotated[
-        str, typer.Option("--reason", "-r", help=_("Why (required)."), show_default=False)
-    ] = "",
+    reason: Reason = "",
     replaced_by: Annotated[
         int | None,
         typer.Option(
@@ -282,9 +280,7 @@ def handover(
     to: Annotated[
         str, typer.Option("--to", help=_("The body that leads now."), show_default=False)
     ] = "",
-    reason: Annotated[
-        str, typer.Option("--reason", "-r", help=_("Why (required)."), show_default=False)
-    ] = "",
+    reason: Reason = "",
     at: At = None,
     json_: Json = False,
 ) -> None:

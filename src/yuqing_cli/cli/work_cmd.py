@@ -10,7 +10,7 @@ import typer
 
 from yuqing_cli.cli import complete
 from yuqing_cli.cli.app import YqCommand, app, state
-from yuqing_cli.cli.incident_cmd import Json, Ref
+from yuqing_cli.cli.incident_cmd import Json, Reason, Ref
 from yuqing_cli.errors import BadInput, ExitCode
 from yuqing_cli.i18n import _
 
@@ -154,9 +154,7 @@ def edit(
 def void(
     ctx: typer.Context,
     ref: Ref,
-    reason: Annotated[
-        str, typer.Option("--reason", "-r", help=_("Why (required)."), show_default=False)
-    ] = "",
+    reason: Reason = "",
     duplicate_of: Annotated[
         str | None,
         typer.Option("--duplicate-of", help=_("The incident it duplicates."),

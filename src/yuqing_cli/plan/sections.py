@@ -47,18 +47,18 @@ class SectionReaders:
     ctx_levels: list[Level]
     ctx_roles: dict[str, Role]
 
-    def article(self, node: yaml.Node | None, owner: yaml.Node, what: str) -> str:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by the loader's builder
 
-    def check_refs(
-        self,
-        node: yaml.Node,
-        refs: tuple[str, ...] | frozenset[str],
-        known: set[str],
-        what: str,
-        owner: str,
-    ) -> None:
-        raise NotImplementedError
+        def article(self, node: yaml.Node | None, owner: yaml.Node, what: str) -> str: ...
+
+        def check_refs(
+            self,
+            node: yaml.Node,
+            refs: tuple[str, ...] | frozenset[str],
+            known: set[str],
+            what: str,
+            owner: str,
+        ) -> None: ...
 
     def check_names(self, groups: list[tuple[str, list[tuple[str, str, yaml.Node]]]]) -> None:
         """Ids and names people type and read must be what they look like.

@@ -400,6 +400,8 @@ def _clock(when: When, report: DailyReport) -> str:
     text = show_when(when, report.plan.info.timezone)
     day = report.day.isoformat()
     return text[len(day) + 1 :] if text.startswith(day + " ") else text
+
+
 def issue_number(year: int, number: int, total: int) -> str:
     return _("No. {number} of {year} (No. {total} overall)").format(
         number=number, year=year, total=total

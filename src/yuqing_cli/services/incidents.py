@@ -9,6 +9,7 @@ and returns a plain view for rendering.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -519,18 +520,7 @@ def assign(
             events += 1
         done = []
         for step in pending:
-            loaded = st.record(
-                w.session,
-                loaded,
-                action="done",
-                actor=w.actor,
-                when=when,
-                subject=step.id,
-                old="open",
-                new="done",
-                note=f"{role.name}: {holder}",
-                now=w.now,
-            )
+            loaded = complete(w, loaded, step, when, f"{role.name}: {holder}")
             events += 1
             done.append(step.id)
         return _outcome(
@@ -555,3 +545,27 @@ def add_note(ctx: Context, ref: str, text: str, *, at: str | None = None) -> Out
             w.session, loaded, action="note", actor=w.actor, when=when, note=text, now=w.now
         )
         return _outcome(w, loaded, "note", _("{ref}: note added").format(ref=loaded.ref))
+
+
+def complete(
+    w: Writing,
+    loaded: st.Loaded,
+    step: Step,
+    when: When,
+    note: str,
+    data: Mapping[str, Any] | None = None,
+) -> st.Loaded:
+    """Record ``step`` done by what completes it (a designation, a statement, a line)."""
+    return st.record(
+        w.session,
+        loaded,
+        action="done",
+        actor=w.actor,
+        when=when,
+        subject=step.id,
+        old="open",
+        new="done",
+        note=note,
+        data=data,
+        now=w.now,
+    )

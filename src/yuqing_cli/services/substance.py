@@ -21,7 +21,7 @@ from yuqing_cli.plan.schema import METRICS, TRENDS, Plan, Step
 from yuqing_cli.plan.state import IncidentState, LineVersion
 from yuqing_cli.services import state as st
 from yuqing_cli.services.context import Context, Writing, reading, writing
-from yuqing_cli.services.incidents import MAX_SHORT, clean_text, require
+from yuqing_cli.services.incidents import MAX_SHORT, clean_text, complete, require
 from yuqing_cli.services.views import Outcome, incident_view
 from yuqing_cli.when import When
 
@@ -38,24 +38,6 @@ def _outcome(
 ) -> Outcome:
     view = incident_view(loaded.plan, loaded.state, w.now)
     return Outcome(loaded.ref, action, message, view, events=events, details=details)
-
-
-def _complete(
-    w: Writing, loaded: st.Loaded, step: Step, when: When, note: str, data: Mapping[str, Any]
-) -> st.Loaded:
-    return st.record(
-        w.session,
-        loaded,
-        action="done",
-        actor=w.actor,
-        when=when,
-        subject=step.id,
-        old="open",
-        new="done",
-        note=note,
-        data=data,
-        now=w.now,
-    )
 
 
 def _open_step(plan: Plan, state: IncidentState, step_id: str | None) -> Step | None:
@@ -130,7 +112,7 @@ def assess(ctx: Context, ref: str, data: AssessmentInput) -> Outcome:
         details: list[str] = []
         step = _open_step(plan, loaded.state, plan.assessment.step if plan.assessment else None)
         if step is not None and rules.stage_passed(plan, step, loaded.state):
-            loaded = _complete(
+            loaded = complete(
                 w, loaded, step, when, _("first assessment"),
                 {"assessment": loaded.state.last_seq},
             )  # fmt: skip
@@ -246,7 +228,7 @@ def approve_line(
             )
             step = _open_step(plan, loaded.state, line_rules.step)
             if step is not None:
-                loaded = _complete(
+                loaded = complete(
                     w, loaded, step, when, _("line version {version}").format(
                         version=target.number
                     ), {"line": target.number},
@@ -353,7 +335,7 @@ def add_statement(ctx: Context, ref: str, data: StatementInput) -> Outcome:
                 step = _open_step(plan, loaded.state, step_id)
                 if step is None:
                     continue
-                loaded = _complete(
+                loaded = complete(
                     w, loaded, step, when, f"{kind.name} #{payload['number']}",
                     {"statement": payload["number"]},
                 )  # fmt: skip
