@@ -142,7 +142,20 @@ _HelpFormatter: Any = typer.Context.formatter_class
 
 class YqHelpFormatter(_HelpFormatter):  # type: ignore[misc]
     """Help wrapped by the width text takes on the terminal: a Chinese character is two
-    columns, and lines break as Chinese typesetting allows."""
+    columns, and lines break as Chinese typesetting allows.
+
+    The width is the terminal's (``COLUMNS`` first) up to 80, down to 20: narrow
+    terminals get help that fits them, not the framework's floor of 50 columns.
+    """
+
+    def __init__(
+        self, indent_increment: int = 2, width: int | None = None, max_width: int | None = None
+    ) -> None:
+        if width is None:
+            import shutil
+
+            width = max(min(shutil.get_terminal_size().columns, max_width or 80) - 2, 20)
+        super().__init__(indent_increment, width, max_width)
 
     def write_text(self, text: str) -> None:
         from yuqing_cli.render.wrap import wrap
@@ -162,6 +175,7 @@ class YqHelpFormatter(_HelpFormatter):  # type: ignore[misc]
         from yuqing_cli.render.wrap import wrap
 
         rows = list(rows)
+        col_max = min(col_max, max(self.width // 3, 12))  # narrow terminals: room for help
         first_col = min(max((cell_len(a) for a, _b in rows), default=0), col_max) + col_spacing
         indent = " " * self.current_indent
         for first, second in rows:
@@ -182,6 +196,29 @@ class YqHelpFormatter(_HelpFormatter):  # type: ignore[misc]
 
 class YqContext(typer.Context):
     formatter_class = YqHelpFormatter
+
+
+def _command_key(ctx: _click.Context) -> str:
+    """The command's path without the program's name: ``"line draft"``."""
+    return " ".join(ctx.command_path.split()[1:])
+
+
+def _examples(ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+    """The command's examples, at the end of its help page."""
+    from yuqing_cli.cli.examples import EXAMPLES
+    from yuqing_cli.render.wrap import wrap
+
+    examples = EXAMPLES.get(_command_key(ctx), ())
+    if not examples:
+        return
+    with formatter.section(_("Examples")):
+        indent = " " * formatter.current_indent
+        width = max(formatter.width - formatter.current_indent, 20)
+        for example in examples:
+            lines = wrap(f"{ctx.find_root().info_name or 'yq'} {example}", width - 4)
+            formatter.write(f"{indent}{lines[0]}\n")
+            for line in lines[1:]:
+                formatter.write(f"{indent}    {line}\n")
 
 
 class YqCommand(TyperCommand):
@@ -214,6 +251,10 @@ class YqCommand(TyperCommand):
     def format_usage(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         _usage(self, ctx, formatter)
 
+    def format_epilog(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        _examples(ctx, formatter)
+
     def get_help_option(self, ctx: _click.Context) -> TyperOption | None:
         return _help_option(super().get_help_option(ctx))
 
@@ -226,8 +267,22 @@ class YqGroup(TyperGroup):
     def format_usage(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         _usage(self, ctx, formatter)
 
+    def format_epilog(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        _examples(ctx, formatter)
+
     def get_help_option(self, ctx: _click.Context) -> TyperOption | None:
         return _help_option(super().get_help_option(ctx))
+
+    def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
+        """The command, with its one-line summary for the list of commands."""
+        from yuqing_cli.cli.examples import summaries
+
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            key = " ".join([*_command_key(ctx).split(), command.name or cmd_name])
+            command.short_help = summaries().get(key, command.short_help)
+        return command
 
     def get_params(self, ctx: _click.Context) -> list[_click.Parameter]:
         params = super().get_params(ctx)

@@ -77,12 +77,18 @@ def line_spans(text: str, width: int) -> list[tuple[int, int]]:
 
 
 def _cut(piece: str, width: int) -> int:
+    """Where to fold a piece wider than the line: as far as fits, moved back so the next
+    line does not start with closing punctuation nor this one end with opening."""
+    cut = len(piece)
     used = 0
     for i, char in enumerate(piece):
         used += cell_len(char)
         if used > width:
-            return max(i, 1)
-    return len(piece)
+            cut = max(i, 1)
+            break
+    while 1 < cut < len(piece) and (piece[cut] in CLOSING or piece[cut - 1] in OPENING):
+        cut -= 1
+    return cut
 
 
 def wrap(text: str, width: int) -> list[str]:
