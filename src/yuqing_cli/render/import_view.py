@@ -7,14 +7,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from rich import box
-from rich.table import Table
 from rich.text import Text
 
 from yuqing_cli.errors import BadInput
 from yuqing_cli.i18n import _
 from yuqing_cli.render.console import out, print_json
 from yuqing_cli.render.safe import clean
+from yuqing_cli.render.tables import Cell, Column, fitted
 from yuqing_cli.services.ledger_import import ImportResult, Problem, Progress
 
 BAR_FROM = 300  # rows: smaller files need no progress bar
@@ -111,14 +110,16 @@ def _terminal(result: ImportResult) -> None:
             )
         )
     if result.problems:
-        table = Table(box=box.SIMPLE_HEAD, title=_("Problems"), title_justify="left")
-        for column in (_("row"), _("column"), _("problem")):
-            table.add_column(column, overflow="fold")
-        for p in result.problems:
-            table.add_row(
-                str(p.row) if p.row else "—", clean(p.column) or "—", Text(clean(p.message))
-            )
-        console.print(table)
+        rows: list[list[Cell]] = [
+            [str(p.row) if p.row else "—", clean(p.column) or "—", Text(clean(p.message))]
+            for p in result.problems
+        ]
+        columns = [
+            Column(_("row"), token=True, justify="right"),
+            Column(_("column"), min_width=8),
+            Column(_("problem")),
+        ]
+        console.print(fitted(columns, rows, title=_("Problems")))
     if result.skipped:
         console.print(Text(_("skipped {n} row(s):").format(n=len(result.skipped)), style="yellow"))
         for s in result.skipped[:SHOWN]:

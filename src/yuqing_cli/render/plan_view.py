@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from rich import box
-from rich.table import Table
 from rich.text import Text
 
 from yuqing_cli.i18n import _, language
 from yuqing_cli.plan.schema import Condition, Deadline, Plan, Step
 from yuqing_cli.render.console import out, print_json
 from yuqing_cli.render.safe import clean
+from yuqing_cli.render.tables import Cell, Column, fitted
+from yuqing_cli.render.wrap import hanging
 from yuqing_cli.timeutil import fmt, local
 
 if TYPE_CHECKING:
@@ -77,10 +77,10 @@ def role_names(plan: Plan, roles: tuple[str, ...]) -> str:
 def show_plan(plan: Plan) -> None:
     console = out()
     info = plan.info
-    console.print(Text(clean(info.title), style="bold"))
+    say(Text(clean(info.title), style="bold"))
     if info.title_en and language() == "en":
-        console.print(Text(clean(info.title_en), style="dim"))
-    console.print(
+        say(Text(clean(info.title_en), style="dim"))
+    say(
         Text(
             clean(
                 _("{issuer} · {date} · unit {unit} · time zone {timezone}").format(
@@ -89,7 +89,7 @@ def show_plan(plan: Plan) -> None:
             )
         )
     )
-    console.print(
+    say(
         Text(
             _("plan file {plan_source} · version {v3}").format(
                 plan_source=plan.source, v3=plan.version[:12]
@@ -99,43 +99,56 @@ def show_plan(plan: Plan) -> None:
     )
     console.print()
 
-    roster = Table(title=_("Roles and roster (Art. 3)"), box=box.SIMPLE_HEAD, title_justify="left")
-    roster.add_column(_("role"), no_wrap=True)
-    roster.add_column(_("id"), no_wrap=True)
-    roster.add_column(_("art."), no_wrap=True)
-    roster.add_column(_("held by"), overflow="fold")
+    words = plan_words(plan)
+    rows: list[list[Cell]] = []
     for role in plan.roles:
         holders = "、".join(plan.holders(role.id)) or (
             _("designated per incident") if role.per_incident else _("nobody")
         )
-        roster.add_row(clean(role.name), role.id, role.article, clean(holders))
-    console.print(roster)
+        rows.append([clean(role.name), role.id, role.article, clean(holders)])
+    columns = [
+        Column(_("role"), min_width=8),
+        Column(_("id"), token=True, priority=2),
+        Column(_("art."), token=True, priority=1),
+        Column(_("held by")),
+    ]
+    console.print(fitted(columns, rows, title=_("Roles and roster (Art. 3)"), whole=words))
 
-    levels = Table(title=_("Levels (Art. 2)"), box=box.SIMPLE_HEAD, title_justify="left")
-    for column in (_("level"), "id", _("roman"), _("art.")):
-        levels.add_column(column, no_wrap=True)
-    levels.add_column(_("source"), overflow="fold")
-    for level in plan.levels:
-        levels.add_row(
+    rows = [
+        [
             Text(clean(level.name), style=level.colour),
             level.id,
             level.roman,
             level.article,
             clean(level.source or "—"),
-        )
-    console.print(levels)
+        ]
+        for level in plan.levels
+    ]
+    columns = [
+        Column(_("level"), token=True),
+        Column("id", token=True, priority=2),
+        Column(_("roman"), token=True, priority=3),
+        Column(_("art."), token=True, priority=1),
+        Column(_("source")),
+    ]
+    console.print(fitted(columns, rows, title=_("Levels (Art. 2)")))
 
-    categories = Table(title=_("Categories"), box=box.SIMPLE_HEAD, title_justify="left")
-    for column in (_("category"), "id", _("art."), _("handled by")):
-        categories.add_column(column, no_wrap=True)
-    for category in plan.categories:
-        categories.add_row(
+    rows = [
+        [
             clean(category.name),
             category.id,
             category.article,
             clean(_handed_to(plan, category.id) or "—"),
-        )
-    console.print(categories)
+        ]
+        for category in plan.categories
+    ]
+    columns = [
+        Column(_("category"), min_width=8),
+        Column("id", token=True, priority=2),
+        Column(_("art."), token=True, priority=1),
+        Column(_("handled by")),
+    ]
+    console.print(fitted(columns, rows, title=_("Categories"), whole=words))
 
     for index, stage in enumerate(plan.stages, start=1):
         heading = Text(
@@ -153,26 +166,32 @@ def show_plan(plan: Plan) -> None:
             heading.append(
                 clean(_("  (reopens to {name})").format(name=plan.stage(stage.reopen_to).name))
             )
-        console.print(heading)
+        say(heading, "    ", words)
         for step in stage.steps:
-            _print_step(plan, step)
+            _print_step(plan, step, words)
         if not stage.steps:
-            console.print(Text(_("  no steps"), style="dim"))
+            say(Text(_("  no steps"), style="dim"))
         console.print()
 
-    routines = Table(title=_("Routines"), box=box.SIMPLE_HEAD, title_justify="left")
-    for i, column in enumerate((_("routine"), "id", _("art."), _("who"), _("every"))):
-        routines.add_column(column, no_wrap=i != 3, overflow="fold")
-    for routine in plan.routines:
-        routines.add_row(
+    rows = [
+        [
             clean(routine.name),
             routine.id,
             routine.article,
             clean(role_names(plan, routine.roles)),
             _hours(routine.every_hours),
-        )
-    console.print(routines)
-    console.print(
+        ]
+        for routine in plan.routines
+    ]
+    columns = [
+        Column(_("routine"), min_width=8),
+        Column("id", token=True, priority=2),
+        Column(_("art."), token=True, priority=1),
+        Column(_("who")),
+        Column(_("every"), token=True),
+    ]
+    console.print(fitted(columns, rows, title=_("Routines"), whole=words))
+    say(
         Text(
             _("The daily report is signed off (签发) by {who} (Art. {article})").format(
                 who=role_names(plan, plan.sign_off_roles), article=plan.sign_off_article
@@ -181,9 +200,9 @@ def show_plan(plan: Plan) -> None:
     )
     console.print()
 
-    console.print(Text(_("Leading-group duties (Art. 3)"), style="bold"))
+    say(Text(_("Leading-group duties (Art. 3)"), style="bold"))
     for duty in plan.duties:
-        console.print(Text(clean(f"  {duty.article}  {duty.text}")))
+        say(Text(clean(f"  {duty.article}  {duty.text}")))
 
 
 def _handed_to(plan: Plan, category: str) -> str:
@@ -194,27 +213,44 @@ def _handed_to(plan: Plan, category: str) -> str:
     return ""
 
 
-def _print_step(plan: Plan, step: Step) -> None:
+def plan_words(plan: Plan) -> tuple[str, ...]:
+    """The plan's names that a line never breaks inside: people, roles, levels,
+    categories, stages, milestones."""
+    return tuple(
+        {
+            *(x.name for x in plan.people),
+            *(x.name for x in plan.roles),
+            *(x.name for x in plan.levels),
+            *(x.name for x in plan.categories),
+            *(x.name for x in plan.stages),
+            *(x.name for x in plan.milestones),
+        }
+    )
+
+
+def say(text: Text, indent: str = "    ", whole: tuple[str, ...] = ()) -> None:
+    """Print a line wrapped to the terminal, its continuation lines indented."""
+    console = out()
+    console.print(hanging(text, console.width, indent, whole))
+
+
+def _print_step(plan: Plan, step: Step, words: tuple[str, ...]) -> None:
     line = Text("  ")
     line.append(step.id, style="bold cyan")
     line.append(clean(f"  {step.title}"))
     line.append(_("  [Art. {step_article}]").format(step_article=step.article), style="dim")
     if not step.required:
         line.append(_("  optional"), style="yellow")
-    out().print(line)
+    say(line, " " * 6, words)
     detail = _("      who: {who} · applies to: {when} · deadline: {due}").format(
         who=role_names(plan, step.roles),
         when=describe_condition(plan, step.when),
         due=describe_deadline(plan, step.due),
     )
-    out().print(Text(clean(detail), style="dim"))
+    say(Text(clean(detail), style="dim"), " " * 8, words)
     if step.due is not None:
-        out().print(
-            Text(
-                clean(_("      deadline source: {source}").format(source=step.due.source)),
-                style="dim",
-            )
-        )
+        source = _("      deadline source: {source}").format(source=step.due.source)
+        say(Text(clean(source), style="dim"), " " * 8, words)
 
 
 def plan_as_json(plan: Plan) -> dict[str, Any]:
@@ -301,15 +337,21 @@ def adoption_history(history: History, as_json: bool) -> None:
             ]
         )
         return
-    table = Table(box=box.SIMPLE_HEAD)
-    for column in (_("adopted"), _("by"), _("version"), _("plan"), ""):
-        table.add_column(column, overflow="fold")
-    for e in history.entries:
-        table.add_row(
+    rows = [
+        [
             fmt(e.at, tz),
             e.actor or "—",
             e.version[:12],
             Text(clean(e.title + (f" · {e.note}" if e.note else ""))),
             Text(_("current"), style="green") if e.current else "",
-        )
-    out().print(table)
+        ]
+        for e in history.entries
+    ]
+    columns = [
+        Column(_("adopted"), token=True),
+        Column(_("by"), token=True),
+        Column(_("version"), token=True, priority=1),
+        Column(_("plan")),
+        Column("", token=True),
+    ]
+    out().print(fitted(columns, rows))

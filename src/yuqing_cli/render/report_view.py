@@ -12,8 +12,6 @@ import json
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from rich import box
-from rich.table import Table
 from rich.text import Text
 
 from yuqing_cli.i18n import _, language
@@ -29,6 +27,9 @@ from yuqing_cli.render.substance_view import (
     statement_json,
     trend_name,
 )
+from yuqing_cli.render.tables import Cell as TableCell
+from yuqing_cli.render.tables import Column as TableColumn
+from yuqing_cli.render.tables import fitted
 from yuqing_cli.render.times import iso, seconds, verdict_json, wave_label, when_json
 from yuqing_cli.services.issued import Issued, IssueMark
 from yuqing_cli.services.report import DailyReport, DayIncident, DayStatement, Movement
@@ -744,17 +745,7 @@ def issued_list(items: list[Issued], *, as_json: bool) -> None:
     if not items:
         out().print(_("no report has been issued yet"))
         return
-    table = Table(box=box.SIMPLE_HEAD)
-    for column in (
-        _("no."),
-        _("overall"),
-        _("date"),
-        _("signed off by"),
-        _("issued"),
-        "SHA-256",
-        "",
-    ):
-        table.add_column(column, no_wrap=True)
+    rows: list[list[TableCell]] = []
     for i in items:
         m = i.mark
         state = ""
@@ -764,15 +755,27 @@ def issued_list(items: list[Issued], *, as_json: bool) -> None:
             state = (state + "; " if state else "") + _("corrected by No. {total}").format(
                 total=i.corrected_by
             )
-        table.add_row(
-            f"{m.year}-{m.number}",
-            str(m.total),
-            m.day.isoformat(),
-            clean(m.signed_by),
-            fmt(m.issued_at, i.tz),
-            i.content_hash[:12],
-            Text(state, style="yellow") if state else "",
+        rows.append(
+            [
+                f"{m.year}-{m.number}",
+                str(m.total),
+                m.day.isoformat(),
+                clean(m.signed_by),
+                fmt(m.issued_at, i.tz),
+                i.content_hash[:12],
+                Text(state, style="yellow") if state else "",
+            ]
         )
+    columns = [
+        TableColumn(_("no."), token=True),
+        TableColumn(_("overall"), token=True, priority=3),
+        TableColumn(_("date"), token=True),
+        TableColumn(_("signed off by"), token=True),
+        TableColumn(_("issued"), token=True, priority=2),
+        TableColumn("SHA-256", token=True, priority=1),
+        TableColumn("", min_width=8),
+    ]
+    table = fitted(columns, rows)
     out().print(table)
 
 
@@ -801,30 +804,32 @@ def routine_list(items: list[RoutineStatus], as_json: bool) -> None:
             ]
         )
         return
-    table = Table(box=box.SIMPLE_HEAD)
-    for column in (
-        _("routine"),
-        "id",
-        _("art."),
-        _("every"),
-        _("last"),
-        _("by"),
-        _("next due"),
-        "",
-    ):
-        table.add_column(column, overflow="fold")
+    rows: list[list[TableCell]] = []
     for s in items:
         state = Text(_("OVERDUE"), style="red bold") if s.overdue else Text(_("ok"), style="green")
-        table.add_row(
-            clean(s.routine.name),
-            s.routine.id,
-            s.routine.article,
-            _("{hours:g} h").format(hours=s.routine.every_hours),
-            show_when(s.last, tz) if s.last else "—",
-            s.last_by or "—",
-            fmt(s.due_at, tz),
-            state,
+        rows.append(
+            [
+                clean(s.routine.name),
+                s.routine.id,
+                s.routine.article,
+                _("{hours:g} h").format(hours=s.routine.every_hours),
+                show_when(s.last, tz) if s.last else "—",
+                clean(s.last_by or "—"),
+                fmt(s.due_at, tz),
+                state,
+            ]
         )
+    columns = [
+        TableColumn(_("routine"), min_width=8),
+        TableColumn("id", token=True, priority=2),
+        TableColumn(_("art."), token=True, priority=1),
+        TableColumn(_("every"), token=True, priority=3),
+        TableColumn(_("last"), token=True),
+        TableColumn(_("by"), token=True, priority=4),
+        TableColumn(_("next due"), token=True),
+        TableColumn("", token=True),
+    ]
+    table = fitted(columns, rows)
     out().print(table)
 
 

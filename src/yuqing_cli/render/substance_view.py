@@ -5,8 +5,6 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from rich import box
-from rich.table import Table
 from rich.text import Text
 
 from yuqing_cli.i18n import _
@@ -15,6 +13,7 @@ from yuqing_cli.plan.schema import METRICS, Plan
 from yuqing_cli.plan.state import Assessment, LineVersion, Statement
 from yuqing_cli.render.console import out, print_json
 from yuqing_cli.render.safe import clean
+from yuqing_cli.render.tables import Cell, Column, fitted
 from yuqing_cli.render.times import when_json
 from yuqing_cli.services.substance import LineReport
 from yuqing_cli.when import show_when
@@ -133,10 +132,7 @@ def assessments_section(assessments: tuple[Assessment, ...], plan: Plan, tz: str
         console.print(Text(_("  none"), style="dim"))
         console.print()
         return
-    table = Table(box=box.SIMPLE_HEAD)
-    table.add_column(_("measure"), no_wrap=True)
-    table.add_column(_("series"), no_wrap=True)
-    table.add_column(_("latest"), justify="right", no_wrap=True)
+    rows: list[list[Cell]] = []
     for metric in (*METRICS, "rank"):
         values = [a.rank if metric == "rank" else a.metrics.get(metric) for a in assessments]
         if all(v is None for v in values):
@@ -146,7 +142,13 @@ def assessments_section(assessments: tuple[Assessment, ...], plan: Plan, tz: str
         else:
             drawn = sparkline(values)
         latest = next((v for v in reversed(values) if v is not None), None)
-        table.add_row(measure_name(metric), Text(drawn, style="cyan"), f"{latest:,}")
+        rows.append([measure_name(metric), Text(drawn, style="cyan"), f"{latest:,}"])
+    columns = [
+        Column(_("measure"), token=True),
+        Column(_("series"), token=True, priority=1),
+        Column(_("latest"), token=True, justify="right"),
+    ]
+    table = fitted(columns, rows)
     console.print(table)
     last = assessments[-1]
     console.print(
@@ -209,12 +211,7 @@ def statements_section(statements: tuple[Statement, ...], plan: Plan, tz: str) -
         console.print()
         return
     kinds = {k.id: k.name for k in plan.statements.kinds} if plan.statements else {}
-    table = Table(box=box.SIMPLE_HEAD)
-    table.add_column("#", no_wrap=True, justify="right")
-    table.add_column(_("when"), no_wrap=True)
-    table.add_column(_("kind"), no_wrap=True)
-    table.add_column(_("who"), overflow="fold")
-    table.add_column(_("text"), overflow="fold", ratio=1)
+    rows: list[list[Cell]] = []
     for x in statements:
         who = x.body or _("ours")
         if x.speaker:
@@ -227,15 +224,25 @@ def statements_section(statements: tuple[Statement, ...], plan: Plan, tz: str) -
                 note += _(" → #{n}").format(n=x.retraction.replaced_by)
             text.append(clean(note), style="red")
         elif x.without_line:
-            text.append(clean(_(" [without an approved line: {reason}]").format(
-                reason=x.without_line)), style="yellow")  # fmt: skip
-        table.add_row(
-            str(x.number),
-            show_when(x.when, tz),
-            clean(kinds.get(x.kind, x.kind)),
-            Text(clean(who)),
-            text,
+            note = _(" [without an approved line: {reason}]").format(reason=x.without_line)
+            text.append(clean(note), style="yellow")
+        rows.append(
+            [
+                str(x.number),
+                show_when(x.when, tz),
+                clean(kinds.get(x.kind, x.kind)),
+                Text(clean(who)),
+                text,
+            ]
         )
+    columns = [
+        Column("#", token=True, justify="right"),
+        Column(_("when"), token=True),
+        Column(_("kind"), token=True, priority=1),
+        Column(_("who"), min_width=8),
+        Column(_("text")),
+    ]
+    table = fitted(columns, rows)
     console.print(table)
 
 

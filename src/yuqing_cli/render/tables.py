@@ -8,7 +8,7 @@ share what the token columns leave, each at least its minimum.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rich import box
@@ -47,8 +47,11 @@ def fitted(
     *,
     width: int | None = None,
     title: str | None = None,
+    whole: Iterable[str] = (),
 ) -> Table:
-    """A table of ``rows`` fitted to ``width`` columns (default: the terminal's)."""
+    """A table of ``rows`` fitted to ``width`` columns (default: the terminal's); text
+    cells never break inside a ``whole`` word (people's names)."""
+    whole = tuple(whole)
     width = width or out().width
     natural = [
         max([_width(c.header)] + [_width(row[i]) for row in rows]) for i, c in enumerate(columns)
@@ -79,7 +82,7 @@ def fitted(
             justify=columns[i].justify,  # type: ignore[arg-type]
         )
     for row in rows:
-        table.add_row(*(_fit(row[i], widths[i]) for i in keep))
+        table.add_row(*(_fit(row[i], widths[i], whole) for i in keep))
     return table
 
 
@@ -107,8 +110,8 @@ def _share(
     return widths
 
 
-def _fit(cell: Cell, width: int) -> Text:
+def _fit(cell: Cell, width: int, whole: tuple[str, ...] = ()) -> Text:
     text = cell if isinstance(cell, Text) else Text(cell)
     if _width(text) <= width:
         return text
-    return wrap_text(text, width)
+    return wrap_text(text, width, whole)

@@ -10,6 +10,7 @@ from yuqing_cli.i18n import _
 from yuqing_cli.render.console import out, print_json
 from yuqing_cli.render.safe import clean
 from yuqing_cli.render.times import verdict_json, verdict_text
+from yuqing_cli.render.wrap import hanging
 from yuqing_cli.services.todo import Task, TaskList
 
 
@@ -37,6 +38,7 @@ def task_list(found: TaskList, as_json: bool) -> None:
     if not found.tasks:
         console.print(Text(_("nothing to do now"), style="green"))
         return
+    width = console.width
     for task in found.tasks:
         line = Text()
         line.append("! " if task.overdue else "• ", style="red bold" if task.overdue else "")
@@ -46,14 +48,12 @@ def task_list(found: TaskList, as_json: bool) -> None:
         if task.verdict is not None:
             line.append("  ")
             line.append_text(verdict_text(task.verdict, tz))
-        console.print(line)
-        console.print(Text(f"    {task.command}", style="cyan"))
+        console.print(hanging(line, width))
+        console.print(hanging(Text(f"    {task.command}", style="cyan"), width, " " * 6))
         if found.person is None:
-            console.print(
-                Text(clean("    " + _("who: {people}").format(
-                    people="、".join(task.people) or _("nobody on the roster")
-                )), style="dim")
-            )  # fmt: skip
+            people = "、".join(task.people) or _("nobody on the roster")
+            who = Text(clean("    " + _("who: {people}").format(people=people)), style="dim")
+            console.print(hanging(who, width, " " * 6, whole=task.people))
     overdue = sum(1 for t in found.tasks if t.overdue)
     console.print(
         Text(

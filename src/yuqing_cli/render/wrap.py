@@ -10,6 +10,7 @@ unless a single one is wider than the line.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -22,17 +23,20 @@ OPENING = set("（《「『【〔〈“‘([{<")
 _TOKEN = re.compile(r"[A-Za-z0-9_\-:./@#%+=~'\"|\\]+|[ \t]+|\n|.", re.S)
 
 
-def _pieces(text: str) -> list[tuple[int, str]]:
+def _pieces(text: str, whole: Iterable[str] = ()) -> list[tuple[int, str]]:
     """Unbreakable pieces with their offsets: a Latin run, a run of spaces, a newline, or
     one other character — closing punctuation glued to what precedes it, opening
-    punctuation to what follows."""
+    punctuation to what follows, and each occurrence of a ``whole`` word (a name) kept
+    in one piece."""
+    kept = _kept(text, whole)
     pieces: list[tuple[int, str]] = []
     for m in _TOKEN.finditer(text):
         piece = m.group()
-        if pieces and piece[0] in CLOSING and not pieces[-1][1].isspace():
-            start, prev = pieces[-1]
-            pieces[-1] = (start, prev + piece)
-        elif pieces and pieces[-1][1][-1] in OPENING and not piece.isspace():
+        if pieces and (
+            (piece[0] in CLOSING and not pieces[-1][1].isspace())
+            or (pieces[-1][1][-1] in OPENING and not piece.isspace())
+            or (m.start() in kept and not piece.isspace())
+        ):
             start, prev = pieces[-1]
             pieces[-1] = (start, prev + piece)
         else:
@@ -40,23 +44,43 @@ def _pieces(text: str) -> list[tuple[int, str]]:
     return pieces
 
 
-def line_spans(text: str, width: int) -> list[tuple[int, int]]:
-    """Where each line of ``text`` wrapped to ``width`` columns starts and ends."""
+def _kept(text: str, whole: Iterable[str]) -> set[int]:
+    """Offsets inside a ``whole`` word (not its first character): no break before them."""
+    inside: set[int] = set()
+    for word in whole:
+        if len(word) < 2:
+            continue
+        at = text.find(word)
+        while at >= 0:
+            inside.update(range(at + 1, at + len(word)))
+            at = text.find(word, at + len(word))
+    return inside
+
+
+def line_spans(text: str, width: int, whole: Iterable[str] = ()) -> list[tuple[int, int]]:
+    """Where each line of ``text`` wrapped to ``width`` columns starts and ends; a line's
+    leading spaces (an indent) are kept, the spaces where it breaks are not."""
     width = max(width, 2)
     spans: list[tuple[int, int]] = []
     start: int | None = None  # where the current line starts
     end = 0  # where its last piece ends
     used = 0  # its width so far
     pending = 0  # the width of the spaces after it, kept if more follows on the line
-    for offset, piece in _pieces(text):
+    fresh = True  # at the start of the text or after a newline
+    for offset, piece in _pieces(text, whole):
         if piece == "\n":
             spans.append((start, end) if start is not None else (offset, offset))
-            start, used, pending = None, 0, 0
+            start, used, pending, fresh = None, 0, 0, True
             continue
         size = cell_len(piece)
         if piece.isspace():
-            pending += size if start is not None else 0
+            if fresh and size < width:  # an indent
+                start, used, end = offset, size, offset + len(piece)
+            else:
+                pending += size if start is not None else 0
+            fresh = False
             continue
+        fresh = False
         if start is not None and used + pending + size > width:
             spans.append((start, end))
             start, used, pending = None, 0, 0
@@ -91,13 +115,28 @@ def _cut(piece: str, width: int) -> int:
     return cut
 
 
-def wrap(text: str, width: int) -> list[str]:
-    """``text`` as lines of at most ``width`` columns."""
-    return [text[a:b] for a, b in line_spans(text, width)]
+def wrap(text: str, width: int, whole: Iterable[str] = ()) -> list[str]:
+    """``text`` as lines of at most ``width`` columns; ``whole`` words never broken."""
+    return [text[a:b] for a, b in line_spans(text, width, whole)]
 
 
-def wrap_text(text: Text, width: int) -> Text:
+def wrap_text(text: Text, width: int, whole: Iterable[str] = ()) -> Text:
     """A Rich text wrapped to ``width`` columns, its styles kept."""
-    spans = line_spans(text.plain, width)
+    spans = line_spans(text.plain, width, whole)
     lines = [text[a:b] for a, b in spans]
+    return Text("\n").join(lines)
+
+
+def hanging(text: Text, width: int, indent: str = "    ", whole: Iterable[str] = ()) -> Text:
+    """``text`` on one line if it fits; else wrapped to ``width`` columns with its
+    continuation lines indented by ``indent``."""
+    if cell_len(text.plain) <= width:
+        return text
+    whole = tuple(whole)
+    first_end = line_spans(text.plain, width, whole)[0][1]
+    first = text[:first_end]
+    rest = text[first_end:]
+    rest = rest[len(rest.plain) - len(rest.plain.lstrip(" ")) :]
+    tail = wrap_text(rest, max(width - cell_len(indent), 2), whole)
+    lines = [first, *(Text(indent) + line for line in tail.split("\n"))]
     return Text("\n").join(lines)
