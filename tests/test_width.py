@@ -17,9 +17,10 @@ from typing import Any
 
 import pytest
 from rich.cells import cell_len
-from tests.conftest import ok
 
 from yuqing_cli.render.wrap import CLOSING, OPENING, wrap
+
+from conftest import ok
 
 
 def _commands() -> Iterator[tuple[str, Any]]:
