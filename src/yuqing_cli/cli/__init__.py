@@ -5,6 +5,7 @@ from __future__ import annotations
 from yuqing_cli.cli import (  # noqa: F401  (registers the commands)
     db_cmd,
     incident_cmd,
+    people_cmd,
     plan_cmd,
     report_cmd,
 )

@@ -49,6 +49,7 @@ COMMAND_ORDER = (
     "export",
     "routine",
     "plan",
+    "people",
     "db",
 )
 
@@ -199,6 +200,12 @@ class AppState:
         from yuqing_cli.plan.files import find_plan, shipped_plan_path
 
         return find_plan(self.plan_path).resolve() != shipped_plan_path()
+
+    @property
+    def on_server(self) -> bool:
+        from yuqing_cli.paths import db_url
+
+        return not db_url(self.db).startswith("sqlite")
 
     @property
     def plan_request(self) -> PlanRequest:

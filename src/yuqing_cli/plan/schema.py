@@ -29,8 +29,9 @@ ACTIONS = (
     "edit",
     "void",
     "undo",
+    "people",
 )
-FALLBACK = {"adopt": "close", "edit": "new", "void": "waive", "undo": "waive"}
+FALLBACK = {"adopt": "close", "edit": "new", "void": "waive", "undo": "waive", "people": "adopt"}
 
 # Where a deadline starts, besides a milestone of the plan (e.g. `reported`).
 ORIGINS = ("detected", "stage", "wave", "graded")

@@ -153,6 +153,8 @@ def event_views(
                 hash=e.hash,
                 wave=wave,
                 data=dict(fact.data),
+                login=e.login,
+                login_admin=e.login_admin,
             )
         )
     return out
