@@ -51,8 +51,9 @@ SQLITE_ONLY = "SQLite-specific (works on the file, its pragmas or sqlite3): run 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if POSTGRES_URL and item.get_closest_marker("sqlite_only"):
-            item.add_marker(pytest.mark.skip(reason=SQLITE_ONLY))
+        sqlite_only = item.get_closest_marker("sqlite_only")
+        if POSTGRES_URL and sqlite_only:
+            item.add_marker(pytest.mark.skip(reason=sqlite_only.kwargs.get("reason", SQLITE_ONLY)))
         if not POSTGRES_URL and item.get_closest_marker("postgres_only"):
             item.add_marker(pytest.mark.skip(reason=NO_POSTGRES))
 

@@ -44,6 +44,9 @@ for cycle in range(cycles):
 EVENTS_PER_CYCLE = 6  # create, three steps, advance, note
 
 
+@pytest.mark.sqlite_only(
+    reason="writers on one SQLite file (R-NF-3); a server: test_eight_writers_with_their_own_logins"
+)
 def test_four_writers_at_once(env: Path, tmp_path: Path) -> None:
     shared = new("共享事件", at="2024-11-23 09:00")
     cycles = 3

@@ -74,6 +74,11 @@ def table_names(conn: Connection) -> set[str]:
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         )
         return {str(r[0]) for r in rows}
+    if conn.dialect.name == "postgresql":  # one query, where the inspector makes several
+        rows = conn.exec_driver_sql(
+            "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema()"
+        )
+        return {str(r[0]) for r in rows}
     from sqlalchemy import inspect
 
     return set(inspect(conn).get_table_names())

@@ -233,10 +233,10 @@ def schema_state(conn: Connection, migrations: Sequence[Migration] = MIGRATIONS)
         return "newer"
     if version == len(migrations):
         return "current"
-    names = set(applied(conn))
+    names = set(conn.execute(select(migrations_table().c.name)).scalars())
     if not names <= {m.name for m in MIGRATIONS}:
         return "newer"
-    return "pending" if pending(conn, migrations) else "current"
+    return "pending" if any(m.name not in names for m in migrations) else "current"
 
 
 def applied(conn: Connection) -> list[str]:
