@@ -314,7 +314,10 @@ def root(
             "--as",
             envvar="YQ_USER",
             metavar="NAME",
-            help=_("Who is acting: a person on the plan's roster."),
+            help=_(
+                "Who is acting: a person on the plan's roster. On a database server the "
+                "login decides (see `yq people`)."
+            ),
             show_default=False,
             autocompletion=complete.people,
         ),
