@@ -132,6 +132,9 @@ def test_docs_cover_the_plan_format_and_json() -> None:
         "response_times",
         "breach",
         "open_by_stage",
+        "login_admin",
+        "logins",
+        "acting_as",
     ):
         assert f"`{key}`" in json_doc
 
