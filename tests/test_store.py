@@ -215,3 +215,34 @@ def test_first_run_says_where_the_database_is_and_what_next(env: Path) -> None:
     assert f"created a new database at {where}" in first.stderr
     assert "yq demo" in first.stderr
     assert "created" not in yq("list").stderr  # only the first time
+
+
+def test_copy_between_files_keeps_every_row_and_the_chain(tmp_path: Path) -> None:
+    """`yq db copy` needs no server: file to file gives the same chain (the server's
+    round trip is in test_postgres.py)."""
+    source, target = tmp_path / "a.db", tmp_path / "b.db"
+    ref = ok_json("--db", str(source), "new", "复制", "--at", "2024-11-23 09:00", user=LIAISON)[
+        "ref"
+    ]
+    ok("--db", str(source), "done", ref, "assess", user=MEMBER)
+    ok("--db", str(source), "routine", "done", "patrol", user=LIAISON)
+    head = ok_json("--db", str(source), "verify")["head"]
+    copied = ok("--db", str(source), "db", "copy", "--to", str(target))
+    assert "(events: 4, incidents: 1)" in copied.stdout and head in copied.stdout
+    assert ok_json("--db", str(target), "verify")["head"] == head
+    log = ["log", "--since", "2000-01-01"]
+    assert ok_json("--db", str(target), *log) == ok_json("--db", str(source), *log)
+    assert yq("--db", str(source), "db", "copy", "--to", str(target)).exit_code == 1
+
+
+def test_copy_refuses_a_source_edited_by_hand(tmp_path: Path) -> None:
+    source, target = tmp_path / "a.db", tmp_path / "b.db"
+    ok("--db", str(source), "new", "复制", user=LIAISON)
+    db = sqlite3.connect(source)
+    db.execute("UPDATE incident SET detected_at = 'yesterday'")
+    db.commit()
+    db.close()
+    result = yq("--db", str(source), "db", "copy", "--to", str(target))
+    assert result.exit_code == 1 and "never writes" in result.stderr
+    assert "Traceback" not in result.output
+    assert ok_json("--db", str(target), "log", "--since", "2000-01-01") == []

@@ -66,7 +66,7 @@ def copied(result: CopyResult) -> None:
         Text(
             clean(
                 _(
-                    "copied {rows} rows ({events} events, {incidents} incidents) from {source} "
+                    "copied {rows} rows (events: {events}, incidents: {incidents}) from {source} "
                     "to {target} in {seconds:.1f} s; {head}"
                 ).format(
                     rows=result.total,

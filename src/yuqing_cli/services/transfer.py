@@ -94,7 +94,15 @@ def copy_database(ctx: Context, to: str, progress: Progress | None = None) -> Co
                 )
             progress.start(sum(copy.row_counts(src).values()))
             expected = audit.verify(src)
-            rows = copy.copy_rows(src, dst, progress.advance)
+            try:
+                rows = copy.copy_rows(src, dst, progress.advance)
+            except (ValueError, TypeError, AssertionError):
+                raise YqError(
+                    _("{where} holds a value yq never writes; nothing was copied").format(
+                        where=source.where
+                    ),
+                    hint=_("run `yq verify` on it to see where it was edited"),
+                ) from None
             chain = audit.verify(dst)
             if (chain.count, chain.head_id, chain.head, chain.ok) != (
                 expected.count,
