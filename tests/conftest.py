@@ -1,4 +1,15 @@
-"""Every test runs against a fresh SQLite file in a temporary directory, with the shipped plan."""
+"""Every test runs against a fresh database with the shipped plan.
+
+By default that is a SQLite file in the test's temporary directory. With
+``YQ_TEST_POSTGRES_URL`` set to a database on a PostgreSQL server, as its superuser
+(``.ci/run`` starts such a server), each test gets a fresh schema of that database
+instead, and tests marked ``sqlite_only`` are skipped; tests marked ``postgres_only``
+run only then.
+
+Markers: ``sqlite_only`` (opens the file with sqlite3, checks pragmas…),
+``postgres_only`` (logins, grants, the server's identity), ``no_store`` (never opens a
+database: run once, on SQLite), ``processes`` (real concurrent or killed processes).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +18,8 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -29,9 +41,37 @@ LIAISON = "李丹"  # also a member and a commentator
 MEMBER = "郭俊涛"  # also a commentator
 
 
+POSTGRES_URL = os.environ.get("YQ_TEST_POSTGRES_URL", "")
+NO_POSTGRES = (
+    "needs a PostgreSQL server: set YQ_TEST_POSTGRES_URL to a database on it, as its "
+    "superuser (.ci/run starts one)"
+)
+SQLITE_ONLY = "SQLite-specific (works on the file, its pragmas or sqlite3): run on SQLite"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        sqlite_only = item.get_closest_marker("sqlite_only")
+        if POSTGRES_URL and sqlite_only:
+            item.add_marker(pytest.mark.skip(reason=sqlite_only.kwargs.get("reason", SQLITE_ONLY)))
+        if not POSTGRES_URL and item.get_closest_marker("postgres_only"):
+            item.add_marker(pytest.mark.skip(reason=NO_POSTGRES))
+
+
 @pytest.fixture(autouse=True)
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("YQ_DB", str(tmp_path / "yq.db"))
+def env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[Path]:
+    node = request.node
+    if POSTGRES_URL and not (
+        node.get_closest_marker("sqlite_only") or node.get_closest_marker("no_store")
+    ):
+        server = pg_server()
+        test = server.begin_test(monkeypatch)
+        monkeypatch.setenv("YQ_DB", test.url)
+    else:
+        test = None
+        monkeypatch.setenv("YQ_DB", str(tmp_path / "yq.db"))
     monkeypatch.setenv("YQ_PLAN", str(SHIPPED_PLAN))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
@@ -40,7 +80,48 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("YQ_USER", "YQ_DEBUG"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
-    return tmp_path
+    try:
+        yield tmp_path
+    finally:
+        if test is not None:
+            test.end()
+
+
+def database() -> str:
+    """The test's database, as YQ_DB gives it: a file path, or a PostgreSQL URL."""
+    return os.environ["YQ_DB"]
+
+
+@contextmanager
+def tampering() -> Iterator[Any]:
+    """A connection to the test's database behind yq's back, the append-only triggers
+    off: on SQLite they are dropped; on PostgreSQL, as the superuser, triggers are off
+    for the transaction. Use ``text()`` statements: they work on both."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    from yuqing_cli.paths import db_url
+
+    engine = create_engine(db_url(database()), poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.execute(text("DROP TRIGGER IF EXISTS event_no_update"))
+                conn.execute(text("DROP TRIGGER IF EXISTS event_no_delete"))
+            else:
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def tamper(*statements: str) -> None:
+    """Run SQL statements on the test's database behind yq's back (see tampering)."""
+    from sqlalchemy import text
+
+    with tampering() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
 
 
 def yq(*args: str, user: str | None = None, input: str | None = None) -> Result:
@@ -237,10 +318,12 @@ def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def from_template(name: str, env: Path, template_dir: Path, build: Any) -> Any:
     """Build a database once per test session and give each test its own copy.
 
-    ``build()`` runs the first time, against the test's own ``YQ_DB``; its database and
-    its return value are kept, and later tests start from a copy (SQLite's backup API,
-    so the copy is consistent).
+    ``build()`` runs the first time; its database and its return value are kept, and
+    later tests start from a copy: of the SQLite file (SQLite's backup API, so the copy is
+    consistent), or on PostgreSQL of a template database (CREATE DATABASE … TEMPLATE).
     """
+    if POSTGRES_URL and pg_server().current is not None:
+        return pg_server().from_template(name, build)
     target = env / "yq.db"
     if name not in _TEMPLATES:
         value = build()
@@ -263,3 +346,151 @@ def _copy_db(source: Path, target: Path) -> None:
     finally:
         a.close()
         b.close()
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------
+
+
+def with_login(url: str, login: str, password: str | None = None) -> str:
+    """``url`` with another login (and password), same server, database and options."""
+    from sqlalchemy.engine import make_url
+
+    return (
+        make_url(url).set(username=login, password=password).render_as_string(hide_password=False)
+    )
+
+
+class PgTest:
+    """One test's place on the server: a fresh schema, and the logins it made."""
+
+    def __init__(self, server: PgServer, monkeypatch: pytest.MonkeyPatch, schema: str) -> None:
+        self.server = server
+        self.monkeypatch = monkeypatch
+        self.schema = schema
+        self.database: str | None = None  # a database of its own (a template's copy)
+        self.logins: list[str] = []
+        self.url = server.url_for(schema=schema)
+
+    def login(self, name: str, password: str | None = None) -> str:
+        """A new login on the server (dropped after the test); its URL for this test."""
+        role = f"{self.server.prefix}{name}"
+        quoted = self.server.quote(role)
+        self.server.run(
+            f"CREATE ROLE {quoted} LOGIN"
+            + (f" PASSWORD '{password}'" if password is not None else "")
+        )
+        self.logins.append(role)
+        return role
+
+    def url_as(self, login: str, password: str | None = None) -> str:
+        return with_login(self.url, login, password)
+
+    def sql(self, statement: str, **params: Any) -> list[Any]:
+        """Run SQL as the superuser in this test's database and schema."""
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.pool import NullPool
+
+        engine = create_engine(self.url, poolclass=NullPool)
+        try:
+            with engine.begin() as conn:
+                result = conn.execute(text(statement), params)
+                return list(result) if result.returns_rows else []
+        finally:
+            engine.dispose()
+
+    def end(self) -> None:
+        server = self.server
+        server.current = None
+        if self.database is not None:
+            server.run(f"DROP DATABASE IF EXISTS {server.quote(self.database)} WITH (FORCE)")
+        server.run(f"DROP SCHEMA IF EXISTS {server.quote(self.schema)} CASCADE")
+        for role in self.logins:
+            quoted = server.quote(role)
+            server.run(f"DROP OWNED BY {quoted} CASCADE")
+            server.run(f"DROP ROLE IF EXISTS {quoted}")
+
+
+class PgServer:
+    """The test server, reached as its superuser through ``YQ_TEST_POSTGRES_URL``."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy import create_engine
+        from sqlalchemy.engine import make_url
+
+        self.url = url
+        self.database = make_url(url).database or "postgres"
+        self.engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        self.prefix = f"yqt{os.getpid()}_"
+        self.count = 0
+        self.current: PgTest | None = None
+        self.templates: dict[str, tuple[str, Any]] = {}
+
+    def quote(self, name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    def run(self, statement: str) -> None:
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql(statement)
+
+    def url_for(self, *, schema: str | None = None, database: str | None = None) -> str:
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.url)
+        if database is not None:
+            url = url.set(database=database)
+        if schema is not None:
+            url = url.update_query_dict({"options": f"-csearch_path={schema}"})
+        return url.render_as_string(hide_password=False)
+
+    def begin_test(self, monkeypatch: pytest.MonkeyPatch) -> PgTest:
+        self.count += 1
+        schema = f"{self.prefix}{self.count}"
+        self.run(f"CREATE SCHEMA {self.quote(schema)}")
+        self.current = PgTest(self, monkeypatch, schema)
+        return self.current
+
+    def from_template(self, name: str, build: Any) -> Any:
+        test = self.current
+        assert test is not None
+        if name not in self.templates:
+            template = f"{self.prefix}tpl_{name}"
+            self.run(f"DROP DATABASE IF EXISTS {self.quote(template)}")
+            self.run(f"CREATE DATABASE {self.quote(template)}")
+            test.monkeypatch.setenv("YQ_DB", self.url_for(database=template))
+            self.templates[name] = (template, build())
+        template, value = self.templates[name]
+        self.count += 1
+        copy = f"{self.prefix}db{self.count}"
+        self.run(f"CREATE DATABASE {self.quote(copy)} TEMPLATE {self.quote(template)}")
+        test.database = copy
+        test.url = self.url_for(database=copy)
+        test.monkeypatch.setenv("YQ_DB", test.url)
+        return value
+
+    def close(self) -> None:
+        for template, _value in self.templates.values():
+            self.run(f"DROP DATABASE IF EXISTS {self.quote(template)} WITH (FORCE)")
+        self.engine.dispose()
+
+
+_SERVER: list[PgServer] = []
+
+
+def pg_server() -> PgServer:
+    if not _SERVER:
+        _SERVER.append(PgServer(POSTGRES_URL))
+    return _SERVER[0]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _SERVER:
+        _SERVER.pop().close()
+
+
+@pytest.fixture
+def pg(env: Path) -> PgTest:
+    """This test's place on the PostgreSQL server (tests that use it are postgres_only)."""
+    test = pg_server().current if POSTGRES_URL else None
+    if test is None:
+        pytest.skip(NO_POSTGRES)
+    return test

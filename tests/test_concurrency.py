@@ -1,6 +1,7 @@
 """Several people at once, and processes killed mid-write (R-NF-3, R-NF-4).
 
-These tests run the installed `yq` in real processes against one SQLite file.
+These tests run the installed `yq` in real processes against the test's database (a
+SQLite file, or a PostgreSQL schema).
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import LEADER, LIAISON, MEMBER, new, ok, ok_json, yq_bin
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from yuqing_cli.paths import db_url
+
+from conftest import LEADER, LIAISON, MEMBER, database, new, ok, ok_json, yq_bin
+
+pytestmark = pytest.mark.processes
 
 WORKER = r"""
 import json, subprocess, sys
@@ -35,6 +44,9 @@ for cycle in range(cycles):
 EVENTS_PER_CYCLE = 6  # create, three steps, advance, note
 
 
+@pytest.mark.sqlite_only(
+    reason="writers on one SQLite file (R-NF-3); a server: test_eight_writers_with_their_own_logins"
+)
 def test_four_writers_at_once(env: Path, tmp_path: Path) -> None:
     shared = new("共享事件", at="2024-11-23 09:00")
     cycles = 3
@@ -75,21 +87,29 @@ sys.exit(main())
 """
 
 
-def _integrity(db: Path) -> tuple[str, int]:
-    conn = sqlite3.connect(db)
+def _integrity() -> tuple[str, int]:
+    """SQLite's own check of the file ("ok" on a server), and incidents without the
+    event that created them."""
+    engine = create_engine(db_url(database()), poolclass=NullPool)
     try:
-        check = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        orphans = conn.execute(
-            "SELECT count(*) FROM incident i WHERE NOT EXISTS (SELECT 1 FROM event e "
-            "WHERE e.incident_id = i.id AND e.action = 'create')"
-        ).fetchone()[0]
+        with engine.connect() as conn:
+            check = (
+                str(conn.execute(text("PRAGMA integrity_check")).scalar())
+                if conn.dialect.name == "sqlite"
+                else "ok"
+            )
+            orphans = conn.execute(
+                text(
+                    "SELECT count(*) FROM incident i WHERE NOT EXISTS (SELECT 1 FROM event e "
+                    "WHERE e.incident_id = i.id AND e.action = 'create')"
+                )
+            ).scalar_one()
     finally:
-        conn.close()
-    return check, orphans
+        engine.dispose()
+    return check, int(orphans)
 
 
 def test_killed_writers_leave_a_consistent_database(env: Path) -> None:
-    db = env / "yq.db"
     ref = new("被反复写入的事件", level="重大", at="2024-11-23 09:00")
     rng = random.Random(20241123)
     always_write = [
@@ -111,7 +131,7 @@ def test_killed_writers_leave_a_consistent_database(env: Path) -> None:
                 stderr=subprocess.PIPE,
             )
             for _poll in range(6000):  # until it holds the write lock (or has exited)
-                if proc.poll() is not None or _write_locked(db):
+                if proc.poll() is not None or _write_locked():
                     break
                 time.sleep(0.01)
             time.sleep(rng.uniform(0, 0.05))
@@ -125,7 +145,7 @@ def test_killed_writers_leave_a_consistent_database(env: Path) -> None:
             proc.send_signal(signal.SIGKILL)
             killed_in_transaction += attempt % 2 == 0
         proc.communicate(timeout=60)
-        check, orphans = _integrity(db)
+        check, orphans = _integrity()
         assert check == "ok" and orphans == 0, (attempt, args)
     assert killed_in_transaction == 10  # every paused writer died inside its transaction
     result = ok("verify", "--json")
@@ -135,9 +155,27 @@ def test_killed_writers_leave_a_consistent_database(env: Path) -> None:
     ok("--as", MEMBER, "note", ref, "之后仍可写入")
 
 
-def _write_locked(db: Path) -> bool:
+def _write_locked() -> bool:
     """True once a writer holds the write lock (the paused writer is mid-transaction)."""
-    conn = sqlite3.connect(db, timeout=0)
+    location = database()
+    if "://" in location:
+        from yuqing_cli.store.dialect import WRITE_LOCK_KEY
+
+        engine = create_engine(location, poolclass=NullPool)
+        try:
+            with engine.connect() as conn:
+                return bool(
+                    conn.execute(
+                        text(
+                            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                            "AND granted AND (classid::bigint << 32 | objid::bigint) = :key"
+                        ),
+                        {"key": WRITE_LOCK_KEY},
+                    ).scalar_one()
+                )
+        finally:
+            engine.dispose()
+    conn = sqlite3.connect(location, timeout=0)
     try:
         conn.execute("BEGIN IMMEDIATE")
         conn.rollback()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +16,8 @@ from yuqing_cli.plan.state import IncidentState
 from yuqing_cli.when import When
 
 from conftest import SHIPPED_PLAN
+
+pytestmark = pytest.mark.no_store  # never opens a database: run once, on SQLite
 
 PLAN: Plan = load_plan(SHIPPED_PLAN)
 H = timedelta(hours=1)

@@ -13,6 +13,8 @@ from yuqing_cli.plan.loader import check_plan
 
 from conftest import PLANS, SHIPPED_PLAN, ok, ok_json, run_yq, yq
 
+pytestmark = pytest.mark.no_store  # never opens a database: run once, on SQLite
+
 BROKEN = sorted((PLANS / "broken").glob("*.yaml"))
 
 

@@ -16,6 +16,8 @@ from yuqing_cli.plan.state import Grading, IncidentState, StepRecord
 
 from conftest import SHIPPED_PLAN
 
+pytestmark = pytest.mark.no_store  # never opens a database: run once, on SQLite
+
 PLAN: Plan = load_plan(SHIPPED_PLAN)
 LEVELS = [lv.id for lv in PLAN.levels]
 CATEGORIES = [c.id for c in PLAN.categories]

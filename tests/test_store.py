@@ -7,6 +7,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
@@ -16,9 +17,21 @@ from yuqing_cli.store import tables  # noqa: F401  (registers the models)
 from yuqing_cli.store.db import Store
 from yuqing_cli.store.migrations import MIGRATIONS, applied
 
-from conftest import LEADER, LIAISON, MEMBER, SHIPPED_PLAN, event_count, new, ok, ok_json, yq
+from conftest import (
+    LEADER,
+    LIAISON,
+    MEMBER,
+    SHIPPED_PLAN,
+    database,
+    event_count,
+    new,
+    ok,
+    ok_json,
+    yq,
+)
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_settings(env: Path) -> None:
     new()
     store = Store.open(str(env / "yq.db"))
@@ -31,6 +44,7 @@ def test_sqlite_settings(env: Path) -> None:
     store.close()
 
 
+@pytest.mark.sqlite_only
 def test_write_takes_the_lock_at_begin(env: Path) -> None:
     """BEGIN IMMEDIATE: a second writer cannot start while the first is open."""
     new()
@@ -49,7 +63,7 @@ def test_write_takes_the_lock_at_begin(env: Path) -> None:
 
 
 def test_schema_built_by_migrations_matches_the_models(env: Path) -> None:
-    store = Store.open(str(env / "yq.db"))
+    store = Store.open(database())
     inspector = inspect(store.engine)
     for table in SQLModel.metadata.sorted_tables:
         columns = {c["name"] for c in inspector.get_columns(table.name)}
@@ -59,6 +73,7 @@ def test_schema_built_by_migrations_matches_the_models(env: Path) -> None:
     store.close()
 
 
+@pytest.mark.sqlite_only
 def test_migrations_recorded_and_skipped_when_current(env: Path) -> None:
     new()
     db = sqlite3.connect(env / "yq.db")
@@ -131,6 +146,7 @@ def _old_database(path: Path) -> str:
     return "YQ-20241123-001"
 
 
+@pytest.mark.sqlite_only
 def test_database_of_an_older_version_is_upgraded(env: Path) -> None:
     """A database written before m003 opens for an upgrade, keeps its data and its chain,
     and gets its projections rebuilt from the events."""
@@ -163,6 +179,7 @@ def test_db_path_is_in_the_user_data_directory(monkeypatch, tmp_path: Path) -> N
     assert Path(out).is_file()
 
 
+@pytest.mark.sqlite_only
 def test_one_transaction_per_command(env: Path) -> None:
     """A command that fails half-way writes nothing (`assign` writes an assignment, two
     events and a step record; the step record is made to fail)."""
@@ -186,11 +203,46 @@ def test_one_transaction_per_command(env: Path) -> None:
 
 
 def test_first_run_says_where_the_database_is_and_what_next(env: Path) -> None:
+    from yuqing_cli.paths import display_url
+
+    on_server = "://" in database()
+    where = display_url(database()) if on_server else str(env / "yq.db")
     reading = yq("list")  # a reading command creates nothing
     assert reading.exit_code == 0 and "no database" in reading.stderr
-    assert not (env / "yq.db").exists()
+    assert Store.describe(database()).state in ("missing", "empty")
     first = yq("new", "首次", user=LIAISON)
     assert first.exit_code == 0
-    assert f"created a new database at {env / 'yq.db'}" in first.stderr
+    assert f"created a new database at {where}" in first.stderr
     assert "yq demo" in first.stderr
     assert "created" not in yq("list").stderr  # only the first time
+
+
+def test_copy_between_files_keeps_every_row_and_the_chain(tmp_path: Path) -> None:
+    """`yq db copy` needs no server: file to file gives the same chain (the server's
+    round trip is in test_postgres.py)."""
+    source, target = tmp_path / "a.db", tmp_path / "b.db"
+    ref = ok_json("--db", str(source), "new", "复制", "--at", "2024-11-23 09:00", user=LIAISON)[
+        "ref"
+    ]
+    ok("--db", str(source), "done", ref, "assess", user=MEMBER)
+    ok("--db", str(source), "routine", "done", "patrol", user=LIAISON)
+    head = ok_json("--db", str(source), "verify")["head"]
+    copied = ok("--db", str(source), "db", "copy", "--to", str(target))
+    assert "(events: 4, incidents: 1)" in copied.stdout and head in copied.stdout
+    assert ok_json("--db", str(target), "verify")["head"] == head
+    log = ["log", "--since", "2000-01-01"]
+    assert ok_json("--db", str(target), *log) == ok_json("--db", str(source), *log)
+    assert yq("--db", str(source), "db", "copy", "--to", str(target)).exit_code == 1
+
+
+def test_copy_refuses_a_source_edited_by_hand(tmp_path: Path) -> None:
+    source, target = tmp_path / "a.db", tmp_path / "b.db"
+    ok("--db", str(source), "new", "复制", user=LIAISON)
+    db = sqlite3.connect(source)
+    db.execute("UPDATE incident SET detected_at = 'yesterday'")
+    db.commit()
+    db.close()
+    result = yq("--db", str(source), "db", "copy", "--to", str(target))
+    assert result.exit_code == 1 and "never writes" in result.stderr
+    assert "Traceback" not in result.output
+    assert ok_json("--db", str(target), "log", "--since", "2000-01-01") == []

@@ -9,6 +9,8 @@ import pytest
 from yuqing_cli.errors import BadInput
 from yuqing_cli.when import TimeRules, parse_day, parse_when, show_when
 
+pytestmark = pytest.mark.no_store  # never opens a database: run once, on SQLite
+
 TZ = "Asia/Shanghai"
 RULES = TimeRules(TZ)
 CST = timezone(timedelta(hours=8))

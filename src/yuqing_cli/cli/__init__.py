@@ -6,6 +6,7 @@ from yuqing_cli.cli import (  # noqa: F401  (registers the commands)
     db_cmd,
     incident_cmd,
     ledger_cmd,
+    people_cmd,
     plan_cmd,
     report_cmd,
     substance_cmd,

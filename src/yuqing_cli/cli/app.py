@@ -64,6 +64,7 @@ COMMAND_ORDER = (
     "import",
     "routine",
     "plan",
+    "people",
     "db",
 )
 
@@ -464,6 +465,12 @@ class AppState:
         return find_plan(self.plan_path).resolve() != shipped_plan_path()
 
     @property
+    def on_server(self) -> bool:
+        from yuqing_cli.paths import db_url
+
+        return not db_url(self.db).startswith("sqlite")
+
+    @property
     def plan_request(self) -> PlanRequest:
         from yuqing_cli.services.plans import PlanRequest
 
@@ -576,7 +583,10 @@ def root(
             "--as",
             envvar="YQ_USER",
             metavar="NAME",
-            help=_("Who is acting: a person on the plan's roster."),
+            help=_(
+                "Who is acting: a person on the plan's roster. On a database server the "
+                "login decides (see `yq people`)."
+            ),
             show_default=False,
             autocompletion=complete.people,
         ),

@@ -17,13 +17,15 @@ app.add_typer(db_app, name="db")
 
 
 @db_app.command(
-    "path", cls=YqCommand, help=_("Print where the data is (the SQLite file, or the database URL).")
+    "path",
+    cls=YqCommand,
+    help=_("Print where the data is (the SQLite file, or the database URL without its password)."),
 )
 def path(ctx: typer.Context) -> None:
-    from yuqing_cli.paths import db_url, sqlite_path
+    from yuqing_cli.paths import db_url, display_url, sqlite_path
 
     url = db_url(state(ctx).db)
-    print(sqlite_path(url) or url)
+    print(sqlite_path(url) or display_url(url))
 
 
 @db_app.command(
@@ -56,6 +58,75 @@ def upgrade(ctx: typer.Context) -> None:
         names = applied(session.connection())
     print(_("database: {path}").format(path=store.where))
     print(_("  {n} migrations applied; the schema is current").format(n=len(names)))
+
+
+@db_app.command(
+    "copy",
+    cls=YqCommand,
+    help=_(
+        "Copy this database, every row and the same hash chain, into an empty one: "
+        "a SQLite file onto a PostgreSQL server, or back."
+    ),
+)
+def copy(
+    ctx: typer.Context,
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            metavar="PATH|URL",
+            help=_("The empty database to copy into: a file path or a SQLAlchemy URL."),
+            show_default=False,
+        ),
+    ],
+) -> None:
+    from yuqing_cli.render.db_view import CopyProgress, copied
+    from yuqing_cli.services.transfer import copy_database
+
+    with CopyProgress() as progress:
+        result = copy_database(state(ctx), to, progress)
+    copied(result)
+
+
+@db_app.command(
+    "setup-roles",
+    cls=YqCommand,
+    help=_(
+        "Print (or with --apply run) the SQL that lets writer logins append events and "
+        "reader logins read, and no more (PostgreSQL)."
+    ),
+)
+def setup_roles(
+    ctx: typer.Context,
+    writer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--writer",
+            metavar="LOGIN",
+            help=_("A login that records (people link it to a person). Repeatable."),
+            show_default=False,
+        ),
+    ] = None,
+    reader: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--reader",
+            metavar="LOGIN",
+            help=_("A login that only reads, e.g. an inspector's. Repeatable."),
+            show_default=False,
+        ),
+    ] = None,
+    apply: Annotated[
+        bool,
+        typer.Option(
+            "--apply", help=_("Run the SQL (as the database's owner) instead of printing it.")
+        ),
+    ] = False,
+) -> None:
+    from yuqing_cli.render.db_view import roles_setup
+    from yuqing_cli.services.roles import setup_roles as service
+
+    roles_setup(service(state(ctx), writer or [], reader or [], apply=apply))
 
 
 @app.command(

@@ -62,6 +62,12 @@ def summaries() -> dict[str, str]:
         "db path": _("Where the data is"),
         "db status": _("The database and its migrations"),
         "db upgrade": _("Bring an older database up to date"),
+        "db copy": _("Copy every row and the chain into an empty database"),
+        "db setup-roles": _("Grants for writer and reader logins (server)"),
+        "people": _("Logins linked to people on a server (leaders)"),
+        "people list": _("Each linked login, its person, and who you are"),
+        "people link": _("Link a database login to a person"),
+        "people unlink": _("Take a login's link away"),
     }
 
 
@@ -131,4 +137,13 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "db path": ("db path",),
     "db status": ("db status",),
     "db upgrade": ("db upgrade",),
+    "db copy": ("db copy --to postgresql+psycopg://yq@db.example/yq",),
+    "db setup-roles": (
+        "db setup-roles --writer guojuntao --writer lidan --reader inspector",
+        "db setup-roles --writer guojuntao --apply",
+    ),
+    "people": ("people list", "people link guojuntao 郭俊涛"),
+    "people list": ("people list",),
+    "people link": ("people link guojuntao 郭俊涛 -m '新到岗'",),
+    "people unlink": ("people unlink guojuntao -m '调离'",),
 }

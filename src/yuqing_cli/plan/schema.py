@@ -36,6 +36,7 @@ ACTIONS = (
     "statement",
     "retract",
     "handover",
+    "people",
 )
 FALLBACK = {
     "adopt": "close",
@@ -47,6 +48,7 @@ FALLBACK = {
     "statement": "note",
     "retract": "waive",
     "handover": "waive",
+    "people": "adopt",
 }
 # What an assessment (研判) may measure; `rank` (a hot-search rank) counts down.
 METRICS = ("reads", "reposts", "comments", "likes")

@@ -26,6 +26,10 @@ def verify_result(report: Report, as_json: bool) -> None:
                 "findings": [
                     {"kind": f.kind, "where": f.where, "detail": f.detail} for f in report.findings
                 ],
+                "logins": [
+                    {"login": c.login, "admin": c.admin, "events": c.events, "as": list(c.people)}
+                    for c in report.logins
+                ],
             }
         )
         return
@@ -60,6 +64,22 @@ def verify_result(report: Report, as_json: bool) -> None:
             style="green",
         )
     )
+    for count in report.logins:
+        line = (
+            _("{events} events by the login {login} (an administrator's), as {people}")
+            if count.admin
+            else _("{events} events by the login {login}, as {people}")
+        )
+        console.print(
+            Text(
+                clean(
+                    line.format(
+                        events=count.events, login=count.login, people="、".join(count.people)
+                    )
+                ),
+                style="dim",
+            )
+        )
     if result.count:
         console.print(
             Text(

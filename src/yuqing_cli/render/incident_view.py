@@ -175,6 +175,8 @@ def event_json(event: EventView, tz: str) -> dict[str, Any]:
         "recorded_at": iso(event.recorded_at, tz),
         "data": event.data or None,
         "plan_version": event.plan_version,
+        "login": event.login,
+        "login_admin": event.login_admin,
         "hash": event.hash,
     }
 
@@ -452,6 +454,8 @@ def _action_label(action: str) -> str:
         "statement": _("statement"),
         "retract": _("retracted"),
         "handover": _("handed over"),
+        "link": _("login linked"),
+        "unlink": _("login unlinked"),
     }.get(action, action)
 
 
@@ -466,6 +470,7 @@ def events_table(trail: Trail, as_json: bool) -> None:
         return
     several = len({e.ref for e in events}) > 1
     waves = len({e.wave for e in events}) > 1
+    logins = any(e.login is not None for e in events)
     table = Table(box=box.SIMPLE_HEAD)
     table.add_column("#", no_wrap=True, justify="right")  # position in the hash chain
     table.add_column(_("happened"), no_wrap=True)
@@ -473,6 +478,8 @@ def events_table(trail: Trail, as_json: bool) -> None:
     if several:
         table.add_column(_("ref"), no_wrap=True)
     table.add_column(_("who"), no_wrap=True)
+    if logins:
+        table.add_column(_("login"), no_wrap=True)
     table.add_column(_("what"), no_wrap=True)
     table.add_column(_("detail"), overflow="fold", min_width=12, ratio=1)
     for e in events:
@@ -482,7 +489,11 @@ def events_table(trail: Trail, as_json: bool) -> None:
         row: list[str | Text] = [str(e.id), happened, fmt(e.recorded_at, tz)]
         if several:
             row.append(e.ref or "—")
-        row += [e.actor, _action_label(e.action), _event_detail(e)]
+        row.append(e.actor)
+        if logins:
+            login = e.login or "—"
+            row.append(Text(clean(f"{login}*" if e.login_admin else login)))
+        row += [_action_label(e.action), _event_detail(e)]
         table.add_row(*row)
     out().print(table)
 
@@ -508,6 +519,8 @@ def _event_detail(e: EventView) -> Text:
             clean(_("No. {total} for {day}").format(total=e.new or "?", day=e.subject))
             + (clean(_(", correcting No. {total}").format(total=e.old)) if e.old else "")
         )
+    elif e.action in ("link", "unlink"):
+        text.append(clean(f"{e.subject}: {e.old or '—'} → {e.new or '—'}"))
     elif e.action == "edit":
         changes = e.data.get("changes", {})
         if isinstance(changes, dict):

@@ -2,7 +2,8 @@
 
 Every event stores ``hash = sha256(prev_hash + canonical(content))`` where the
 content is everything the event says (incident, sequence, actor, action, old and
-new values, both times, plan version, and its data when it has any). The chain runs
+new values, both times, plan version, and its data and the login that wrote it when it
+has them). The chain runs
 over the whole database in append (``id``) order, starting from :data:`GENESIS`.
 Appends happen only inside a writing transaction, which holds the store's write lock
 (see :func:`yuqing_cli.store.dialect.lock_for_write`), so the head read here is final.
@@ -22,6 +23,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from sqlmodel import Session
 
 from yuqing_cli.i18n import _
+from yuqing_cli.store import dialect
 from yuqing_cli.store.bulk import insert_many
 from yuqing_cli.store.tables import Event
 from yuqing_cli.timeutil import fmt_iso
@@ -43,7 +45,13 @@ CONTENT_FIELDS = (
     "recorded_at",
     "plan_version",
     "data",  # only in the content when not null: events written before it existed
+    "login",  # the database login that wrote it (on a server; not null there)
+    "login_admin",  # whether that login was an administrator's
 )
+# Left out of the canonical form when null, so events written before they existed (and
+# every event on SQLite) keep their hashes.
+OPTIONAL_FIELDS = frozenset({"data", "login", "login_admin"})
+_LOGIN = "yq_login"
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -52,16 +60,17 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",
 def canonical(content: Mapping[str, Any]) -> bytes:
     """One byte string per content: sorted keys, no spaces, UTF-8, times in UTC ISO form.
 
-    A null ``data`` is left out, so events written before the column existed keep their
-    hashes.
+    A null ``data``, ``login`` or ``login_admin`` is left out, so events written before
+    the column existed keep their hashes.
     """
     normal = dict(content)
     for key in _TIMES:
         value = normal.get(key)
         if isinstance(value, datetime):
             normal[key] = fmt_iso(value)
-    if normal.get("data", 0) is None:
-        del normal["data"]
+    for key in OPTIONAL_FIELDS:
+        if key in normal and normal[key] is None:
+            del normal[key]
     return _CANONICAL.encode(normal).encode()
 
 
@@ -87,7 +96,8 @@ def append(
 ) -> Event:
     """Append one event in the caller's (writing) transaction, chained to the previous one.
 
-    ``data`` is canonical JSON (:func:`yuqing_cli.codec.dumps`) or None.
+    ``data`` is canonical JSON (:func:`yuqing_cli.codec.dumps`) or None. On a database
+    server the event names the session's login (the server checks it).
     """
     prev = session.info.get(_LAST_HASH)
     if prev is None:
@@ -110,6 +120,10 @@ def append(
         "plan_version": plan_version,
         "data": data,
     }
+    login = session_login(session)
+    if login is not None:
+        content["login"] = login.name
+        content["login_admin"] = login.admin
     event = Event(**content, prev_hash=prev, hash=event_hash(prev, content))
     session.add(event)
     session.info[_LAST_HASH] = event.hash
@@ -132,13 +146,25 @@ def append_many(session: Session, contents: Sequence[Mapping[str, Any]]) -> None
         last_id = select(func.max(table.c.id)).scalar_subquery()
         head = session.scalar(select(table.c.hash).where(table.c.id == last_id))
         prev = str(head) if head is not None else GENESIS
+    login = session_login(session)
+    mark = {"login": login.name, "login_admin": login.admin} if login is not None else {}
     rows = []
     for content in contents:
+        if mark:
+            content = {**content, **mark}
         digest = event_hash(prev, content)
         rows.append({**content, "prev_hash": prev, "hash": digest})
         prev = digest
     insert_many(session.connection(), table, rows)
     session.info[_LAST_HASH] = prev
+
+
+def session_login(session: Session) -> dialect.Login | None:
+    """The login of this (writing) session on a database server, asked once; None on SQLite."""
+    if _LOGIN not in session.info:
+        session.info[_LOGIN] = dialect.server_login(session.connection())
+    login: dialect.Login | None = session.info[_LOGIN]
+    return login
 
 
 # -- verification ------------------------------------------------------------------
@@ -215,6 +241,12 @@ def _raw_content(row: RowMapping) -> dict[str, Any] | None:
             continue
         if not isinstance(value, int) or isinstance(value, bool):
             return None
+    admin = content["login_admin"]
+    if admin is not None and not isinstance(admin, bool):
+        # SQLite keeps a boolean as the integer 0 or 1; anything else was written by hand.
+        if not isinstance(admin, int) or admin not in (0, 1):
+            return None
+        content["login_admin"] = bool(admin)
     return content
 
 

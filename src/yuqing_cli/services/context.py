@@ -4,6 +4,10 @@ Services open their own transaction through :func:`writing` or :func:`reading`; 
 it they get the plan that governs (the adopted one, see
 :mod:`yuqing_cli.services.plans`), the acting person checked against that plan's
 roster, the clock, and the plan's rules for reading times.
+
+Who is acting: on SQLite, the person ``--as`` (or ``YQ_USER``) names. On a database
+server, the person the session's login is linked to (see
+:mod:`yuqing_cli.services.identity`); ``--as`` may only confirm it.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from typing import Protocol
 
 from sqlmodel import Session
 
-from yuqing_cli.errors import BadInput, ExitCode, YqError
+from yuqing_cli.errors import BadInput, ExitCode, Refused, YqError
 from yuqing_cli.i18n import _
 from yuqing_cli.plan.schema import Plan
 from yuqing_cli.services.audit import APPENDED
+from yuqing_cli.services.identity import ServerIdentity, server_identity
 from yuqing_cli.services.plans import PlanRequest, governing_plan, reading_plan
 from yuqing_cli.services.state import REFS
 from yuqing_cli.store.db import Store
@@ -36,6 +41,11 @@ class Context(Protocol):
 
     @property
     def user(self) -> str | None: ...
+
+    @property
+    def on_server(self) -> bool:
+        """The database is on a server (PostgreSQL): its login decides who acts."""
+        ...
 
     def open_store(self, write: bool) -> Store: ...
 
@@ -92,15 +102,45 @@ def time_rules(plan: Plan) -> TimeRules:
     )
 
 
-def acting_person(plan: Plan, user: str | None) -> str:
-    """The roster person acting, from --as or $YQ_USER."""
-    if not user or not user.strip():
+def acting_person(plan: Plan, user: str | None, server: ServerIdentity | None = None) -> str:
+    """The roster person acting: named by --as or $YQ_USER, or on a database server the
+    person the login is linked to (``server``)."""
+    named = user.strip() if user else ""
+    if server is not None and not server.admin:
+        if server.person is None:
+            raise Refused(
+                _(
+                    "the login {login} is not linked to anyone on the roster: "
+                    "it may read, not write"
+                ).format(login=server.login),
+                hint=_("a leader links it: `yq people link {login} NAME`").format(
+                    login=server.login
+                ),
+            )
+        if named and plan.person(named).name != server.person:
+            raise Refused(
+                _("the login {login} is {person}'s: it may not act as {name}").format(
+                    login=server.login, person=server.person, name=plan.person(named).name
+                ),
+                hint=_("leave out --as and YQ_USER: on this server the login decides who acts"),
+            )
+        if not any(p.name == server.person for p in plan.people):
+            raise Refused(
+                _(
+                    "{person}, linked to the login {login}, is not on the adopted plan's roster"
+                ).format(person=server.person, login=server.login),
+                hint=_("a leader links the login to someone on the roster"),
+            )
+        return server.person
+    if not named and server is not None and server.person is not None:
+        return plan.person(server.person).name  # an administrator's login, linked
+    if not named:
         raise YqError(
             _("who is acting? no --as NAME given and YQ_USER is not set"),
             hint=_("pass --as NAME (your name on the plan's roster) or export YQ_USER=NAME"),
             exit_code=ExitCode.BAD_INPUT,
         )
-    return plan.person(user).name
+    return plan.person(named).name
 
 
 @dataclass(frozen=True)
@@ -114,15 +154,18 @@ class Committed:
 
 @contextmanager
 def writing(ctx: Context) -> Iterator[Writing]:
-    """One writing command: one transaction, under the governing plan. Once it is
-    committed, a context with a ``committed`` method is told what was recorded (the
-    command line runs the user's hooks there)."""
-    if not ctx.user or not ctx.user.strip():
+    """One writing command: one transaction, under the governing plan, as one person.
+    Once it is committed, a context with a ``committed`` method is told what was
+    recorded (the command line runs the user's hooks there)."""
+    if not ctx.on_server and (not ctx.user or not ctx.user.strip()):
         acting_person(ctx.plan_request.load(), ctx.user)  # raises before anything opens
     store = ctx.open_store(True)
     with store.write() as session:
-        plan = governing_plan(session, ctx.plan_request, ctx.user)
-        actor = acting_person(plan, ctx.user)
+        server = server_identity(session)
+        plan = governing_plan(
+            session, ctx.plan_request, lambda under: acting_person(under, ctx.user, server)
+        )
+        actor = acting_person(plan, ctx.user, server)
         yield Writing(session, plan, utcnow(), store, actor)
         done = Committed(
             tuple(session.info.get(APPENDED, ())),

@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from yuqing_cli.errors import YqError
+from yuqing_cli.errors import Refused, YqError
 from yuqing_cli.i18n import _
 from yuqing_cli.plan import rules
 from yuqing_cli.plan.schema import Plan
 from yuqing_cli.services import incidents, queries
-from yuqing_cli.services.context import Context
+from yuqing_cli.services.context import Context, reading
 from yuqing_cli.services.plans import PlanRequest
 from yuqing_cli.services.views import Checklist, Outcome, Trail
 from yuqing_cli.store.db import Store
@@ -29,6 +29,23 @@ class DemoRun:
     after: Checklist
     trail: Trail
     logger: str  # who logged the incident: the "next" hints use their name
+
+
+def _require_a_file_or_an_administrator(ctx: Context) -> None:
+    """The demo plays several people: on a server only an administrator's login may."""
+    if not ctx.on_server:
+        return
+    from yuqing_cli.store.dialect import server_login
+
+    with reading(ctx) as r:
+        login = server_login(r.session.connection())
+    if login is not None and not login.admin:
+        raise Refused(
+            _("the demo acts as several people; the login {login} may act only as itself").format(
+                login=login.name
+            ),
+            hint=_("run the demo on a SQLite file: yq --db demo.db demo"),
+        )
 
 
 def _first_with(plan: Plan, test: Callable[[str], bool]) -> str:
@@ -49,12 +66,17 @@ class _As:
     def plan_request(self) -> PlanRequest:
         return self.base.plan_request
 
+    @property
+    def on_server(self) -> bool:
+        return self.base.on_server
+
     def open_store(self, write: bool) -> Store:
         return self.base.open_store(write)
 
 
 def run_demo(ctx: Context, plan: Plan) -> DemoRun:
     """``plan`` is the plan the demo's incident will follow (the adopted one)."""
+    _require_a_file_or_an_administrator(ctx)
     # Prefer a member of staff (may log, may not advance) to log and do the steps.
     try:
         logger = _first_with(

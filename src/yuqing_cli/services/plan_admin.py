@@ -9,7 +9,7 @@ from pathlib import Path
 from yuqing_cli.errors import YqError
 from yuqing_cli.i18n import _
 from yuqing_cli.services import plans
-from yuqing_cli.services.context import Context, acting_person, reading, writing
+from yuqing_cli.services.context import Context, reading, writing
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,7 @@ def adopt_file(ctx: Context, path: Path, *, note: str = "") -> Adopted:
 
     new = load_plan(path)
     with writing(_Current(ctx)) as w:
-        actor = acting_person(w.plan, ctx.user)
-        changed = plans.adopt(w.session, w.plan, new, actor, note.strip())
+        changed = plans.adopt(w.session, w.plan, new, w.actor, note.strip())
     return Adopted(new.version, new.info.title, str(path), changed)
 
 
@@ -44,6 +43,10 @@ class _Current:
     @property
     def user(self) -> str | None:
         return self.base.user
+
+    @property
+    def on_server(self) -> bool:
+        return self.base.on_server
 
     def open_store(self, write: bool):  # type: ignore[no-untyped-def]
         return self.base.open_store(write)

@@ -14,10 +14,12 @@ following it; the stored text of every version is what rebuilds it.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import overload
 
 from sqlmodel import Session, col, select
 
@@ -97,6 +99,29 @@ def adopted_version(session: Session) -> str | None:
     return row
 
 
+class AdoptedPlans:
+    """The plan adopted at any point of the chain: rights follow it.
+
+    ``adoptions`` are the ``adopt`` events as (event id, version), in chain order.
+    """
+
+    def __init__(self, session: Session, adoptions: list[tuple[int, str]]) -> None:
+        self.session = session
+        self.adoptions = adoptions
+
+    @overload
+    def at(self, event_id: int, before_any: Plan) -> Plan: ...
+    @overload
+    def at(self, event_id: int, before_any: None) -> Plan | None: ...
+
+    def at(self, event_id: int, before_any: Plan | None) -> Plan | None:
+        """The plan adopted before event ``event_id`` (``before_any`` if none was)."""
+        index = bisect.bisect_left(self.adoptions, (event_id, ""))
+        if index == 0:
+            return before_any
+        return plan_for(self.session, before_any, self.adoptions[index - 1][1])
+
+
 def reading_plan(session: Session, request: PlanRequest) -> Plan:
     """The plan to read with: the adopted one, or (nothing adopted yet) the one given."""
     version = adopted_version(session)
@@ -105,15 +130,21 @@ def reading_plan(session: Session, request: PlanRequest) -> Plan:
     return plan_for(session, None, version)
 
 
-def governing_plan(session: Session, request: PlanRequest, actor: str | None) -> Plan:
-    """The plan a writing command works under, in the caller's writing transaction."""
+def governing_plan(
+    session: Session, request: PlanRequest, actor_under: Callable[[Plan], str]
+) -> Plan:
+    """The plan a writing command works under, in the caller's writing transaction.
+
+    ``actor_under(plan)`` names who is acting under a plan: the author of the first
+    adoption, when this command is the database's first write.
+    """
     version = adopted_version(session)
     if version is None:
         plan = request.load()
         _record_adoption(
             session,
             plan,
-            actor or "",
+            actor_under(plan),
             _("adopted when the database was first written to"),
         )
         return plan

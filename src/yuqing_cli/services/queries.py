@@ -164,6 +164,8 @@ def event_views(
                 wave=wave,
                 # an issued report's frozen content is printed by `yq report show`
                 data={k: v for k, v in fact.data.items() if k != "content"},
+                login=e.login,
+                login_admin=e.login_admin,
             )
         )
     return out

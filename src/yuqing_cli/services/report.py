@@ -302,7 +302,11 @@ def _assemble(
     day_facts: list[tuple[DayIncident, Fact]],
     routines: tuple[RoutineDay, ...],
 ) -> DailyReport:
-    new = [i for i in incidents if start <= i.state.detected.at < end]
+    # In order of detection: the database returns rows in no particular order.
+    new = sorted(
+        (i for i in incidents if start <= i.state.detected.at < end),
+        key=lambda i: (i.state.detected.at, i.ref),
+    )
     closed_ids = {i.id for i, f in day_facts if f.action == "close"}
     reopened_ids = {i.id for i, f in day_facts if f.action == "reopen"}
     closed = [i for i in incidents if i.id in closed_ids]

@@ -6,13 +6,16 @@
    incident's ``last_seq``; their replay through the one fold compared, column by
    column, with the ``incident`` row, its ``step_record`` rows and its ``assignment``
    rows. Rows that belong to no incident are findings too.
+4. Who wrote each event: the links of logins to people folded from the ``link`` and
+   ``unlink`` events (a link its author was not entitled to does not count), every
+   event a login wrote recorded as the person that login was linked to at the time
+   (unless an administrator's login wrote it), and ``person_login`` against the fold.
 
 Incidents are read in batches by key, with plain column tuples (no ORM objects).
 """
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
@@ -27,20 +30,37 @@ from yuqing_cli.i18n import _
 from yuqing_cli.plan import rules
 from yuqing_cli.plan.schema import Plan
 from yuqing_cli.plan.state import Fact, IncidentState, apply
-from yuqing_cli.services import audit
+from yuqing_cli.services import audit, identity
 from yuqing_cli.services import state as st
 from yuqing_cli.services.context import Context, reading
-from yuqing_cli.services.plans import plan_for
-from yuqing_cli.store.tables import Assignment, Event, Incident, PlanVersion, StepRecord
+from yuqing_cli.services.plans import AdoptedPlans, plan_for
+from yuqing_cli.store.tables import (
+    Assignment,
+    Event,
+    Incident,
+    PersonLogin,
+    PlanVersion,
+    StepRecord,
+)
 
 BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    kind: str  # plan | sequence | projection | orphan | rights | issue
+    kind: str  # plan | sequence | projection | orphan | rights | issue | identity
     where: str  # an incident reference, a plan version, a table
     detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoginCount:
+    """How many events one database login wrote, and as whom."""
+
+    login: str
+    admin: bool
+    events: int
+    people: tuple[str, ...]  # the actors its events name
 
 
 @dataclass(frozen=True)
@@ -48,6 +68,7 @@ class Report:
     chain: audit.VerifyResult
     incidents: int = 0
     findings: tuple[Finding, ...] = field(default_factory=tuple)
+    logins: tuple[LoginCount, ...] = ()  # on a server: who wrote the events
 
     @property
     def ok(self) -> bool:
@@ -59,7 +80,7 @@ def verify(ctx: Context, anchors: Mapping[int, str] | None = None) -> Report:
         conn = r.session.connection()
         chain = audit.verify(conn, anchors)
         findings = list(_plan_versions(conn))
-        rights = _Rights(r.session, conn)
+        rights = _rights(r.session, conn)
         count = 0
         for ids in _incident_batches(conn):
             count += len(ids)
@@ -67,10 +88,116 @@ def verify(ctx: Context, anchors: Mapping[int, str] | None = None) -> Report:
         findings += _orphans(conn)
         findings += _unit_events(conn, r.session)
         findings += _issued_reports(conn, r.session, rights)
-    return Report(chain, count, tuple(findings))
+        logins: dict[tuple[str, bool], dict[str, int]] = {}
+        findings += _identities(conn, rights, logins)
+    counts = tuple(
+        LoginCount(login, admin, sum(actors.values()), tuple(sorted(actors)))
+        for (login, admin), actors in sorted(logins.items())
+    )
+    return Report(chain, count, tuple(findings), counts)
 
 
-def _issued_reports(conn: Connection, session: Any, rights: _Rights) -> Iterator[Finding]:
+def _identities(
+    conn: Connection, rights: AdoptedPlans, logins: dict[tuple[str, bool], dict[str, int]]
+) -> Iterator[Finding]:
+    """Every event a login wrote against the links of the time; the links' projection.
+
+    ``logins`` is filled with the number of events per login (and administrator flag)
+    and actor, for the report.
+    """
+    raw = audit._RAW  # noqa: SLF001
+    links = identity.Links()
+    columns = (
+        raw.c.id,
+        raw.c.incident_id,
+        raw.c.action,
+        raw.c.actor,
+        raw.c.subject,
+        raw.c.new,
+        raw.c.login,
+        raw.c.login_admin,
+        raw.c.recorded_at,
+    )
+    is_link = raw.c.incident_id.is_(None) & raw.c.action.in_(identity.LINK_ACTIONS)
+    last = 0
+    while True:
+        rows = conn.execute(
+            select(*columns)
+            .where(raw.c.id > last)
+            .where(raw.c.login.is_not(None) | is_link)
+            .order_by(raw.c.id)
+            .limit(5000)
+        ).all()
+        if not rows:
+            break
+        last = rows[-1][0]
+        for event_id, incident_id, action, actor, subject, new, login, admin, at in rows:
+            admin = identity.admin_flag(admin)
+            if login is not None:
+                actors = logins.setdefault((str(login), admin), {})
+                actors[str(actor)] = actors.get(str(actor), 0) + 1
+            if incident_id is None and action in identity.LINK_ACTIONS:
+                event = identity.LinkEvent(
+                    event_id, action, actor, subject, new, login, admin, _time(at)
+                )
+                problem = links.apply(event, rights.at(event_id, None))
+                kind = "identity" if links.impersonation(actor, login, admin) else "rights"
+            else:
+                problem = links.impersonation(actor, login, admin)
+                kind = "identity"
+            if problem is not None:
+                yield Finding(
+                    kind,
+                    _("event {id}").format(id=event_id),
+                    _("{action} recorded as {actor}: {problem}").format(
+                        action=action, actor=actor, problem=problem
+                    ),
+                )
+    yield from _links_projection(conn, links)
+
+
+def _time(value: Any) -> Any:
+    """A time as the raw event table gives it (text on SQLite), as a datetime."""
+    from datetime import UTC, datetime
+
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _links_projection(conn: Connection, links: identity.Links) -> Iterator[Finding]:
+    table = PersonLogin.__table__  # type: ignore[attr-defined]
+    try:
+        stored = {
+            row["login"]: identity.Link(
+                row["login"], row["person"], row["event_id"], row["linked_at"], row["linked_by"]
+            )
+            for row in conn.execute(select(table)).mappings()
+        }
+    except (ValueError, TypeError, AssertionError):
+        stored = None
+    for login in sorted(set(stored or {}) | set(links.current)):
+        expected, found = links.current.get(login), (stored or {}).get(login)
+        if stored is not None and expected == found:
+            continue
+        if found is None:
+            detail = _("the login {login} is missing; its events link it to {person}")
+        elif expected is None:
+            detail = _("the login {login} is linked to {stored}, but no entitled event says so")
+        else:
+            detail = _("the login {login} says {stored}, but its events say {person}")
+        yield Finding(
+            "projection",
+            "person_login",
+            detail.format(
+                login=login,
+                person=expected.person if expected else "",
+                stored=found.person if found else "",
+            ),
+        )
+
+
+def _issued_reports(conn: Connection, session: Any, rights: AdoptedPlans) -> Iterator[Finding]:
     """Issued daily reports: the frozen content matches the hash the event states, the
     numbers run 1, 2, 3… (overall, and within each year), and the person who signed it
     off held a sign-off role under the plan adopted then."""
@@ -225,31 +352,24 @@ def _events(conn: Connection, ids: Sequence[int]) -> dict[int, list[dict[str, An
     return out
 
 
-class _Rights:
+def _rights(session: Any, conn: Connection) -> AdoptedPlans:
     """The plan adopted at any point of the chain: rights follow it."""
-
-    def __init__(self, session: Any, conn: Connection) -> None:
-        raw = audit._RAW  # noqa: SLF001
-        self.session = session
-        self.adoptions = [
+    raw = audit._RAW  # noqa: SLF001
+    return AdoptedPlans(
+        session,
+        [
             (int(i), str(v))
             for i, v in conn.execute(
                 select(raw.c.id, raw.c.subject)
                 .where(raw.c.incident_id.is_(None), raw.c.action == "adopt")
                 .order_by(raw.c.id)
             )
-        ]
-
-    def at(self, event_id: int, pinned: Plan) -> Plan:
-        """The plan adopted before event ``event_id`` (before any: the incident's own)."""
-        index = bisect.bisect_left(self.adoptions, (event_id, ""))
-        if index == 0:
-            return pinned
-        return plan_for(self.session, pinned, self.adoptions[index - 1][1])
+        ],
+    )
 
 
 def _check_batch(
-    conn: Connection, session: Any, current: Plan, ids: list[int], rights: _Rights
+    conn: Connection, session: Any, current: Plan, ids: list[int], rights: AdoptedPlans
 ) -> list[Finding]:
     incident_table = Incident.__table__  # type: ignore[attr-defined]
     step_table = StepRecord.__table__  # type: ignore[attr-defined]
@@ -346,7 +466,7 @@ def _grouped(rows: list[Any]) -> dict[int, list[Any]]:
 
 
 def _replay_checking_rights(
-    plan: Plan, rows: list[dict[str, Any]], rights: _Rights
+    plan: Plan, rows: list[dict[str, Any]], rights: AdoptedPlans
 ) -> tuple[IncidentState, list[Fact]]:
     """The fold, and the events whose author the plan then adopted did not entitle."""
     state: IncidentState | None = None

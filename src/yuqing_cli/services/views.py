@@ -170,6 +170,8 @@ class EventView:
     hash: str
     wave: int = 1
     data: dict[str, object] = field(default_factory=dict)
+    login: str | None = None  # the database login that wrote it (on a server)
+    login_admin: bool | None = None  # an administrator's login
 
     @property
     def happened_at(self) -> datetime:

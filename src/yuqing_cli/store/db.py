@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
@@ -163,6 +163,8 @@ class Store:
             with Session(self.engine, expire_on_commit=False) as session, session.begin():
                 if write:
                     dialect.lock_for_write(session.connection())
+                else:
+                    session.connection(execution_options=dialect.snapshot_options(self.engine))
                 yield session
         except DBAPIError as exc:
             raise translate(exc, self.where) from None
@@ -182,6 +184,12 @@ class Store:
         """A consistent snapshot for reading."""
         with self._transaction(write=False) as session:
             yield session
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """The whole database as of one moment, for reading all of it (a copy)."""
+        with self.read() as session:
+            yield session.connection()
 
     def close(self) -> None:
         self.engine.dispose()

@@ -8,11 +8,14 @@
   current database costs one pragma, not a scan of the migrations table.
 - The triggers that make the audit trail append-only.
 - Serialising writing transactions where BEGIN IMMEDIATE does not exist.
+- On PostgreSQL, the login of the session, and the trigger that makes every event
+  name the login that writes it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
@@ -63,10 +66,27 @@ def roomy_cache(conn: Connection) -> None:
         conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
 
 
+def snapshot_options(engine: Engine) -> dict[str, Any]:
+    """How a reading transaction sees one moment of the database throughout.
+
+    SQLite's read transaction already does (in WAL mode); PostgreSQL's default (READ
+    COMMITTED) takes a new snapshot for every statement, so a report or `yq verify` could
+    see a writer's commit half-way: reads run in REPEATABLE READ.
+    """
+    if engine.dialect.name == "postgresql":
+        return {"isolation_level": "REPEATABLE READ"}
+    return {}
+
+
 def table_names(conn: Connection) -> set[str]:
     if is_sqlite(conn):
         rows = conn.exec_driver_sql(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+        return {str(r[0]) for r in rows}
+    if conn.dialect.name == "postgresql":  # one query, where the inspector makes several
+        rows = conn.exec_driver_sql(
+            "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema()"
         )
         return {str(r[0]) for r in rows}
     from sqlalchemy import inspect
@@ -108,6 +128,68 @@ def append_only_ddl(conn: Connection) -> tuple[str, ...]:
     if conn.dialect.name == "postgresql":
         return POSTGRES_APPEND_ONLY
     return ()
+
+
+# An event written by a login that is not an administrator must name that login, and
+# not claim to be an administrator's; the database's owner (or a superuser, or a member
+# of the owner's role) may insert any event: it copies databases, and it could drop the
+# trigger anyway. Writer logins own nothing, so they cannot drop or alter the trigger.
+POSTGRES_EVENT_LOGIN = (
+    """CREATE OR REPLACE FUNCTION yq_event_login() RETURNS trigger
+       LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+       BEGIN
+         IF pg_has_role(session_user,
+                        (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER') THEN
+           RETURN NEW;
+         END IF;
+         IF NEW.login IS DISTINCT FROM session_user::text
+            OR NEW.login_admin IS DISTINCT FROM false THEN
+           RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+             MESSAGE = 'an event must name the login that writes it: ' || session_user;
+         END IF;
+         RETURN NEW;
+       END; $$""",
+    """CREATE TRIGGER event_login BEFORE INSERT ON event
+       FOR EACH ROW EXECUTE FUNCTION yq_event_login()""",
+)
+
+
+def event_login_ddl(conn: Connection) -> tuple[str, ...]:
+    """The DDL that makes the server check the login named by each new event."""
+    if conn.dialect.name == "postgresql":
+        return POSTGRES_EVENT_LOGIN
+    return ()
+
+
+@dataclass(frozen=True, slots=True)
+class Login:
+    """The login a session was authenticated as, on a database server."""
+
+    name: str
+    admin: bool  # owns the database's tables (or is a superuser): the trigger lets it be
+
+
+def server_login(conn: Connection) -> Login | None:
+    """The session's login and whether it is an administrator's; None on SQLite."""
+    if conn.dialect.name != "postgresql":
+        return None
+    name, admin = conn.exec_driver_sql(
+        "SELECT session_user::text, coalesce((SELECT pg_has_role(session_user, c.relowner, "
+        "'MEMBER') FROM pg_class c WHERE c.oid = to_regclass('event')), false)"
+    ).one()
+    return Login(str(name), bool(admin))
+
+
+def login_exists(conn: Connection, login: str) -> bool:
+    """Is there a role on the server that may log in under this name?"""
+    if conn.dialect.name != "postgresql":
+        return False
+    from sqlalchemy import text
+
+    found = conn.execute(
+        text("SELECT 1 FROM pg_roles WHERE rolname = :login AND rolcanlogin"), {"login": login}
+    ).first()
+    return found is not None
 
 
 # The key of the PostgreSQL advisory lock that serialises yq's writing transactions.

@@ -170,6 +170,34 @@ def m003_event_data_and_state(conn: Connection) -> None:
     conn.exec_driver_sql("DROP INDEX ix_event_incident_seq")
 
 
+@migration
+def m004_logins(conn: Connection) -> None:
+    """On a database server, each event names the login that wrote it (checked by the
+    server), and a table links logins to people on the roster (``yq people link``).
+
+    Both columns stay null on SQLite and in older events, which keeps their hashes.
+    """
+    for statement in (
+        "ALTER TABLE event ADD COLUMN login VARCHAR",
+        "ALTER TABLE event ADD COLUMN login_admin BOOLEAN",
+    ):
+        conn.exec_driver_sql(statement)
+    md = MetaData()
+    Table("event", md, Column("id", Integer, primary_key=True))
+    Table(
+        "person_login",
+        md,
+        Column("login", String, primary_key=True),
+        Column("person", String, nullable=False),
+        Column("event_id", Integer, ForeignKey("event.id"), nullable=False),
+        Column("linked_at", UTCDateTime(), nullable=False),
+        Column("linked_by", String, nullable=False),
+    )
+    md.tables["person_login"].create(conn)
+    for statement in dialect.event_login_ddl(conn):
+        conn.exec_driver_sql(statement)
+
+
 class MigrationError(Exception):
     """The database cannot be upgraded as it is."""
 
@@ -177,7 +205,8 @@ class MigrationError(Exception):
 MIGRATIONS: tuple[Migration, ...] = tuple(_REGISTERED)
 
 
-def _migrations_table() -> Table:
+def migrations_table() -> Table:
+    """The record of applied migrations, as a table."""
     return Table(
         MIGRATIONS_TABLE,
         MetaData(),
@@ -204,14 +233,14 @@ def schema_state(conn: Connection, migrations: Sequence[Migration] = MIGRATIONS)
         return "newer"
     if version == len(migrations):
         return "current"
-    names = set(applied(conn))
+    names = set(conn.execute(select(migrations_table().c.name)).scalars())
     if not names <= {m.name for m in MIGRATIONS}:
         return "newer"
-    return "pending" if pending(conn, migrations) else "current"
+    return "pending" if any(m.name not in names for m in migrations) else "current"
 
 
 def applied(conn: Connection) -> list[str]:
-    table = _migrations_table()
+    table = migrations_table()
     if not inspect(conn).has_table(MIGRATIONS_TABLE):
         return []
     return list(conn.execute(select(table.c.name)).scalars())
@@ -224,7 +253,7 @@ def pending(conn: Connection, migrations: Sequence[Migration] = MIGRATIONS) -> l
 
 def migrate(conn: Connection, migrations: Sequence[Migration] = MIGRATIONS) -> list[str]:
     """Apply what is pending, in order, inside the caller's transaction."""
-    table = _migrations_table()
+    table = migrations_table()
     table.create(conn, checkfirst=True)
     names = []
     for migration in pending(conn, migrations):

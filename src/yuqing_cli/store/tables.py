@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 from yuqing_cli.store.types import UTCDateTime
@@ -122,3 +122,22 @@ class Event(SQLModel, table=True):
     data: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # canonical JSON: an uncertain happened time, and what the action needs beyond
     # subject/old/new (in the hash when present)
+    login: str | None = Field(default=None, sa_column=Column(String, nullable=True))
+    # on a database server: the login that wrote the event (session_user, enforced by a
+    # trigger), and whether it was an administrator's (the database's owner or a
+    # superuser, who may act for anyone); null on SQLite. In the hash when present.
+    login_admin: bool | None = Field(default=None, sa_column=Column(Boolean, nullable=True))
+
+
+class PersonLogin(SQLModel, table=True):
+    """Which roster person each database login is (``yq people link``): a projection of
+    the ``link``/``unlink`` events. Commands decide who acts from the events themselves;
+    ``yq verify`` compares this table with them."""
+
+    __tablename__ = "person_login"
+
+    login: str = Field(primary_key=True)
+    person: str
+    event_id: int = Field(sa_column=Column(Integer, ForeignKey("event.id"), nullable=False))
+    linked_at: datetime = Field(sa_column=_time())
+    linked_by: str
