@@ -168,3 +168,13 @@ def test_log_shows_the_newest_entries_whenever_they_happened(clock: Clock) -> No
     assert len(in_range) == 35  # by when it happened
     recorded = ok_json("log", "--since", "2024-11-25", "--recorded")
     assert len(recorded) == 37  # by when it was recorded: the adoption, the new, 35 notes
+
+
+def test_an_exactly_known_first_seen_time(clock: Clock) -> None:
+    clock.set("2024-11-23 12:00")
+    ref = new(at="2024-11-23 09:00", extra=["--first-seen", "2024-11-23 08:00"])
+    shown = ok_json("show", ref)
+    assert shown["first_seen"]["precision"] == "exact"
+    assert shown["first_seen"]["at"] == "2024-11-23T08:00:00+08:00"
+    assert shown["detection_delay"] == 3600
+    assert ok("verify").exit_code == 0

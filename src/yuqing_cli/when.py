@@ -83,7 +83,7 @@ class When:
 
     @classmethod
     def from_data(cls, at: datetime, data: Any) -> When:
-        if not isinstance(data, dict):
+        if not isinstance(data, dict) or "lo" not in data:  # exact: nothing beside ``at``
             return cls.exact(at)
         return cls(
             at,
