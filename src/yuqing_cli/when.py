@@ -24,6 +24,8 @@ from yuqing_cli.i18n import _
 from yuqing_cli.timeutil import FUTURE_TOLERANCE, local, utcnow, zone
 
 Precision = Literal["exact", "approx", "part", "date", "range", "unknown"]
+PRECISIONS = frozenset(("exact", "approx", "part", "date", "range", "unknown"))
+_PLAIN_KEYS = frozenset(("at", "lo", "hi", "p", "part"))
 
 # The earliest instant an unbounded interval may start at (an unknown first-seen time).
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -76,6 +78,36 @@ class When:
     def to_dict(self) -> dict[str, Any]:
         """The whole value, for a time kept inside an event's data (e.g. first seen)."""
         return {"at": iso(self.at), **(self.to_data() or {})}
+
+    def to_plain(self) -> str | dict[str, Any]:
+        """The form kept in a state snapshot (:mod:`yuqing_cli.codec`): the instant's ISO
+        text alone when it is exact, else the interval too."""
+        at = self.at.isoformat()
+        if self.precision == "exact" and self.at == self.lo == self.hi:
+            return at
+        plain = {"at": at, "lo": self.lo.isoformat(), "hi": self.hi.isoformat()}
+        plain["p"] = self.precision
+        if self.part:
+            plain["part"] = self.part
+        return plain
+
+    @classmethod
+    def from_plain(cls, data: Any) -> When:
+        """Read :meth:`to_plain`'s form back; ValueError (or KeyError, TypeError) if it
+        is not one."""
+        if isinstance(data, str):
+            at = datetime.fromisoformat(data)
+            return cls(at, at, at)
+        if not isinstance(data, dict) or not data.keys() <= _PLAIN_KEYS:
+            raise ValueError("not a time")
+        precision = data["p"]
+        part = data.get("part", "")
+        if precision not in PRECISIONS or not isinstance(part, str):
+            raise ValueError("not a time")
+        return cls(
+            datetime.fromisoformat(data["at"]), datetime.fromisoformat(data["lo"]),
+            datetime.fromisoformat(data["hi"]), precision, part,
+        )  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: Any) -> When:

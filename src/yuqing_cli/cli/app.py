@@ -116,6 +116,9 @@ class YqGroup(TyperGroup):
                 raise
             report_error(exc)
             raise typer.Exit(int(exc.exit_code)) from None
+        except BrokenPipeError:
+            _stdout_gone()
+            raise typer.Exit(0) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:
@@ -130,6 +133,17 @@ class YqGroup(TyperGroup):
                 )
             )
             raise typer.Exit(int(ExitCode.INTERNAL)) from None
+
+
+def _stdout_gone() -> None:
+    """The reader of our output went away (``yq log | head``): that is no error. What
+    is still buffered goes nowhere, so exiting does not fail on it again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real stdout (a test runner's capture)
+        pass
 
 
 def _check_text(value: str | None, what: str) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 
@@ -42,11 +44,13 @@ Exercises = Annotated[
 ]
 
 
-def _emit(text: str, output: Path | None, *, bom: bool = False) -> None:
+@contextmanager
+def _output(output: Path | None, *, bom: bool = False) -> Iterator[TextIO]:
+    """Stdout, or the file ``-o`` names, written as the output is produced."""
     if output is None:
-        sys.stdout.write(text)
+        yield sys.stdout
         return
-    from yuqing_cli.render.console import write_file
+    from yuqing_cli.render.console import open_output
 
     if not output.expanduser().parent.is_dir():
         raise BadInput(
@@ -56,13 +60,19 @@ def _emit(text: str, output: Path | None, *, bom: bool = False) -> None:
             hint=_("create it first, or give another path"),
         )
     try:
-        write_file(output, text, bom=bom)
+        with open_output(output, bom=bom) as stream:
+            yield stream
     except OSError as exc:
         raise YqError(
             _("cannot write {output}: {reason}").format(output=output, reason=exc.strerror),
             hint=_("check the directory is writable and the disk has room"),
         ) from None
     print(_("written: {path}").format(path=output), file=sys.stderr)
+
+
+def _emit(text: str, output: Path | None, *, bom: bool = False) -> None:
+    with _output(output, bom=bom) as stream:
+        stream.write(text)
 
 
 @app.command(
@@ -136,14 +146,16 @@ def export(
     output: Output = None,
     include_exercises: Exercises = False,
 ) -> None:
-    from yuqing_cli.render.report_view import ledger_csv, ledger_json
+    from yuqing_cli.render.ledger_view import write_csv, write_json
     from yuqing_cli.services.ledger import ledger
 
-    result = ledger(state(ctx), include_exercises=include_exercises)
-    if format_ is ExportFormat.json:
-        _emit(ledger_json(result.rows, result.tz), output)
-    else:
-        _emit(ledger_csv(result.rows, result.tz), output, bom=output is not None)
+    with ledger(state(ctx), include_exercises=include_exercises) as result:
+        if format_ is ExportFormat.json:
+            with _output(output) as stream:
+                write_json(result, stream)
+        else:
+            with _output(output, bom=output is not None) as stream:
+                write_csv(result, stream)
 
 
 routine_app = typer.Typer(

@@ -344,6 +344,14 @@ class Plan:
             hint=_("roster: ") + "、".join(p.name for p in self.people),
         )
 
+    @cached_property
+    def _person_roles(self) -> dict[str, frozenset[str]]:
+        return {p.name: frozenset(p.roles) for p in self.people}
+
+    def roles_of_person(self, name: str) -> frozenset[str] | None:
+        """The roles a person on the roster holds; None if the name is not on it."""
+        return self._person_roles.get(name)
+
     def holders(self, role_id: str) -> tuple[str, ...]:
         return tuple(p.name for p in self.people if role_id in p.roles)
 
@@ -369,4 +377,12 @@ class Plan:
         raise BadInput(_("unknown milestone {milestone!r}").format(milestone=milestone_id))
 
     def milestone_steps(self, milestone_id: str) -> tuple[Step, ...]:
-        return tuple(step for step in self.steps if step.milestone == milestone_id)
+        return self._milestone_steps.get(milestone_id, ())
+
+    @cached_property
+    def _milestone_steps(self) -> dict[str, tuple[Step, ...]]:
+        found: dict[str, tuple[Step, ...]] = {}
+        for step in self.steps:
+            if step.milestone:
+                found[step.milestone] = (*found.get(step.milestone, ()), step)
+        return found

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -180,7 +180,29 @@ def apply(plan: Plan, state: IncidentState | None, fact: Fact) -> IncidentState:
         return _create(plan, fact)
     handler = _HANDLERS.get(fact.action)
     changed = handler(plan, state, fact) if handler is not None else state
-    return replace(changed, last_seq=fact.seq or state.last_seq + 1)
+    seq = fact.seq or state.last_seq + 1
+    if changed is state:
+        return _evolve(state, last_seq=seq)
+    # A handler returns the state it was given or a new one made for this fact alone,
+    # which nothing else holds yet: it takes its sequence number in place.
+    object.__setattr__(changed, "last_seq", seq)
+    return changed
+
+
+_STATE_FIELDS = frozenset(f.name for f in fields(IncidentState))
+
+
+def _evolve(state: IncidentState, **changes: Any) -> IncidentState:
+    """``state`` with ``changes``: :func:`dataclasses.replace` without its per-field work
+    (the fold makes a new state for every event; IncidentState has no ``__post_init__``,
+    so copying its attributes is all ``replace`` would do)."""
+    if not changes.keys() <= _STATE_FIELDS:
+        raise TypeError(f"IncidentState has no field {sorted(changes.keys() - _STATE_FIELDS)}")
+    new = object.__new__(IncidentState)
+    attributes = new.__dict__
+    attributes.update(state.__dict__)
+    attributes.update(changes)
+    return new
 
 
 def replay(plan: Plan, facts: Iterable[Fact]) -> IncidentState:
@@ -222,7 +244,7 @@ def _create(plan: Plan, fact: Fact) -> IncidentState:
 def _step_done(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     status: Literal["done", "waived"] = "done" if f.action == "done" else "waived"
     record = StepRecord(status, f.actor, f.when, f.recorded_at, f.note, s.wave, f.seq)
-    return replace(s, steps={**s.steps, f.subject: record})
+    return _evolve(s, steps={**s.steps, f.subject: record})
 
 
 def _move(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
@@ -232,7 +254,7 @@ def _move(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     waves = s.waves
     if plan.stage(f.new).final:
         waves = (*s.waves[:-1], replace(s.waves[-1], closed=f.when))
-    return replace(s, stage=f.new, entries=entries, waves=waves)
+    return _evolve(s, stage=f.new, entries=entries, waves=waves)
 
 
 def _reopen(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
@@ -243,7 +265,7 @@ def _reopen(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     reset = {step.id for step in steps_reset_by_reopen(plan, plan.stage(f.new))}
     past = s.past + tuple(PastRecord(k, v) for k, v in s.steps.items() if k in reset)
     wave = Wave(s.wave + 1, f.when, reason=f.note)
-    return replace(
+    return _evolve(
         s,
         stage=f.new,
         steps={k: v for k, v in s.steps.items() if k not in reset},
@@ -256,13 +278,13 @@ def _reopen(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
 def _grade(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     if f.new is None:
         return s
-    return replace(s, gradings=(*s.gradings, Grading(f.when, f.new, s.categories)))
+    return _evolve(s, gradings=(*s.gradings, Grading(f.when, f.new, s.categories)))
 
 
 def _assign(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     if f.new is None:
         return s
-    return replace(
+    return _evolve(
         s,
         assignments={**s.assignments, f.subject: f.new},
         assigned_at={**s.assigned_at, f.subject: f.when.at},
@@ -275,19 +297,19 @@ def _edit(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     out = s
     for name in ("title", "summary", "platform", "url", "sentiment"):
         if name in changes:
-            out = replace(out, **{name: changes[name]})
+            out = _evolve(out, **{name: changes[name]})
     if "first_seen" in changes:
         value = changes["first_seen"]
-        out = replace(out, first_seen=When.from_dict(value) if value else None)
+        out = _evolve(out, first_seen=When.from_dict(value) if value else None)
     if "categories" in changes:
         categories = tuple(changes["categories"])
-        out = replace(out, gradings=(*out.gradings, Grading(f.when, out.level, categories)))
+        out = _evolve(out, gradings=(*out.gradings, Grading(f.when, out.level, categories)))
     return out
 
 
 def _void(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     duplicate_of = f.data.get("duplicate_of")
-    return replace(s, void=Void(f.note, f.actor, f.recorded_at, duplicate_of))
+    return _evolve(s, void=Void(f.note, f.actor, f.recorded_at, duplicate_of))
 
 
 def _undo(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
@@ -295,7 +317,7 @@ def _undo(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     record = s.steps.get(f.subject)
     if record is None or record.seq != f.data.get("undoes"):
         return s
-    return replace(s, steps={k: v for k, v in s.steps.items() if k != f.subject})
+    return _evolve(s, steps={k: v for k, v in s.steps.items() if k != f.subject})
 
 
 def _unchanged(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:

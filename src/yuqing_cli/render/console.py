@@ -8,10 +8,10 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TextIO
 
 from rich.console import Console
 
@@ -53,14 +53,38 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json_safe(text) + "\n")
 
 
-def write_file(path: Path, text: str, *, bom: bool = False) -> None:
-    """Write ``text`` to ``path`` (``-o FILE``).
+class Writable(Protocol):
+    def write(self, text: str, /) -> object: ...
 
-    A regular file is replaced atomically (a reader never sees half a file) and keeps its
-    permissions; a symbolic link is written through to the file it points to; a special
-    file (``/dev/stdout``, a FIFO) is written to directly. ``bom`` writes UTF-8 with a
+
+def print_json_array(items: Iterable[Any], stream: Writable | None = None) -> None:
+    """A JSON array written item by item as the items come: the same text
+    :func:`print_json` prints for the whole list, without holding the list."""
+    from yuqing_cli.render.safe import json_safe
+
+    out = stream or sys.stdout
+    first = True
+    for item in items:
+        text = json.dumps(item, ensure_ascii=False, indent=2, default=str)
+        # Newlines in JSON text only ever separate tokens: indenting every line is safe.
+        out.write(("[\n  " if first else ",\n  ") + json_safe(text.replace("\n", "\n  ")))
+        first = False
+    out.write("[]\n" if first else "\n]\n")
+
+
+@contextmanager
+def open_output(path: Path | None, *, bom: bool = False) -> Iterator[TextIO]:
+    """Where an output goes as it is produced: stdout, or ``path`` (``-o FILE``).
+
+    A regular file is replaced atomically when the output is complete (a reader never
+    sees half a file; nothing is left behind by a failure) and keeps its permissions; a
+    symbolic link is written through to the file it points to; a special file
+    (``/dev/stdout``, a FIFO) is written to directly. ``bom`` writes UTF-8 with a
     byte-order mark, which spreadsheet programs need to read Chinese in a CSV file.
     """
+    if path is None:
+        yield sys.stdout
+        return
     encoding = "utf-8-sig" if bom else "utf-8"
     path = path.expanduser()
     try:
@@ -69,13 +93,13 @@ def write_file(path: Path, text: str, *, bom: bool = False) -> None:
         mode = None
     if mode is not None and not stat.S_ISREG(mode):
         with open(path, "w", encoding=encoding, newline="") as f:
-            f.write(text)
+            yield f
         return
     target = Path(os.path.realpath(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding=encoding, newline="") as f:
-            f.write(text)
+            yield f
         if mode is not None:
             os.chmod(tmp, stat.S_IMODE(mode))
         else:
@@ -86,3 +110,9 @@ def write_file(path: Path, text: str, *, bom: bool = False) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_file(path: Path, text: str, *, bom: bool = False) -> None:
+    """Write ``text`` to ``path`` as :func:`open_output` does."""
+    with open_output(path, bom=bom) as f:
+        f.write(text)

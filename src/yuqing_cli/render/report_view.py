@@ -1,4 +1,4 @@
-"""The daily report and the ledger: a document (terminal, Markdown), JSON and CSV."""
+"""The daily report: a document (terminal, Markdown), JSON and CSV; the routines."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from yuqing_cli.render.console import out
 from yuqing_cli.render.doc import Cell, Doc, Section, Value
 from yuqing_cli.render.safe import clean, json_safe, spreadsheet_safe
 from yuqing_cli.render.times import iso, seconds, verdict_json, wave_label, when_json
-from yuqing_cli.services.ledger import LedgerRow
 from yuqing_cli.services.report import DailyReport, DayIncident, Movement
 from yuqing_cli.services.routines import RoutineStatus
 from yuqing_cli.timeutil import fmt, fmt_duration, local
@@ -431,30 +430,8 @@ def _csv(header: list[str], rows: Iterable[list[Any]]) -> str:
     return buffer.getvalue()
 
 
-# The ledger (台账) is the office's Chinese document: its words are Chinese whatever
-# the interface language.
-_VERDICT_ZH = {
-    "pending": "未到期",
-    "met": "按时",
-    "missed": "超时",
-    "waived": "免除",
-    "undeterminable": "无法判定",
-}
-
-
 def _yes(value: bool) -> str:
     return "是" if value else "否"
-
-
-def _zh_duration(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days}天{hours}小时"
-    if hours:
-        return f"{hours}小时{mins}分"
-    return f"{mins}分钟"
 
 
 def _local(when: When | None, tz: str) -> str:
@@ -497,98 +474,6 @@ def report_csv(report: DailyReport) -> str:
             ]
         )
     return _csv(header, rows)
-
-
-def _ledger_header(rows: list[LedgerRow], tz: str) -> list[str]:
-    milestones = [m.name for m in rows[0].milestones] if rows else []
-    header = ["序号", "编号", f"首发时间（{tz}）", "发现时间", "平台", "标题", "链接", "摘要",
-              "类别", "级别", "倾向"]  # fmt: skip
-    for name in milestones:
-        header += [f"{name}时间", f"{name}用时", f"{name}结论"]
-    header += ["首次办结时间", "办结时间", "是否办结", "当前阶段", "波次", "报告人", "发言人",
-               "演练", "补录", "作废"]  # fmt: skip
-    return header
-
-
-def _ledger_cells(n: int, row: LedgerRow, tz: str) -> list[Any]:
-    cells: list[Any] = [
-        n,
-        row.ref,
-        _local(row.first_seen, tz),
-        _local(row.detected, tz),
-        row.platform,
-        row.title,
-        row.url,
-        row.summary,
-        "、".join(row.categories),
-        row.level,
-        row.sentiment,
-    ]
-    for m in row.milestones:
-        cells += [
-            _local(m.when, tz),
-            _zh_duration(m.elapsed) if m.elapsed is not None else "",
-            _VERDICT_ZH.get(m.verdict, m.verdict) if m.verdict else "",
-        ]
-    cells += [
-        _local(row.first_closed, tz),
-        _local(row.closed, tz),
-        _yes(row.closed is not None),
-        row.stage,
-        row.waves,
-        row.reporter,
-        row.spokesperson or "",
-        _yes(row.exercise),
-        _yes(row.late_entry),
-        _yes(row.voided),
-    ]
-    return cells
-
-
-def ledger_csv(rows: list[LedgerRow], tz: str) -> str:
-    return _csv(_ledger_header(rows, tz), (_ledger_cells(n, r, tz) for n, r in enumerate(rows, 1)))
-
-
-def ledger_json(rows: list[LedgerRow], tz: str) -> str:
-    return dumps([_ledger_dict(r, tz) for r in rows])
-
-
-def _ledger_dict(row: LedgerRow, tz: str) -> dict[str, Any]:
-    return {
-        "ref": row.ref,
-        "title": row.title,
-        "summary": row.summary,
-        "platform": row.platform,
-        "url": row.url,
-        "level": row.level,
-        "categories": list(row.categories),
-        "sentiment": row.sentiment,
-        "first_seen": when_json(row.first_seen, tz),
-        "detected": when_json(row.detected, tz),
-        "detected_at": iso(row.detected.at, tz),
-        "recorded_at": iso(row.recorded_at, tz),
-        "milestones": {
-            m.milestone: {
-                "at": when_json(m.when, tz),
-                "elapsed_seconds": seconds(m.elapsed),
-                "verdict": m.verdict,
-                "late_by": seconds(m.late_by),
-                "margin": seconds(m.margin),
-            }
-            for m in row.milestones
-        },
-        "first_closed": when_json(row.first_closed, tz),
-        "closed": when_json(row.closed, tz),
-        "stage": row.stage,
-        "waves": row.waves,
-        "reporter": row.reporter,
-        "spokesperson": row.spokesperson,
-        "exercise": row.exercise,
-        "imported": row.imported,
-        "late_entry": row.late_entry,
-        "voided": row.voided,
-        "void_reason": row.void_reason or None,
-    }
 
 
 # -- routines ------------------------------------------------------------------------------

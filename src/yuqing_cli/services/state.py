@@ -16,12 +16,14 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import bindparam, delete, func, insert, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from yuqing_cli import codec
@@ -30,9 +32,10 @@ from yuqing_cli.i18n import _
 from yuqing_cli.plan.deadlines import milestone_time
 from yuqing_cli.plan.schema import Plan
 from yuqing_cli.plan.state import Fact, IncidentState, apply, replay
-from yuqing_cli.services import audit
+from yuqing_cli.services import audit, ledger
 from yuqing_cli.services.plans import plan_for
 from yuqing_cli.store.tables import Assignment, Event, Incident, StepRecord
+from yuqing_cli.store.types import utc_from_stored
 from yuqing_cli.timeutil import fmt_iso, local, utcnow
 from yuqing_cli.when import When
 
@@ -42,21 +45,29 @@ from yuqing_cli.when import When
 def fact_of(event: Event | Mapping[str, Any]) -> Fact:
     """The fact an event states, from an ``Event`` or a row of the event table."""
     get = event.__getitem__ if isinstance(event, Mapping) else event.__getattribute__
-    raw = get("data")
+    return _fact(
+        get("action"), get("actor"), get("happened_at"), get("recorded_at"), get("subject"),
+        get("old"), get("new"), get("note"), get("data"), get("seq"), get("plan_version"),
+    )  # fmt: skip
+
+
+def fact_of_raw(row: Sequence[Any]) -> Fact:
+    """The fact of a raw event row (:data:`yuqing_cli.services.audit.RAW_ORDER`), its
+    times as the database stores them; ValueError if one is not a time."""
+    return _fact(
+        row[audit.ACTION], row[audit.ACTOR], utc_from_stored(row[audit.HAPPENED]),
+        utc_from_stored(row[audit.RECORDED]), row[audit.SUBJECT], row[audit.OLD],
+        row[audit.NEW], row[audit.NOTE], row[audit.DATA], row[audit.SEQ], row[audit.VERSION],
+    )  # fmt: skip
+
+
+def _fact(
+    action: str, actor: str, happened_at: datetime, recorded_at: datetime, subject: str,
+    old: str | None, new: str | None, note: str, raw: str | None, seq: int, plan_version: str,
+) -> Fact:  # fmt: skip
     data: dict[str, Any] = json.loads(raw) if raw else {}
-    return Fact(
-        action=get("action"),
-        actor=get("actor"),
-        when=When.from_data(get("happened_at"), data.pop("when", None)),
-        recorded_at=get("recorded_at"),
-        subject=get("subject"),
-        old=get("old"),
-        new=get("new"),
-        note=get("note"),
-        data=data,
-        seq=get("seq"),
-        plan_version=get("plan_version"),
-    )
+    when = When.from_data(happened_at, data.pop("when", None)) if data else When.exact(happened_at)
+    return Fact(action, actor, when, recorded_at, subject, old, new, note, data, seq, plan_version)
 
 
 def event_data(when: When, data: Mapping[str, Any] | None = None) -> str | None:
@@ -332,6 +343,7 @@ def incident_columns(plan: Plan, state: IncidentState) -> dict[str, Any]:
         "wave": state.wave,
         "voided": state.voided,
         "state": codec.dumps(state),
+        "ledger": ledger.projection(plan, state),
     }
 
 
@@ -371,19 +383,64 @@ def project(session: Session, row: Incident, plan: Plan, state: IncidentState) -
     session.flush()
 
 
+# Migrations after which every incident is replayed and its projections rewritten.
+REPLAYED_AFTER = ("m003_event_data_and_state", "m004_ledger_projection")
+BATCH = 500
+
+
+def incident_batches(conn: Connection, size: int = BATCH) -> Iterator[list[int]]:
+    """Every incident id, in batches by key."""
+    table = Incident.__table__  # type: ignore[attr-defined]
+    last = 0
+    while True:
+        query = sa_select(table.c.id).where(table.c.id > last).order_by(table.c.id).limit(size)
+        ids = [int(i) for i in conn.execute(query).scalars()]
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
 def rebuild_all(session: Session, names: list[str]) -> None:
-    """After a migration that added projected columns: replay every incident."""
-    if "m003_event_data_and_state" not in names:
+    """After a migration that changed what is projected: replay every incident and
+    rewrite its projections, a batch of incidents at a time."""
+    if not set(names) & set(REPLAYED_AFTER):
         return
-    ids = list(session.exec(select(Incident.id).order_by(col(Incident.id))))
-    for incident_id in ids:
-        if incident_id is None:
-            continue
-        row = session.get(Incident, incident_id)
-        assert row is not None
-        plan = plan_for(session, None, row.plan_version)
-        state = replay_state(plan, row, incident_events(session, incident_id))
-        project(session, row, plan, state)
+    conn = session.connection()
+    incident = Incident.__table__  # type: ignore[attr-defined]
+    events = Event.__table__  # type: ignore[attr-defined]
+    steps = StepRecord.__table__  # type: ignore[attr-defined]
+    roles = Assignment.__table__  # type: ignore[attr-defined]
+    for ids in incident_batches(conn):
+        trails: dict[int, list[Fact]] = {i: [] for i in ids}
+        query = (
+            sa_select(*audit.RAW_COLUMNS)
+            .where(events.c.incident_id.in_(ids))
+            .order_by(events.c.incident_id, events.c.seq)
+        )
+        for event in conn.execute(query):
+            trails[event[audit.INCIDENT]].append(fact_of_raw(event))
+        updates, step_values, role_values = [], [], []
+        rows = sa_select(incident.c.id, incident.c.ref, incident.c.plan_version)
+        for incident_id, ref, version in conn.execute(rows.where(incident.c.id.in_(ids))):
+            plan = plan_for(session, None, version)
+            state = replay(plan, trails[incident_id])
+            state = state if state.ref else replace(state, ref=ref)
+            updates.append({"key": incident_id, **incident_columns(plan, state)})
+            step_values += [
+                {"incident_id": incident_id, "step_id": k, **v} for k, v in step_rows(state).items()
+            ]
+            role_values += [
+                {"incident_id": incident_id, "role": k, **v}
+                for k, v in assignment_rows(state).items()
+            ]
+        conn.execute(update(incident).where(incident.c.id == bindparam("key")), updates)
+        conn.execute(delete(steps).where(steps.c.incident_id.in_(ids)))
+        conn.execute(delete(roles).where(roles.c.incident_id.in_(ids)))
+        if step_values:
+            conn.execute(insert(steps), step_values)
+        if role_values:
+            conn.execute(insert(roles), role_values)
 
 
 def next_ref(session: Session, plan: Plan, detected_at: datetime) -> str:

@@ -170,6 +170,14 @@ def m003_event_data_and_state(conn: Connection) -> None:
     conn.exec_driver_sql("DROP INDEX ix_event_incident_seq")
 
 
+@migration
+def m004_ledger_projection(conn: Connection) -> None:
+    """Incidents keep what a ledger row needs (``incident.ledger``), so the ledger is read
+    without decoding each whole state. The store fills it, and rewrites every state in
+    its current form, by replaying each incident right after this migration."""
+    conn.exec_driver_sql("ALTER TABLE incident ADD COLUMN ledger TEXT NOT NULL DEFAULT ''")
+
+
 class MigrationError(Exception):
     """The database cannot be upgraded as it is."""
 

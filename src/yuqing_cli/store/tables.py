@@ -64,6 +64,8 @@ class Incident(SQLModel, table=True):
     wave: int = 1  # 波次: 1, and one more for each reopen
     voided: bool = False  # a duplicate or a mistake, left out of counts
     state: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    ledger: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # JSON: what a ledger row needs beyond these columns (services.ledger.projection)
 
 
 class StepRecord(SQLModel, table=True):
