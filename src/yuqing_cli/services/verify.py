@@ -1,13 +1,19 @@
 """`yq verify`: the chain, and everything that is supposed to follow from it.
 
-1. The hash chain over every event (:func:`yuqing_cli.services.audit.verify`).
-2. Every stored plan version's text against its hash: the plan grants rights.
-3. Every incident: its events numbered 1, 2, … without gap or repeat up to the
-   incident's ``last_seq``; their replay through the one fold compared, column by
-   column, with the ``incident`` row, its ``step_record`` rows and its ``assignment``
-   rows. Rows that belong to no incident are findings too.
+1. Every stored plan version's text against its hash: the plan grants rights.
+2. Every incident: each of its events' content against the event's hash; its events
+   numbered 1, 2, … without gap or repeat up to the incident's ``last_seq``; their
+   replay through the one fold compared, column by column, with the ``incident`` row,
+   its ``step_record`` rows and its ``assignment`` rows; each event's author entitled
+   to it under the plan adopted then. Rows that belong to no incident are findings too.
+3. The events of no incident (adoptions, routine runs): content and rights.
+4. The hash chain in id order: each event links to the one before it; the first event
+   found changed in 2 or 3, or not linked, is where the chain breaks.
 
-Incidents are read in batches by key, with plain column tuples (no ORM objects).
+Each event is read once with its content (in incident order, by the index on
+``(incident_id, seq)``) and once more as its id and hashes alone (in chain order).
+Everything is read in batches by key, as plain tuples, and findings are given as they
+are found: memory does not grow with the database.
 """
 
 from __future__ import annotations
@@ -16,10 +22,12 @@ import bisect
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from itertools import groupby
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Column, MetaData, String, Table, func, select
 from sqlalchemy.engine import Connection
 
 from yuqing_cli.errors import YqError
@@ -29,16 +37,18 @@ from yuqing_cli.plan.schema import Plan
 from yuqing_cli.plan.state import Fact, IncidentState, apply
 from yuqing_cli.services import audit
 from yuqing_cli.services import state as st
-from yuqing_cli.services.context import Context, reading
+from yuqing_cli.services.context import Context, Reading, reading
 from yuqing_cli.services.plans import plan_for
 from yuqing_cli.store.tables import Assignment, Event, Incident, PlanVersion, StepRecord
+from yuqing_cli.store.types import UTCDateTime, utc_from_stored
 
-BATCH = 500
+BATCH = 500  # incidents at a time
+UNIT_BATCH = 5_000  # events of no incident at a time
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    kind: str  # plan | sequence | projection | orphan
+    kind: str  # plan | sequence | projection | rights | orphan
     where: str  # an incident reference, a plan version, a table
     detail: str
 
@@ -55,51 +65,104 @@ class Report:
 
 
 def verify(ctx: Context, anchors: Mapping[int, str] | None = None) -> Report:
+    """Everything checked, the findings collected."""
+    with verification(ctx, anchors) as run:
+        findings = tuple(run.findings())
+        return Report(run.chain(), run.incidents, findings)
+
+
+@contextmanager
+def verification(ctx: Context, anchors: Mapping[int, str] | None = None) -> Iterator[Run]:
+    """A verification to run inside one reading transaction: iterate
+    :meth:`Run.findings` (they come as they are found), then ask :meth:`Run.chain`."""
     with reading(ctx) as r:
-        conn = r.session.connection()
-        chain = audit.verify(conn, anchors)
-        findings = list(_plan_versions(conn))
-        rights = _Rights(r.session, conn)
-        count = 0
-        for ids in _incident_batches(conn):
-            count += len(ids)
-            findings += _check_batch(conn, r.session, r.plan, ids, rights)
-        findings += _orphans(conn)
-        findings += _unit_events(conn, r.session)
-    return Report(chain, count, tuple(findings))
+        yield Run(r, anchors)
 
 
-def _unit_events(conn: Connection, session: Any) -> Iterator[Finding]:
+class Run:
+    def __init__(self, r: Reading, anchors: Mapping[int, str] | None) -> None:
+        self.r = r
+        self.conn = r.session.connection()
+        self.anchors = anchors
+        self.content = audit.ContentCheck()
+        self.incidents = 0
+        self.ok = True  # no finding so far
+        self._done = False
+
+    def findings(self) -> Iterator[Finding]:
+        for finding in self._findings():
+            self.ok = False
+            yield finding
+        self._done = True
+
+    def _findings(self) -> Iterator[Finding]:
+        conn, session = self.conn, self.r.session
+        yield from _plan_versions(conn)
+        rights = _Rights(session, conn)
+        for ids in st.incident_batches(conn, BATCH):
+            self.incidents += len(ids)
+            yield from _check_batch(conn, session, self.r.plan, ids, rights, self.content)
+        yield from _orphans(conn)
+        yield from _unit_events(conn, session, self.content)
+
+    def chain(self) -> audit.VerifyResult:
+        """The chain in id order (after :meth:`findings`, which checks each event's
+        content on the way)."""
+        if not self._done:
+            for _finding in self.findings():
+                pass
+        changed = self.content.first_bad
+        table = Event.__table__  # type: ignore[attr-defined]
+        total = self.conn.execute(select(func.count()).select_from(table)).scalar_one()
+        if total != self.content.checked:
+            # Events that belong to no incident row (orphans) were not read above.
+            return audit.verify(self.conn, self.anchors)
+        return audit.verify_links(self.conn, self.anchors, changed)
+
+
+def _unit_events(conn: Connection, session: Any, content: audit.ContentCheck) -> Iterator[Finding]:
     """Events of no incident: adoptions by someone the plan adopted until then entitled
     to adopt, routine runs by someone who does that routine."""
-    raw = audit._RAW  # noqa: SLF001
+    raw = audit._RAW  # noqa: SLF001 - the raw event table, shared with the chain check
     adopted: Plan | None = None
-    for row in conn.execute(
-        select(raw.c.id, raw.c.action, raw.c.actor, raw.c.subject, raw.c.plan_version)
-        .where(raw.c.incident_id.is_(None))
-        .order_by(raw.c.id)
-    ).mappings():
-        action, actor = row["action"], row["actor"]
-        try:
-            if action == "adopt":
-                if adopted is not None and not rules.may(adopted, actor, "adopt"):
-                    yield _unentitled(row)
-                adopted = plan_for(session, None, str(row["subject"]))
-            elif action == "routine":
-                plan = plan_for(session, None, str(row["plan_version"]))
-                routine = next((x for x in plan.routines if x.id == row["subject"]), None)
-                if routine is None or not rules.roles_of(plan, actor) & set(routine.roles):
-                    yield _unentitled(row)
-        except YqError:
-            yield Finding("plan", str(row["id"]), _("it names a plan version that is not stored"))
+    last = 0
+    while True:
+        rows = conn.execute(
+            select(*audit.RAW_COLUMNS)
+            .where(raw.c.incident_id.is_(None), raw.c.id > last)
+            .order_by(raw.c.id)
+            .limit(UNIT_BATCH)
+        ).all()
+        if not rows:
+            return
+        last = rows[-1][audit.ID]
+        for row in rows:
+            content.check(row)
+            action, actor = row[audit.ACTION], row[audit.ACTOR]
+            try:
+                if action == "adopt":
+                    if adopted is not None and not rules.may(adopted, actor, "adopt"):
+                        yield _unentitled(row)
+                    adopted = plan_for(session, None, str(row[audit.SUBJECT]))
+                elif action == "routine":
+                    plan = plan_for(session, None, str(row[audit.VERSION]))
+                    routine = next((x for x in plan.routines if x.id == row[audit.SUBJECT]), None)
+                    if routine is None or not rules.roles_of(plan, actor) & set(routine.roles):
+                        yield _unentitled(row)
+            except YqError:
+                yield Finding(
+                    "plan", str(row[audit.ID]), _("it names a plan version that is not stored")
+                )
 
 
-def _unentitled(row: Any) -> Finding:
+def _unentitled(row: Sequence[Any]) -> Finding:
     return Finding(
         "rights",
-        _("event {id}").format(id=row["id"]),
+        _("event {id}").format(id=row[audit.ID]),
         _("{action} {subject} was recorded by {actor}, who was not entitled to it").format(
-            action=row["action"], subject=str(row["subject"])[:12], actor=row["actor"]
+            action=row[audit.ACTION],
+            subject=str(row[audit.SUBJECT])[:12],
+            actor=row[audit.ACTOR],
         ),
     )
 
@@ -115,47 +178,43 @@ def _plan_versions(conn: Connection) -> Iterator[Finding]:
             )
 
 
-def _incident_batches(conn: Connection) -> Iterator[list[int]]:
-    table = Incident.__table__  # type: ignore[attr-defined]
-    last = 0
-    while True:
-        ids = [
-            int(i)
-            for (i,) in conn.execute(
-                select(table.c.id).where(table.c.id > last).order_by(table.c.id).limit(BATCH)
-            )
-        ]
-        if not ids:
-            return
-        yield ids
-        last = ids[-1]
-
-
 class _Unreadable(Exception):
     """A stored value that the tool never writes (e.g. text in a time column)."""
 
 
-def _rows(conn: Connection, table: Any, key: Any, ids: Sequence[int], order: Any) -> list[Any]:
-    """Typed rows of ``table`` for ``ids``; one that cannot be decoded raises _Unreadable."""
+def _raw(table: Any) -> tuple[Any, tuple[str, ...]]:
+    """``table`` with its time columns read as stored (converted here, cheaply), and
+    their names."""
+    times = tuple(c.name for c in table.columns if isinstance(c.type, UTCDateTime))
+    columns = [Column(c.name, String if c.name in times else c.type) for c in table.columns]
+    return Table(table.name, MetaData(), *columns), times
+
+
+_RAW_TABLES = {
+    "incident": _raw(Incident.__table__),  # type: ignore[attr-defined]
+    "step": _raw(StepRecord.__table__),  # type: ignore[attr-defined]
+    "role": _raw(Assignment.__table__),  # type: ignore[attr-defined]
+}
+
+
+def _rows(conn: Connection, name: str, ids: Sequence[int], order: str) -> list[dict[str, Any]]:
+    """Rows of a projection table for ``ids``, times read as stored; one that holds a
+    value the tool never writes raises _Unreadable."""
+    table, times = _RAW_TABLES[name]
+    key = table.c.id if name == "incident" else table.c.incident_id
+    query = select(table).where(key.in_(ids)).order_by(key, table.c[order])
     try:
-        return list(conn.execute(select(table).where(key.in_(ids)).order_by(key, order)).mappings())
+        out = []
+        for row in conn.execute(query).mappings():
+            values = dict(row)
+            for column in times:
+                value = values[column]
+                if value is not None:
+                    values[column] = utc_from_stored(value)
+            out.append(values)
+        return out
     except (ValueError, TypeError, AssertionError) as exc:
         raise _Unreadable from exc
-
-
-def _events(conn: Connection, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
-    """Each incident's events as the chain check reads them: raw, then checked."""
-    raw = audit._RAW  # noqa: SLF001 - the one reading of raw events, shared with the chain walk
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in conn.execute(
-        select(*raw.c).where(raw.c.incident_id.in_(ids)).order_by(raw.c.incident_id, raw.c.seq)
-    ).mappings():
-        content = audit._raw_content(row)  # noqa: SLF001
-        if content is None:
-            out[row["incident_id"]].append({"unreadable": 1})
-        else:
-            out[row["incident_id"]].append({**content, "id": row["id"]})
-    return out
 
 
 class _Rights:
@@ -172,103 +231,107 @@ class _Rights:
                 .order_by(raw.c.id)
             )
         ]
+        self.ids = [i for i, _v in self.adoptions]
 
     def at(self, event_id: int, pinned: Plan) -> Plan:
         """The plan adopted before event ``event_id`` (before any: the incident's own)."""
-        index = bisect.bisect_left(self.adoptions, (event_id, ""))
+        index = bisect.bisect_left(self.ids, event_id)
         if index == 0:
             return pinned
         return plan_for(self.session, pinned, self.adoptions[index - 1][1])
 
 
 def _check_batch(
-    conn: Connection, session: Any, current: Plan, ids: list[int], rights: _Rights
-) -> list[Finding]:
-    incident_table = Incident.__table__  # type: ignore[attr-defined]
-    step_table = StepRecord.__table__  # type: ignore[attr-defined]
-    assignment_table = Assignment.__table__  # type: ignore[attr-defined]
+    conn: Connection,
+    session: Any,
+    current: Plan,
+    ids: list[int],
+    rights: _Rights,
+    content: audit.ContentCheck,
+) -> Iterator[Finding]:
+    raw = audit._RAW  # noqa: SLF001
+    events: dict[int, list[Sequence[Any]]] = {}
+    incidents: list[dict[str, Any]]
+    query = (
+        select(*audit.RAW_COLUMNS)
+        .where(raw.c.incident_id.in_(ids))
+        .order_by(raw.c.incident_id, raw.c.seq)
+    )
+    for incident_id, group in groupby(conn.execute(query).all(), key=lambda e: e[audit.INCIDENT]):
+        events[incident_id] = list(group)
     try:
-        incidents = _rows(conn, incident_table, incident_table.c.id, ids, incident_table.c.id)
-        steps = _grouped(
-            _rows(conn, step_table, step_table.c.incident_id, ids, step_table.c.step_id)
-        )
-        assignments = _grouped(
-            _rows(
-                conn, assignment_table, assignment_table.c.incident_id, ids, assignment_table.c.role
-            )
-        )
+        incidents = _rows(conn, "incident", ids, "id")
+        steps = _grouped(_rows(conn, "step", ids, "step_id"))
+        assignments = _grouped(_rows(conn, "role", ids, "role"))
     except _Unreadable:
-        if len(ids) == 1:
-            return [
-                Finding(
-                    "projection",
-                    f"#{ids[0]}",
-                    _("a row holds a value yq never writes (edited by hand?)"),
-                )
-            ]
-        return [f for i in ids for f in _check_batch(conn, session, current, [i], rights)]
-    events = _events(conn, ids)
-    findings: list[Finding] = []
+        if len(ids) > 1:
+            for i in ids:
+                yield from _check_batch(conn, session, current, [i], rights, content)
+            return
+        for event in events.get(ids[0], []):
+            content.check(event)
+        yield Finding(
+            "projection",
+            f"#{ids[0]}",
+            _("a row holds a value yq never writes (edited by hand?)"),
+        )
+        return
     for row in incidents:
         ref = str(row["ref"])
         own = events.get(row["id"], [])
-        if any("unreadable" in e for e in own):
-            findings.append(
-                Finding(
-                    "projection", ref, _("one of its events cannot be read (see the chain check)")
-                )
+        unreadable = False
+        for event in own:
+            content.check(event)
+            if content.last_unreadable:
+                unreadable = True
+        if unreadable:
+            yield Finding(
+                "projection", ref, _("one of its events cannot be read (see the chain check)")
             )
             continue
-        seqs = [e["seq"] for e in own]
+        seqs = [e[audit.SEQ] for e in own]
         if seqs != list(range(1, len(seqs) + 1)):
-            findings.append(Finding("sequence", ref, _sequence_problem(seqs)))
+            yield Finding("sequence", ref, _sequence_problem(seqs))
             continue
         if len(seqs) != row["last_seq"]:
-            findings.append(
-                Finding(
-                    "sequence",
-                    ref,
-                    _(
-                        "its last event is number {n}, but the incident says {last}: "
-                        "events are missing at the end (a truncated trail?)"
-                    ).format(n=len(seqs), last=row["last_seq"]),
-                )
+            yield Finding(
+                "sequence",
+                ref,
+                _(
+                    "its last event is number {n}, but the incident says {last}: "
+                    "events are missing at the end (a truncated trail?)"
+                ).format(n=len(seqs), last=row["last_seq"]),
             )
             continue
         try:
             plan = plan_for(session, current, str(row["plan_version"]))
             state, unentitled = _replay_checking_rights(plan, own, rights)
-            findings += [
-                Finding(
-                    "rights",
-                    ref,
-                    _(
-                        "event {seq} ({action}{subject}) was recorded by {actor}, who was not "
-                        "entitled to it under the plan"
-                    ).format(
-                        seq=f.seq,
-                        action=f.action,
-                        subject=f" {f.subject}" if f.subject else "",
-                        actor=f.actor,
-                    ),
-                )
-                for f in unentitled
-            ]
         except Exception as exc:  # noqa: BLE001 - a trail that cannot be replayed is a finding
-            findings.append(
-                Finding(
-                    "projection",
-                    ref,
-                    _("its events cannot be replayed: {reason}").format(reason=type(exc).__name__),
-                )
+            yield Finding(
+                "projection",
+                ref,
+                _("its events cannot be replayed: {reason}").format(reason=type(exc).__name__),
             )
             continue
+        for f in unentitled:
+            yield Finding(
+                "rights",
+                ref,
+                _(
+                    "event {seq} ({action}{subject}) was recorded by {actor}, who was not "
+                    "entitled to it under the plan"
+                ).format(
+                    seq=f.seq,
+                    action=f.action,
+                    subject=f" {f.subject}" if f.subject else "",
+                    actor=f.actor,
+                ),
+            )
         if not state.ref:
-            state = _with_ref(state, ref)
-        findings += _compare(
+            state = replace(state, ref=ref)
+        yield from _compare(
             ref, plan, state, row, steps.get(row["id"], []), assignments.get(row["id"], [])
         )
-    return findings
 
 
 def _grouped(rows: list[Any]) -> dict[int, list[Any]]:
@@ -279,25 +342,19 @@ def _grouped(rows: list[Any]) -> dict[int, list[Any]]:
 
 
 def _replay_checking_rights(
-    plan: Plan, rows: list[dict[str, Any]], rights: _Rights
+    plan: Plan, rows: list[Sequence[Any]], rights: _Rights
 ) -> tuple[IncidentState, list[Fact]]:
     """The fold, and the events whose author the plan then adopted did not entitle."""
     state: IncidentState | None = None
     unentitled = []
     for row in rows:
-        fact = st.fact_of(row)
-        if not rules.entitled(rights.at(row["id"], plan), plan, state, fact):
+        fact = st.fact_of_raw(row)
+        if not rules.entitled(rights.at(row[audit.ID], plan), plan, state, fact):
             unentitled.append(fact)
         state = apply(plan, state, fact)
     if state is None:
         raise ValueError("no events")
     return state, unentitled
-
-
-def _with_ref(state: IncidentState, ref: str) -> IncidentState:
-    from dataclasses import replace
-
-    return replace(state, ref=ref)
 
 
 def _sequence_problem(seqs: list[int]) -> str:
@@ -310,6 +367,9 @@ def _sequence_problem(seqs: list[int]) -> str:
     return _("event number {seq} is missing from its trail").format(seq=expected)
 
 
+_STEP_FIELDS = ("status", "actor", "note", "happened_at", "recorded_at")
+
+
 def _compare(
     ref: str,
     plan: Plan,
@@ -317,30 +377,26 @@ def _compare(
     row: Mapping[str, Any],
     steps: list[Mapping[str, Any]],
     assignments: list[Mapping[str, Any]],
-) -> list[Finding]:
-    found: list[Finding] = []
+) -> Iterator[Finding]:
     for name, value in st.incident_columns(plan, state).items():
         stored = row[name]
         if stored != value:
-            shown = "…" if name == "state" else repr(stored)
-            found.append(
-                Finding(
-                    "projection",
-                    ref,
-                    _("incident.{column} is {stored}, but its events say {value}").format(
-                        column=name, stored=shown, value="…" if name == "state" else repr(value)
-                    ),
-                )
+            hidden = name in ("state", "ledger")
+            yield Finding(
+                "projection",
+                ref,
+                _("incident.{column} is {stored}, but its events say {value}").format(
+                    column=name,
+                    stored="…" if hidden else repr(stored),
+                    value="…" if hidden else repr(value),
+                ),
             )
     expected_steps = st.step_rows(state)
-    stored_steps = {
-        s["step_id"]: {k: s[k] for k in ("status", "actor", "note", "happened_at", "recorded_at")}
-        for s in steps
-    }
-    for step_id in sorted(expected_steps.keys() | stored_steps.keys()):
-        if expected_steps.get(step_id) != stored_steps.get(step_id):
-            found.append(
-                Finding(
+    stored_steps = {s["step_id"]: {k: s[k] for k in _STEP_FIELDS} for s in steps}
+    if expected_steps != stored_steps:
+        for step_id in sorted(expected_steps.keys() | stored_steps.keys()):
+            if expected_steps.get(step_id) != stored_steps.get(step_id):
+                yield Finding(
                     "projection",
                     ref,
                     _("step_record {step} differs from what its events say").format(step=step_id)
@@ -349,21 +405,18 @@ def _compare(
                     if step_id in stored_steps
                     else _("step_record {step} is missing").format(step=step_id),
                 )
-            )
     expected_roles = st.assignment_rows(state)
     stored_roles = {
         a["role"]: {"person": a["person"], "happened_at": a["happened_at"]} for a in assignments
     }
-    for role in sorted(expected_roles.keys() | stored_roles.keys()):
-        if expected_roles.get(role) != stored_roles.get(role):
-            found.append(
-                Finding(
+    if expected_roles != stored_roles:
+        for role in sorted(expected_roles.keys() | stored_roles.keys()):
+            if expected_roles.get(role) != stored_roles.get(role):
+                yield Finding(
                     "projection",
                     ref,
                     _("assignment {role} differs from what its events say").format(role=role),
                 )
-            )
-    return found
 
 
 def _orphans(conn: Connection) -> Iterator[Finding]:
