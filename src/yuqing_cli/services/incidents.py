@@ -485,9 +485,7 @@ def assign(
                 ),
             )
         holder = w.plan.person(person).name
-        require(
-            w.plan, w.actor, "assign", _("designate the {role}").format(role=role.name), state
-        )
+        require(w.plan, w.actor, "assign", _("designate the {role}").format(role=role.name), state)
         when = w.when(at, floor=state.detected)
         w.not_before(
             when, state.detected, _("{when} is before the incident was detected ({bound})")
