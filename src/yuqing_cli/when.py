@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from yuqing_cli.errors import BadInput
 from yuqing_cli.i18n import _
-from yuqing_cli.timeutil import FUTURE_TOLERANCE, local, utcnow, zone
+from yuqing_cli.timeutil import FUTURE_TOLERANCE, fmt, local, utcnow, zone
 
 Precision = Literal["exact", "approx", "part", "date", "range", "unknown"]
 PRECISIONS = frozenset(("exact", "approx", "part", "date", "range", "unknown"))
@@ -507,6 +507,8 @@ def show_when(value: When | None, tz: str) -> str:
     """A happened time as it was given: ``2020-02-26 下午``, ``~2020-06-10 16:00``…"""
     if value is None:
         return "—"
+    if value.precision == "exact" and value.lo == value.hi:
+        return fmt(value.at, tz)
     if value.precision == "unknown":
         return _("unknown")
     lo = local(value.lo, tz)

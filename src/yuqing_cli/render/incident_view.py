@@ -6,6 +6,7 @@ goes into :class:`rich.text.Text` after :func:`clean`, so it is shown literally.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from rich import box
@@ -15,7 +16,8 @@ from rich.text import Text
 
 from yuqing_cli.i18n import _
 from yuqing_cli.plan.deadlines import Verdict
-from yuqing_cli.render.console import out, print_json
+from yuqing_cli.render.console import out, print_json, print_json_array
+from yuqing_cli.render.lines import short_or_long, write_aligned
 from yuqing_cli.render.safe import clean
 from yuqing_cli.render.times import (
     duration,
@@ -190,18 +192,24 @@ def _ref(view: IncidentView) -> str:
     return view.ref if view.wave == 1 else f"{view.ref} {wave_label(view.wave)}"
 
 
-def incident_list(views: list[IncidentView], as_json: bool) -> None:
+def incident_list(views: Iterable[IncidentView], as_json: bool) -> None:
+    """Incidents as a table, or for many of them plain aligned lines written as they are
+    read; JSON as an array written the same way."""
     if as_json:
-        print_json([incident_json(v) for v in views])
+        print_json_array(incident_json(v) for v in views)
         return
-    if not views:
+    head, long = short_or_long(views)
+    if long is not None:
+        _incident_lines(long)
+        return
+    if not head:
         out().print(_("no incidents match"))
         return
     table = Table(box=box.SIMPLE_HEAD)
     for column in (_("ref"), _("level"), _("stage"), _("detected"), _("overdue")):
         table.add_column(column, no_wrap=True)
     table.add_column(_("title"), overflow="fold", min_width=12, ratio=1)
-    for v in views:
+    for v in head:
         title = _t(v.title)
         if v.exercise:
             title = Text.assemble(Text(_("[exercise] "), style="magenta"), title)
@@ -216,7 +224,24 @@ def incident_list(views: list[IncidentView], as_json: bool) -> None:
             title,
         )
     out().print(table)
-    out().print(Text(_("{n} incident(s)").format(n=len(views)), style="dim"))
+    out().print(Text(_("{n} incident(s)").format(n=len(head)), style="dim"))
+
+
+def _incident_lines(views: Iterable[IncidentView]) -> None:
+    import sys
+
+    header = [_("ref"), _("level"), _("stage"), _("detected"), _("overdue"), _("title")]
+    exercise, void = _("[exercise] "), _("[void] ")
+
+    def cells(v: IncidentView) -> list[str]:
+        title = (void if v.voided else "") + (exercise if v.exercise else "") + clean(v.title)
+        return [
+            _ref(v), clean(v.level.name), clean(v.stage.name), show_when(v.detected, v.tz),
+            str(v.overdue), title,
+        ]  # fmt: skip
+
+    n = write_aligned(sys.stdout, header, (cells(v) for v in views), right=(4,))
+    sys.stdout.write(_("{n} incident(s)").format(n=n) + "\n")
 
 
 _STATUS_STYLE = {"done": "green", "waived": "yellow", "open": ""}
@@ -424,16 +449,20 @@ def _action_label(action: str) -> str:
 
 
 def events_table(trail: Trail, as_json: bool) -> None:
+    """The trail: a table, or for a long one plain aligned lines written as the events
+    are read."""
     tz = trail.tz
-    events = trail.events
     if as_json:
-        print_json([event_json(e, tz) for e in events])
+        print_json_array(event_json(e, tz) for e in trail.events)
+        return
+    events, long = short_or_long(trail.events)
+    if long is not None:
+        _event_lines(trail, long)
         return
     if not events:
         out().print(_("no events"))
         return
     several = len({e.ref for e in events}) > 1
-    waves = len({e.wave for e in events}) > 1
     table = Table(box=box.SIMPLE_HEAD)
     table.add_column("#", no_wrap=True, justify="right")  # position in the hash chain
     table.add_column(_("happened"), no_wrap=True)
@@ -444,37 +473,65 @@ def events_table(trail: Trail, as_json: bool) -> None:
     table.add_column(_("what"), no_wrap=True)
     table.add_column(_("detail"), overflow="fold", min_width=12, ratio=1)
     for e in events:
-        happened = show_when(e.happened, tz)
-        if waves and e.wave > 1:
-            happened = f"{happened} {wave_label(e.wave)}"
-        row: list[str | Text] = [str(e.id), happened, fmt(e.recorded_at, tz)]
+        row: list[str | Text] = [str(e.id), _happened(e, tz), fmt(e.recorded_at, tz)]
         if several:
             row.append(e.ref or "—")
-        row += [e.actor, _action_label(e.action), _event_detail(e)]
+        row += [e.actor, _action_label(e.action), Text.assemble(*_event_detail(e))]
         table.add_row(*row)
     out().print(table)
 
 
-def _event_detail(e: EventView) -> Text:
-    text = Text()
+def _happened(e: EventView, tz: str) -> str:
+    happened = show_when(e.happened, tz)
+    return f"{happened} {wave_label(e.wave)}" if e.wave > 1 else happened
+
+
+def _event_lines(trail: Trail, events: Iterable[EventView]) -> None:
+    import sys
+
+    tz = trail.tz
+    several = trail.incident is None
+    header = ["#", _("happened"), _("recorded"), _("ref"), _("who"), _("what"), _("detail")]
+    if not several:
+        del header[3]
+    labels: dict[str, str] = {}
+
+    def cells(e: EventView) -> list[str]:
+        label = labels.get(e.action)
+        if label is None:
+            label = labels[e.action] = _action_label(e.action)
+        row = [str(e.id), _happened(e, tz), fmt(e.recorded_at, tz)]
+        if several:
+            row.append(e.ref or "—")
+        row += [clean(e.actor), label, "".join(text for text, _style in _event_detail(e))]
+        return row
+
+    # Event numbers grow along a long trail: room for seven digits from the start.
+    write_aligned(sys.stdout, header, (cells(e) for e in events), right=(0,), least={0: 7})
+
+
+def _event_detail(e: EventView) -> list[tuple[str, str]]:
+    """The detail column: pieces of text (made safe) and their styles."""
+    parts: list[tuple[str, str]] = []
     if e.action == "create":
-        text.append(_("new incident"))
+        parts.append((_("new incident"), ""))
     elif e.subject and e.action in ("done", "waived", "routine", "undo"):
-        text.append(e.subject, style="bold")
+        parts.append((clean(e.subject), "bold"))
     elif e.action == "adopt":
-        text.append(clean(f"{e.new or ''} ({e.subject[:12]})"))
+        parts.append((clean(f"{e.new or ''} ({e.subject[:12]})"), ""))
     elif e.action == "edit":
         changes = e.data.get("changes", {})
         if isinstance(changes, dict):
-            text.append(clean(", ".join(sorted(changes))))
+            parts.append((clean(", ".join(sorted(changes))), ""))
     elif e.old is not None or e.new is not None:
-        text.append(clean(f"{e.subject}: ") if e.subject else "")
-        text.append(clean(f"{e.old or '—'} → {e.new or '—'}"))
+        if e.subject:
+            parts.append((clean(f"{e.subject}: "), ""))
+        parts.append((clean(f"{e.old or '—'} → {e.new or '—'}"), ""))
     if e.note:
-        if text.plain:
-            text.append(" · ")
-        text.append(clean(e.note))
-    return text
+        if parts:
+            parts.append((" · ", ""))
+        parts.append((clean(e.note), ""))
+    return parts
 
 
 def demo(run: DemoRun, where: str) -> None:

@@ -74,9 +74,9 @@ def projection(plan: Plan, state: IncidentState) -> str:
             entry["late_by"] = _seconds(found.late_by)
             entry["margin"] = _seconds(found.margin) if found.record is not None else None
         milestones.append(entry)
+    designated = {r.id for r in plan.roles if r.per_incident}
     spokesperson = next(
-        (person for role, person in state.assignments.items() if plan.role(role).per_incident),
-        None,
+        (person for role, person in state.assignments.items() if role in designated), None
     )
     data = {
         "categories": list(state.categories),

@@ -152,17 +152,22 @@ class Loaded:
 
 def snapshot_state(row: Incident, plan: Plan, session: Session) -> IncidentState:
     """The incident's state from its snapshot; replayed if the snapshot is unreadable."""
+    assert row.id is not None
+    return state_of(session, plan, row.id, row.ref, row.state)
+
+
+def state_of(session: Session, plan: Plan, incident_id: int, ref: str, text: str) -> IncidentState:
+    """An incident's state from its snapshot ``text``; replayed if that is unreadable."""
     try:
-        state: IncidentState = codec.loads(IncidentState, row.state)
+        state: IncidentState = codec.loads(IncidentState, text)
         return state
     except (codec.DecodeError, KeyError, TypeError, ValueError):
-        assert row.id is not None
-        return replay_state(plan, row, incident_events(session, row.id))
+        return replay_state(plan, ref, incident_events(session, incident_id))
 
 
-def replay_state(plan: Plan, row: Incident, events: Iterable[Event]) -> IncidentState:
+def replay_state(plan: Plan, ref: str, events: Iterable[Event]) -> IncidentState:
     state = replay(plan, (fact_of(e) for e in events))
-    return state if state.ref else replace(state, ref=row.ref)
+    return state if state.ref else replace(state, ref=ref)
 
 
 def load(session: Session, current: Plan | None, ref: str, plan: Plan) -> Loaded:
@@ -184,7 +189,7 @@ def load_for_write(session: Session, current: Plan, ref: str) -> Loaded:
             raise _tampered(row.ref)
     if not events or events[-1].seq != row.last_seq:
         raise _tampered(row.ref)
-    state = replay_state(pinned, row, events)
+    state = replay_state(pinned, row.ref, events)
     if codec.dumps(state) != row.state or _stored_rows(session, row.id) != (
         step_rows(state),
         assignment_rows(state),
@@ -388,12 +393,13 @@ REPLAYED_AFTER = ("m003_event_data_and_state", "m004_ledger_projection")
 BATCH = 500
 
 
-def incident_batches(conn: Connection, size: int = BATCH) -> Iterator[list[int]]:
+def incident_batches(conn: Connection, size: int | None = None) -> Iterator[list[int]]:
     """Every incident id, in batches by key."""
     table = Incident.__table__  # type: ignore[attr-defined]
     last = 0
     while True:
-        query = sa_select(table.c.id).where(table.c.id > last).order_by(table.c.id).limit(size)
+        query = sa_select(table.c.id).where(table.c.id > last).order_by(table.c.id)
+        query = query.limit(size or BATCH)
         ids = [int(i) for i in conn.execute(query).scalars()]
         if not ids:
             return
