@@ -11,9 +11,11 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
 from rich.console import Console
+
+from yuqing_cli.render.lines import Writable
 
 _stdout: Console | None = None
 _captured: Console | None = None
@@ -51,10 +53,6 @@ def print_json(data: Any) -> None:
 
     text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     sys.stdout.write(json_safe(text) + "\n")
-
-
-class Writable(Protocol):
-    def write(self, text: str, /) -> object: ...
 
 
 def print_json_array(items: Iterable[Any], stream: Writable | None = None) -> None:

@@ -14,11 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from itertools import chain, islice
-from typing import TextIO, TypeVar
+from typing import Protocol, TypeVar
 
 from rich.cells import cell_len
 
 T = TypeVar("T")
+
+
+class Writable(Protocol):
+    def write(self, text: str, /) -> object: ...
+
 
 # Up to this many rows, a table is drawn by Rich (it wraps long cells to the
 # terminal); beyond it, plain lines. Also the rows the widths are measured on.
@@ -41,7 +46,7 @@ def _width(text: str) -> int:
 
 
 def write_aligned(
-    out: TextIO,
+    out: Writable,
     header: Sequence[str],
     rows: Iterable[Sequence[str]],
     *,

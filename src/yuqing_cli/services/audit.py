@@ -135,7 +135,7 @@ class VerifyResult:
 
 _TIMES = ("happened_at", "recorded_at")
 # The event table as raw values: verification must read a tampered row, not choke on it.
-_RAW = Table(
+RAW = Table(
     "event",
     MetaData(),
     Column("id", Integer, primary_key=True),
@@ -155,7 +155,7 @@ _RAW = Table(
 RAW_ORDER = ("id", *CONTENT_FIELDS, "prev_hash", "hash")
 (ID, INCIDENT, SEQ, ACTION, ACTOR, SUBJECT, OLD, NEW, NOTE, HAPPENED, RECORDED, VERSION, DATA,
  PREV, HASH) = range(15)  # fmt: skip
-RAW_COLUMNS = tuple(_RAW.c[name] for name in RAW_ORDER)
+RAW_COLUMNS = tuple(RAW.c[name] for name in RAW_ORDER)
 
 
 def raw_events(conn: Connection, query: Any) -> Iterator[Sequence[Any]]:
@@ -275,7 +275,7 @@ class ContentCheck:
 
 def _links(conn: Connection, batch: int = 20_000) -> Iterator[Sequence[Any]]:
     """(id, prev_hash, hash) of every event in id order, in batches by key."""
-    table = _RAW
+    table = RAW
     last = 0
     while True:
         rows = conn.execute(
@@ -291,7 +291,7 @@ def _links(conn: Connection, batch: int = 20_000) -> Iterator[Sequence[Any]]:
 
 
 def _owner_of(conn: Connection, digest: str) -> int | None:
-    table = _RAW
+    table = RAW
     found = conn.execute(select(table.c.id).where(table.c.hash == digest)).first()
     return int(found[0]) if found is not None else None
 
@@ -357,7 +357,7 @@ def verify_links(
 def verify(conn: Connection, anchors: Mapping[int, str] | None = None) -> VerifyResult:
     """The whole chain: every event's content against its hash, then the links."""
     check = ContentCheck()
-    table = _RAW
+    table = RAW
     last = 0
     while True:
         rows = conn.execute(

@@ -217,7 +217,7 @@ def log(ctx: Context, q: LogQuery) -> Iterator[Trail]:
     are read in batches by key as the trail is consumed, inside the context.
     """
     with reading(ctx) as r:
-        raw = audit._RAW  # noqa: SLF001 - events as stored, read cheaply
+        raw = audit.RAW
         where: list[Any] = []
         incident: Incident | None = None
         if q.ref is not None:

@@ -414,15 +414,15 @@ def rebuild_all(session: Session, names: list[str]) -> None:
         return
     conn = session.connection()
     incident = Incident.__table__  # type: ignore[attr-defined]
-    events = Event.__table__  # type: ignore[attr-defined]
+    raw = audit.RAW
     steps = StepRecord.__table__  # type: ignore[attr-defined]
     roles = Assignment.__table__  # type: ignore[attr-defined]
     for ids in incident_batches(conn):
         trails: dict[int, list[Fact]] = {i: [] for i in ids}
         query = (
             sa_select(*audit.RAW_COLUMNS)
-            .where(events.c.incident_id.in_(ids))
-            .order_by(events.c.incident_id, events.c.seq)
+            .where(raw.c.incident_id.in_(ids))
+            .order_by(raw.c.incident_id, raw.c.seq)
         )
         for event in conn.execute(query):
             trails[event[audit.INCIDENT]].append(fact_of_raw(event))

@@ -124,7 +124,7 @@ class Run:
 def _unit_events(conn: Connection, session: Any, content: audit.ContentCheck) -> Iterator[Finding]:
     """Events of no incident: adoptions by someone the plan adopted until then entitled
     to adopt, routine runs by someone who does that routine."""
-    raw = audit._RAW  # noqa: SLF001 - the raw event table, shared with the chain check
+    raw = audit.RAW
     adopted: Plan | None = None
     last = 0
     while True:
@@ -222,7 +222,7 @@ class _Rights:
     """The plan adopted at any point of the chain: rights follow it."""
 
     def __init__(self, session: Any, conn: Connection) -> None:
-        raw = audit._RAW  # noqa: SLF001
+        raw = audit.RAW
         self.session = session
         self.adoptions = [
             (int(i), str(v))
@@ -250,7 +250,7 @@ def _check_batch(
     rights: _Rights,
     content: audit.ContentCheck,
 ) -> Iterator[Finding]:
-    raw = audit._RAW  # noqa: SLF001
+    raw = audit.RAW
     events: dict[int, list[Sequence[Any]]] = {}
     incidents: list[dict[str, Any]]
     query = (

@@ -38,6 +38,8 @@ class Incident(SQLModel, table=True):
     __table_args__ = (
         Index("ix_incident_stage_detected", "stage", "detected_at"),
         Index("ix_incident_url", "url"),
+        # Open during a day: closed after its start, detected before its end (report).
+        Index("ix_incident_closed_detected", "closed_at", "detected_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
