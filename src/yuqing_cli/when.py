@@ -13,7 +13,6 @@ here is pure: no database, no printing.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from datetime import tzinfo as tzinfo_
@@ -255,6 +254,8 @@ def _checked(day: date) -> date:
 
 def _normalise(text: str) -> str:
     # Full-width digits, colons and letters become their ASCII forms.
+    import unicodedata
+
     value = unicodedata.normalize("NFKC", text).strip()
     return re.sub(r"\s+", " ", value)
 

@@ -8,15 +8,19 @@ stay fast; commands that need the store import it when they run.
 
 from __future__ import annotations
 
+import copy
 import os
+import stat
 import sys
+import types
+import typing
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer import _click
-from typer.core import TyperCommand, TyperGroup, TyperOption
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from yuqing_cli import __version__, i18n
 from yuqing_cli.cli import complete
@@ -29,36 +33,52 @@ if TYPE_CHECKING:
     from yuqing_cli.store.db import Store
 
 
-# The order commands are listed in: the daily workflow first.
-COMMAND_ORDER = (
-    "demo",
-    "new",
-    "list",
-    "show",
-    "checklist",
-    "done",
-    "waive",
-    "advance",
-    "grade",
-    "assign",
-    "note",
-    "reopen",
-    "log",
-    "verify",
-    "report",
-    "export",
-    "routine",
-    "plan",
-    "db",
-)
+# Every command and group of the root, in the order they are listed (the daily workflow
+# first), and the module of yuqing_cli.cli that defines it: a run imports that module
+# alone and builds that command alone (see yuqing_cli.cli.main).
+COMMANDS = {
+    "demo": "incident_cmd",
+    "new": "incident_cmd",
+    "list": "incident_cmd",
+    "show": "incident_cmd",
+    "checklist": "incident_cmd",
+    "done": "incident_cmd",
+    "waive": "incident_cmd",
+    "advance": "incident_cmd",
+    "grade": "incident_cmd",
+    "assign": "incident_cmd",
+    "note": "incident_cmd",
+    "reopen": "incident_cmd",
+    "log": "incident_cmd",
+    "verify": "db_cmd",
+    "report": "report_cmd",
+    "export": "report_cmd",
+    "routine": "report_cmd",
+    "batch": "batch_cmd",
+    "plan": "plan_cmd",
+    "db": "db_cmd",
+}
 
 
-def _usage(command: _click.Command, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+def command_name(command: Any) -> str:
+    """The name a registered command (Typer's CommandInfo) is run by."""
+    return str(command.name or command.callback.__name__.lower().replace("_", "-"))
+
+
+def only(app: typer.Typer, name: str) -> typer.Typer:
+    """The root app with one of its commands (or groups): all one run needs to build."""
+    one = copy.copy(app)
+    one.registered_commands = [c for c in app.registered_commands if command_name(c) == name]
+    one.registered_groups = [g for g in app.registered_groups if g.name == name]
+    return one
+
+
+def _usage(command: Any, ctx: typer.Context, formatter: Any) -> None:
     pieces = command.collect_usage_pieces(ctx)
     formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=_("Usage: "))
 
 
-def _help_option(option: TyperOption | None) -> TyperOption | None:
+def _help_option(option: Any) -> Any:
     if option is not None:
         option.help = _("Show this message and exit.")
     return option
@@ -72,43 +92,141 @@ _COMPLETION_HELP = {
 }
 
 
+# -- parameters --------------------------------------------------------------------------
+
+_FRAMEWORK = object()  # "let the framework convert this value"
+_NONE = type(None)
+
+
+def _plain_value(param: Any, value: Any) -> Any:
+    """A parameter's value converted as Typer would, for the plain cases: text, a list
+    of texts, an integer within bounds, an Enum's value, a path; :data:`_FRAMEWORK` for
+    anything else (and for every value Typer would refuse, so its message stays)."""
+    if value is None:
+        return () if param.multiple or param.nargs == -1 else None
+    descriptor = param.type_descriptor
+    info = descriptor.parameter_info
+    if info.parser is not None:
+        return _FRAMEWORK
+    kind = descriptor.annotation
+    options = [a for a in typing.get_args(kind) if a is not _NONE]
+    if typing.get_origin(kind) in (typing.Union, types.UnionType) and len(options) == 1:
+        kind = options[0]
+    if param.multiple or param.nargs == -1:
+        if typing.get_args(kind) == (str,) and all(isinstance(v, str) for v in value):
+            return list(value)
+        return _FRAMEWORK
+    if kind is str and isinstance(value, str):
+        return value
+    if kind is int and isinstance(value, str):
+        return _integer(value, info)
+    if isinstance(kind, type) and issubclass(kind, Enum) and isinstance(value, str):
+        wanted = value if info.case_sensitive else value.casefold()
+        for member in kind:
+            text = str(member.value)
+            if (text if info.case_sensitive else text.casefold()) == wanted:
+                return member
+        return _FRAMEWORK
+    if kind is Path and isinstance(value, str):
+        return _path(value, info)
+    return _FRAMEWORK
+
+
+def _integer(value: str, info: Any) -> Any:
+    try:
+        number = int(value)
+    except ValueError:
+        return _FRAMEWORK
+    if info.clamp or (info.min is not None and number < info.min):
+        return _FRAMEWORK
+    if info.max is not None and number > info.max:
+        return _FRAMEWORK
+    return number
+
+
+def _path(value: str, info: Any) -> Any:
+    if info.path_type not in (None, Path) or info.allow_dash or info.resolve_path:
+        return _FRAMEWORK
+    try:
+        mode = os.stat(value).st_mode
+    except OSError:
+        return _FRAMEWORK if info.exists else Path(value)
+    if (not info.file_okay and stat.S_ISREG(mode)) or (not info.dir_okay and stat.S_ISDIR(mode)):
+        return _FRAMEWORK
+    if (info.readable and not os.access(value, os.R_OK)) or (
+        info.writable and not os.access(value, os.W_OK)
+    ):
+        return _FRAMEWORK
+    return Path(value)
+
+
+def _process_value(param: Any, ctx: Any, value: Any) -> Any:
+    """A parameter's ``process_value``, converting plain values here. Typer 0.29
+    converts every value through a pydantic TypeAdapter built for the parameter
+    (importing pydantic costs tens of milliseconds), also for parameters left unset."""
+    converted = _plain_value(param, value)
+    if converted is _FRAMEWORK or (param.required and param.value_is_missing(converted)):
+        return type(param).process_value(param, ctx, value)
+    return param.callback(ctx, param, converted) if param.callback is not None else converted
+
+
+def _plain_params(params: list[Any]) -> None:
+    for param in params:
+        if isinstance(param, TyperOption | TyperArgument):
+            param.process_value = types.MethodType(_process_value, param)  # type: ignore[method-assign]
+
+
 class YqCommand(TyperCommand):
     """Every command of yq: Typer's own words of the help page in the interface language."""
 
-    def format_usage(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _plain_params(self.params)
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
         _usage(self, ctx, formatter)
 
-    def get_help_option(self, ctx: _click.Context) -> TyperOption | None:
+    def get_help_option(self, ctx: Any) -> Any:
         return _help_option(super().get_help_option(ctx))
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        _plain_params(params)  # also the help option, made when asked for
+        return params
 
 
 class YqGroup(TyperGroup):
     """Turns :class:`YqError` into a message, a hint and an exit code; help like YqCommand."""
 
-    def format_usage(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _plain_params(self.params)
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
         _usage(self, ctx, formatter)
 
-    def get_help_option(self, ctx: _click.Context) -> TyperOption | None:
+    def get_help_option(self, ctx: Any) -> Any:
         return _help_option(super().get_help_option(ctx))
 
-    def get_params(self, ctx: _click.Context) -> list[_click.Parameter]:
+    def get_params(self, ctx: Any) -> list[Any]:
         params = super().get_params(ctx)
         for param in params:
             if isinstance(param, TyperOption) and param.name in _COMPLETION_HELP:
                 param.help = _COMPLETION_HELP[param.name]()
+        _plain_params(params)  # also the help and completion options, added after __init__
         return params
 
-    def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         for arg in args:
             _check_text(arg, _("an argument"))
         return super().parse_args(ctx, args)
 
-    def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
+    def list_commands(self, ctx: Any) -> list[str]:
         names = super().list_commands(ctx)
-        rank = {name: i for i, name in enumerate(COMMAND_ORDER)}
+        rank = {name: i for i, name in enumerate(COMMANDS)}
         return sorted(names, key=lambda name: rank.get(name, len(rank)))
 
-    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except YqError as exc:
@@ -160,10 +278,9 @@ def _check_text(value: str | None, what: str) -> None:
 
 
 def _is_usage_error(exc: Exception) -> bool:
-    # Typer's own usage errors (bad option, missing argument) handle themselves.
-    from typer._click.exceptions import ClickException
-
-    return isinstance(exc, ClickException)
+    """Typer's own errors (a bad option, a missing argument) report themselves: they
+    are the framework's exceptions that know how to show themselves."""
+    return callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int)
 
 
 def _debug(ctx: typer.Context) -> bool:

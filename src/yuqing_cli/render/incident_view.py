@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from rich import box
 from rich.cells import cell_len
-from rich.table import Table
 from rich.text import Text
 
 from yuqing_cli.i18n import _
@@ -39,7 +37,18 @@ from yuqing_cli.timeutil import fmt
 from yuqing_cli.when import show_when
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from yuqing_cli.services.demo import DemoRun
+
+
+def _table() -> Table:
+    """A table as every view here draws one (Rich's table module is imported when a
+    table is drawn: a writing command's one-line confirmation needs none)."""
+    from rich import box
+    from rich.table import Table
+
+    return Table(box=box.SIMPLE_HEAD)
 
 
 def _t(value: str | None, style: str = "") -> Text:
@@ -205,7 +214,7 @@ def incident_list(views: Iterable[IncidentView], as_json: bool) -> None:
     if not head:
         out().print(_("no incidents match"))
         return
-    table = Table(box=box.SIMPLE_HEAD)
+    table = _table()
     for column in (_("ref"), _("level"), _("stage"), _("detected"), _("overdue")):
         table.add_column(column, no_wrap=True)
     table.add_column(_("title"), overflow="fold", min_width=12, ratio=1)
@@ -264,7 +273,7 @@ def checklist(cl: Checklist, as_json: bool) -> None:
         _t(v.title),
     )
     console.print(head)
-    table = Table(box=box.SIMPLE_HEAD)
+    table = _table()
     table.add_column("", no_wrap=True)
     table.add_column(_("step"), no_wrap=True)
     table.add_column(_("title"), overflow="fold", min_width=12, ratio=2)
@@ -346,6 +355,8 @@ def show(cl: Checklist, trail: Trail, as_json: bool) -> None:
         )
         return
     console = out()
+    from rich.table import Table
+
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
@@ -409,7 +420,7 @@ def deadline_table(verdicts: tuple[Verdict, ...], tz: str) -> None:
         console.print()
         return
     several = len({d.wave for d in verdicts}) > 1
-    table = Table(box=box.SIMPLE_HEAD)
+    table = _table()
     table.add_column(_("step"), no_wrap=True)
     if several:
         table.add_column(_("wave"), no_wrap=True)
@@ -463,7 +474,7 @@ def events_table(trail: Trail, as_json: bool) -> None:
         out().print(_("no events"))
         return
     several = len({e.ref for e in events}) > 1
-    table = Table(box=box.SIMPLE_HEAD)
+    table = _table()
     table.add_column("#", no_wrap=True, justify="right")  # position in the hash chain
     table.add_column(_("happened"), no_wrap=True)
     table.add_column(_("recorded"), no_wrap=True)

@@ -273,7 +273,7 @@ class ContentCheck:
         return False
 
 
-def _links(conn: Connection, batch: int = 20_000) -> Iterator[Sequence[Any]]:
+def _links(conn: Connection, batch: int = 2_000) -> Iterator[Sequence[Any]]:
     """(id, prev_hash, hash) of every event in id order, in batches by key."""
     table = RAW
     last = 0

@@ -42,7 +42,7 @@ from yuqing_cli.services.plans import plan_for
 from yuqing_cli.store.tables import Assignment, Event, Incident, PlanVersion, StepRecord
 from yuqing_cli.store.types import UTCDateTime, utc_from_stored
 
-BATCH = 500  # incidents at a time
+BATCH = 200  # incidents at a time
 UNIT_BATCH = 5_000  # events of no incident at a time
 
 

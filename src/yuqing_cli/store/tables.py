@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import ConfigDict
 from sqlalchemy import Column, ForeignKey, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
@@ -18,8 +19,15 @@ def _time(nullable: bool = False, index: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable, index=index)
 
 
+# Rows are made from columns and never validated through pydantic: its schema of each
+# table is built only if something asks for it (half the cost of defining a table).
+_DEFERRED = ConfigDict(defer_build=True)
+
+
 class PlanVersion(SQLModel, table=True):
     """The text of every plan version an incident was opened under (R-PLAN-7)."""
+
+    model_config = _DEFERRED  # type: ignore[assignment]
 
     __tablename__ = "plan_version"
 
@@ -33,6 +41,8 @@ class Incident(SQLModel, table=True):
     """An incident's current state: a projection of its events (``state`` holds the
     whole fold, the other columns what queries and people need). ``yq verify`` replays
     the events and compares every column."""
+
+    model_config = _DEFERRED  # type: ignore[assignment]
 
     __tablename__ = "incident"
     __table_args__ = (
@@ -74,6 +84,8 @@ class StepRecord(SQLModel, table=True):
     """A step done or waived for an incident in its current wave (a projection of the
     events, like ``incident``)."""
 
+    model_config = _DEFERRED  # type: ignore[assignment]
+
     __tablename__ = "step_record"
 
     incident_id: int = Field(sa_column=Column(Integer, ForeignKey("incident.id"), primary_key=True))
@@ -88,6 +100,8 @@ class StepRecord(SQLModel, table=True):
 class Assignment(SQLModel, table=True):
     """A per-incident role, e.g. the spokesperson (新闻发言人) of one incident."""
 
+    model_config = _DEFERRED  # type: ignore[assignment]
+
     __tablename__ = "assignment"
 
     incident_id: int = Field(sa_column=Column(Integer, ForeignKey("incident.id"), primary_key=True))
@@ -98,6 +112,8 @@ class Assignment(SQLModel, table=True):
 
 class Event(SQLModel, table=True):
     """The audit trail: append-only, hash-chained in ``id`` order."""
+
+    model_config = _DEFERRED  # type: ignore[assignment]
 
     __tablename__ = "event"
     __table_args__ = (
