@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -196,29 +197,21 @@ def _raw_content(row: Sequence[Any]) -> dict[str, Any] | None:
     return content
 
 
+# A time exactly as SQLite keeps what the tool writes (naive UTC, to the microsecond).
+_STORED = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
+
+
 def _stored_time(value: Any) -> str | None:
     """The canonical form (UTC ISO) of a time as SQLite stores it (``2024-11-23
-    01:15:00.000000``, naive UTC), or None if ``value`` is not exactly that form."""
-    if (
-        type(value) is not str
-        or len(value) != 26
-        or value[4] != "-"
-        or value[7] != "-"
-        or value[10] != " "
-        or value[13] != ":"
-        or value[16] != ":"
-        or value[19] != "."
-    ):
+    01:15:00.000000``), or None if ``value`` is not exactly that form."""
+    if type(value) is not str or _STORED.fullmatch(value) is None:
         return None
     micro = value[19:]
     return f"{value[:10]}T{value[11:19]}{'' if micro == '.000000' else micro}+00:00"
 
 
 _quote = json.encoder.encode_basestring  # what json.dumps writes for a str (ensure_ascii=False)
-
-
-def _text(value: Any) -> str | None:
-    return "null" if value is None else _quote(value) if type(value) is str else None
+_TEXTS = (ACTION, ACTOR, DATA, NEW, NOTE, OLD, VERSION, SUBJECT)
 
 
 def digest(row: Sequence[Any]) -> str | None:
@@ -230,18 +223,21 @@ def digest(row: Sequence[Any]) -> str | None:
     directly, anything else goes the general way.
     """
     happened, recorded = _stored_time(row[HAPPENED]), _stored_time(row[RECORDED])
-    incident, seq = row[INCIDENT], row[SEQ]
-    texts = [_text(row[i]) for i in (ACTION, ACTOR, DATA, NEW, NOTE, OLD, VERSION, SUBJECT)]
+    incident, seq, prev = row[INCIDENT], row[SEQ], row[PREV]
+    texts = [
+        _quote(v) if type(v) is str else "null" if v is None else ""
+        for v in [row[i] for i in _TEXTS]
+    ]
     if (
         happened is None
         or recorded is None
         or type(seq) is not int
         or not (incident is None or type(incident) is int)
-        or None in texts
-        or type(row[PREV]) is not str
+        or "" in texts
+        or type(prev) is not str
     ):
         content = _raw_content(row)
-        return None if content is None else event_hash(str(row[PREV]), content)
+        return None if content is None else event_hash(str(prev), content)
     action, actor, data, new, note, old, version, subject = texts
     text = (
         f'{{"action":{action},"actor":{actor},'
@@ -250,7 +246,7 @@ def digest(row: Sequence[Any]) -> str | None:
         f'"new":{new},"note":{note},"old":{old},"plan_version":{version},'
         f'"recorded_at":"{recorded}","seq":{seq},"subject":{subject}}}'
     )
-    return hashlib.sha256(f"{row[PREV]}\n{text}".encode()).hexdigest()
+    return hashlib.sha256(f"{prev}\n{text}".encode()).hexdigest()
 
 
 @dataclass

@@ -449,7 +449,7 @@ def _events(session: Session, ids: Sequence[int], known: datetime) -> dict[int, 
             sa_select(*audit.RAW_COLUMNS)
             .where(raw.c.incident_id.in_(chunk), raw.c.recorded_at <= literal(known, UTCDateTime()))
             .order_by(raw.c.incident_id, raw.c.seq)
-        )
+        ).all()
         for incident_id, group in groupby(rows, key=lambda e: e[audit.INCIDENT]):
             out[incident_id] = [st.fact_of_raw(e) for e in group]
     return out

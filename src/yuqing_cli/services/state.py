@@ -400,7 +400,7 @@ def incident_batches(conn: Connection, size: int | None = None) -> Iterator[list
     while True:
         query = sa_select(table.c.id).where(table.c.id > last).order_by(table.c.id)
         query = query.limit(size or BATCH)
-        ids = [int(i) for i in conn.execute(query).scalars()]
+        ids = [int(i) for i in conn.execute(query).scalars().all()]
         if not ids:
             return
         yield ids
@@ -424,7 +424,7 @@ def rebuild_all(session: Session, names: list[str]) -> None:
             .where(raw.c.incident_id.in_(ids))
             .order_by(raw.c.incident_id, raw.c.seq)
         )
-        for event in conn.execute(query):
+        for event in conn.execute(query).all():
             trails[event[audit.INCIDENT]].append(fact_of_raw(event))
         updates, step_values, role_values = [], [], []
         rows = sa_select(incident.c.id, incident.c.ref, incident.c.plan_version)

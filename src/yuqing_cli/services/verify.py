@@ -206,7 +206,7 @@ def _rows(conn: Connection, name: str, ids: Sequence[int], order: str) -> list[d
     query = select(table).where(key.in_(ids)).order_by(key, table.c[order])
     try:
         out = []
-        for row in conn.execute(query).mappings():
+        for row in conn.execute(query).mappings().all():
             values = dict(row)
             for column in times:
                 value = values[column]
