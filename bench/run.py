@@ -115,7 +115,11 @@ def main() -> None:
     parser.add_argument("--large", help="a database built by bench/build_db.py (a copy)")
     parser.add_argument("--small", help="a smaller one, to show peaks do not grow")
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument(
+        "--skip", default="", help="comma-separated: size, batch (e.g. for an older yq)"
+    )
     args = parser.parse_args()
+    skip = set(args.skip.split(","))
     work = Path(tempfile.mkdtemp(prefix="yq-bench-"))
     env = {
         **os.environ,
@@ -190,6 +194,8 @@ def main() -> None:
               [YQ, "--db", large, "report", "--date", day],
               [YQ, "--db", empty, "report", "--date", day], "empty")  # fmt: skip
 
+    if args.large and "size" not in skip:
+        large = args.large
         conn = sqlite3.connect(large)
         incidents = conn.execute("SELECT count(*) FROM incident WHERE exercise = 0").fetchone()[0]
         events = conn.execute("SELECT count(*) FROM event").fetchone()[0]
@@ -214,6 +220,10 @@ def main() -> None:
                     rows.append((f"{name} [small]", f"{wall:.1f} s", f"peak {peak:.0f} MiB"))
                 print(f"  {name} [{label}]: {wall:.1f} s", file=sys.stderr)
 
+    if "batch" in skip:
+        _print(rows)
+        shutil.rmtree(work, ignore_errors=True)
+        return
     script = "".join(f"note {ref} 'batch {i}'\n" for i in range(100)).encode()
     one = [run_once([YQ, "--db", empty, "batch", "-"], env, script[: script.index(b"\n") + 1])
            for _ in range(3)]  # fmt: skip
@@ -223,11 +233,15 @@ def main() -> None:
                  f"{statistics.median(hundred):.2f} s vs {statistics.median(one) * 1000:.0f} ms",
                  f"{each * 1000:.0f} ms per further command"))  # fmt: skip
 
+    _print(rows)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def _print(rows: list[tuple[str, str, str]]) -> None:
     width = max(len(r[0]) for r in rows) + 2
     print(f"{'case':<{width}}{'time':<34}figure")
     for name, when, figure in rows:
         print(f"{name:<{width}}{when:<34}{figure}")
-    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
