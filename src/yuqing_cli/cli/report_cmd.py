@@ -27,6 +27,7 @@ class ReportFormat(StrEnum):
 class ExportFormat(StrEnum):
     csv = "csv"
     json = "json"
+    jsonl = "jsonl"  # one JSON object a line
 
 
 Output = Annotated[
@@ -146,13 +147,16 @@ def export(
     output: Output = None,
     include_exercises: Exercises = False,
 ) -> None:
-    from yuqing_cli.render.ledger_view import write_csv, write_json
+    from yuqing_cli.render.ledger_view import write_csv, write_json, write_json_lines
     from yuqing_cli.services.ledger import ledger
 
     with ledger(state(ctx), include_exercises=include_exercises) as result:
         if format_ is ExportFormat.json:
             with _output(output) as stream:
                 write_json(result, stream)
+        elif format_ is ExportFormat.jsonl:
+            with _output(output) as stream:
+                write_json_lines(result, stream)
         else:
             with _output(output, bom=output is not None) as stream:
                 write_csv(result, stream)

@@ -153,6 +153,16 @@ def write_json(ledger: Ledger, out: TextIO) -> None:
     print_json_array((row_json(row, ledger.tz) for row in ledger.rows), out)
 
 
+def write_json_lines(ledger: Ledger, out: TextIO) -> None:
+    """One JSON object a line (no indentation), for programs that read line by line."""
+    import json
+
+    from yuqing_cli.render.safe import json_safe
+
+    for row in ledger.rows:
+        out.write(json_safe(json.dumps(row_json(row, ledger.tz), ensure_ascii=False)) + "\n")
+
+
 def _when(stamp: Stamp | None, tz: str) -> dict[str, Any] | None:
     return when_json(stamp.when, tz) if stamp is not None else None
 
