@@ -163,3 +163,38 @@ class _Counted:
         for item in self.items:
             self.n += 1
             yield item
+
+
+def test_verify_split_between_processes_finds_what_one_finds(
+    large: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large database is verified by several processes: the same findings, in the
+    order one process gives them, and the chain walked once."""
+    import sqlite3
+
+    from yuqing_cli.services import verify
+
+    db = sqlite3.connect(large)
+    refs = [
+        db.execute("SELECT ref FROM incident WHERE id = ?", (i,)).fetchone()[0] for i in (10, 1500)
+    ]
+    db.execute("UPDATE incident SET stage = 'detected' WHERE id IN (10, 1500)")
+    db.execute("DROP TRIGGER event_no_update")
+    db.execute("UPDATE event SET note = 'x' WHERE incident_id = 1700 AND seq = 2")
+    db.commit()
+    db.close()
+
+    def run() -> tuple[list[Any], Any, int]:
+        with verify.verification(_state(large)) as check:
+            found = list(check.findings())
+            return found, check.chain(), check.incidents
+
+    one = run()
+    monkeypatch.setattr(verify, "PER_PROCESS", 400)
+    monkeypatch.setattr(verify, "_workers", lambda: 3)
+    several = run()
+    assert several == one
+    found, chain, incidents = several
+    assert [f.where for f in found if "incident.stage" in f.detail] == refs
+    assert chain.breach is not None and chain.breach.kind == "changed"
+    assert incidents > 1_500

@@ -102,9 +102,11 @@ def _plain_value(param: Any, value: Any) -> Any:
     """A parameter's value converted as Typer would, for the plain cases: text, a list
     of texts, an integer within bounds, an Enum's value, a path; :data:`_FRAMEWORK` for
     anything else (and for every value Typer would refuse, so its message stays)."""
+    descriptor = getattr(param, "type_descriptor", None)  # older Typer versions have none
+    if descriptor is None:
+        return _FRAMEWORK
     if value is None:
         return () if param.multiple or param.nargs == -1 else None
-    descriptor = param.type_descriptor
     info = descriptor.parameter_info
     if info.parser is not None:
         return _FRAMEWORK

@@ -258,6 +258,12 @@ class ContentCheck:
     first_bad: int | None = None
     last_unreadable: bool = False  # the row last checked holds a value yq never writes
 
+    def merge(self, other: ContentCheck) -> None:
+        """Add what another check (of other events) found."""
+        self.checked += other.checked
+        if other.first_bad is not None:
+            self.first_bad = min(other.first_bad, self.first_bad or other.first_bad)
+
     def check(self, row: Sequence[Any]) -> bool:
         self.checked += 1
         found = digest(row)

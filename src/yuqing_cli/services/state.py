@@ -393,14 +393,17 @@ REPLAYED_AFTER = ("m003_event_data_and_state", "m004_ledger_projection")
 BATCH = 500
 
 
-def incident_batches(conn: Connection, size: int | None = None) -> Iterator[list[int]]:
-    """Every incident id, in batches by key."""
+def incident_batches(
+    conn: Connection, size: int | None = None, *, after: int | None = None, upto: int | None = None
+) -> Iterator[list[int]]:
+    """Every incident id (after ``after``, up to ``upto``), in batches by key."""
     table = Incident.__table__  # type: ignore[attr-defined]
-    last = 0
+    last = after if after is not None else 0
     while True:
         query = sa_select(table.c.id).where(table.c.id > last).order_by(table.c.id)
-        query = query.limit(size or BATCH)
-        ids = [int(i) for i in conn.execute(query).scalars().all()]
+        if upto is not None:
+            query = query.where(table.c.id <= upto)
+        ids = [int(i) for i in conn.execute(query.limit(size or BATCH)).scalars().all()]
         if not ids:
             return
         yield ids

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import os
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Column, MetaData, String, Table, select
+from sqlalchemy import Column, MetaData, String, Table, func, select
 from sqlalchemy.engine import Connection
 
 from yuqing_cli.errors import YqError
@@ -100,13 +101,24 @@ class Run:
         conn, session = self.conn, self.r.session
         yield from _plan_versions(conn)
         rights = _Rights(session, conn)
-        orphans = _Orphans(conn)
-        for ids in st.incident_batches(conn, BATCH):
-            self.incidents += len(ids)
-            yield from _check_batch(conn, session, self.r.plan, ids, rights, self.content)
-            yield from orphans.up_to(ids)
-        yield from orphans.up_to(None)
-        self.orphan_events = "event" in orphans.found
+        bounds = _bounds(conn, _workers())
+        parts = list(zip([None, *bounds], [*bounds, None], strict=True))
+        others = _start(self.r, parts[1:])
+        first = _Part(conn, session, self.r.plan, rights, *parts[0])
+        yield from first.findings()
+        results = [first]
+        for (after, upto), future in zip(parts[1:], others, strict=True):
+            done: _Part | None = future.result()
+            if done is None:  # another snapshot (something was written meanwhile)
+                done = _Part(conn, session, self.r.plan, rights, after, upto)
+                yield from done.findings()
+            else:
+                yield from done.found
+            results.append(done)
+        for part in results:
+            self.incidents += part.incidents
+            self.orphan_events |= "event" in part.orphans
+            self.content.merge(part.content)
         yield from _unit_events(conn, session, self.content)
 
     def chain(self) -> audit.VerifyResult:
@@ -119,6 +131,116 @@ class Run:
             # Events of no incident row were not read above: read everything again.
             return audit.verify(self.conn, self.anchors)
         return audit.verify_links(self.conn, self.anchors, self.content.first_bad)
+
+
+# Incidents per process at least: a smaller database is verified by one process. A
+# larger one is split between as many processes as there are processors (at most 4),
+# each in a reading transaction of its own that must see the same events as the first.
+PER_PROCESS = 20_000
+
+
+def _workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def _bounds(conn: Connection, workers: int) -> list[int]:
+    """Incident ids that split the incidents into parts of about the same size."""
+    table = Incident.__table__  # type: ignore[attr-defined]
+    count = conn.execute(select(func.count()).select_from(table)).scalar_one()
+    parts = min(workers, count // PER_PROCESS)
+    bounds = []
+    for k in range(1, parts):
+        bound = conn.execute(
+            select(table.c.id).order_by(table.c.id).offset(count * k // parts - 1).limit(1)
+        ).scalar_one()
+        bounds.append(int(bound))
+    return bounds
+
+
+def _mark(conn: Connection) -> tuple[Any, ...]:
+    """What a snapshot holds, in brief: every write appends an event."""
+    table = Event.__table__  # type: ignore[attr-defined]
+    return tuple(conn.execute(select(func.max(table.c.id), func.count())).one())
+
+
+def _start(r: Reading, parts: list[tuple[int | None, int | None]]) -> list[Any]:
+    """The other parts, verified by processes of their own (spawned: nothing of this
+    process's connections is shared)."""
+    if not parts:
+        return []
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from yuqing_cli.i18n import language
+
+    conn = r.session.connection()
+    pool = ProcessPoolExecutor(len(parts), mp_context=multiprocessing.get_context("spawn"))
+    mark = _mark(conn)
+    futures = [
+        pool.submit(_verify_part, r.store.url, r.plan.version, language(), mark, after, upto)
+        for after, upto in parts
+    ]
+    pool.shutdown(wait=False)
+    return futures
+
+
+def _verify_part(
+    url: str, version: str, lang: str, mark: tuple[Any, ...], after: int | None, upto: int | None
+) -> _Part | None:
+    """One part, in a process of its own; None if its snapshot is not the first one's."""
+    from yuqing_cli import i18n
+    from yuqing_cli.store.db import Store
+
+    i18n.setup(lang)
+    store = Store.open(url, write=False)
+    try:
+        with store.read() as session:
+            conn = session.connection()
+            if _mark(conn) != mark:
+                return None
+            current = plan_for(session, None, version)
+            part = _Part(conn, session, current, _Rights(session, conn), after, upto)
+            part.found = list(part.findings())
+            part.detach()
+            return part
+    finally:
+        store.close()
+
+
+class _Part:
+    """The incidents with ids in (after, upto]: their events, replays and projections,
+    and the rows of no incident between them."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        session: Any,
+        current: Plan,
+        rights: _Rights,
+        after: int | None,
+        upto: int | None,
+    ) -> None:
+        self.conn, self.session, self.current, self.rights = conn, session, current, rights
+        self.after, self.upto = after, upto
+        self.content = audit.ContentCheck()
+        self.incidents = 0
+        self.orphans: set[str] = set()
+        self.found: list[Finding] = []
+
+    def findings(self) -> Iterator[Finding]:
+        conn, session = self.conn, self.session
+        orphans = _Orphans(conn, self.after)
+        for ids in st.incident_batches(conn, BATCH, after=self.after, upto=self.upto):
+            self.incidents += len(ids)
+            yield from _check_batch(conn, session, self.current, ids, self.rights, self.content)
+            yield from orphans.up_to(ids)
+        if self.upto is None:
+            yield from orphans.up_to(None)
+        self.orphans = orphans.found
+
+    def detach(self) -> None:
+        """Keep only what goes back to the first process."""
+        del self.conn, self.session, self.current, self.rights
 
 
 def _unit_events(conn: Connection, session: Any, content: audit.ContentCheck) -> Iterator[Finding]:
@@ -431,9 +553,9 @@ class _Orphans:
         ("assignment", Assignment.__table__),  # type: ignore[attr-defined]
     )
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, after: int | None = None) -> None:
         self.conn = conn
-        self.after: int | None = None  # the last incident id of the batches so far
+        self.after = after  # the last incident id of the batches so far
         self.found: set[str] = set()
 
     def up_to(self, ids: list[int] | None) -> Iterator[Finding]:
