@@ -196,13 +196,24 @@ def incidents(
         yield incident_id, ref, walk
 
 
+def events_per_incident(plan: Plan, seed: int, sample: int = 300) -> float:
+    """How many events an incident has on average, from the first ``sample`` walks."""
+    rng = random.Random(seed)
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    total = sum(
+        len(incident_walk(plan, n, f"R-{n}", start, rng, close=True).facts)
+        for n in range(1, sample + 1)
+    )
+    return total / sample
+
+
 def build(path: Path, events: int, open_count: int, seed: int) -> None:
     if path.exists():
         sys.exit(f"{path} exists; give a new path")
     plan = load_plan(shipped_plan_path())
     store = Store.open(str(path))
-    # About 15 events an incident, one incident every 15 minutes; ends two days ago.
-    span = timedelta(minutes=15) * (events // 14 + 10)
+    # One incident every 15 minutes, the last about two days ago.
+    span = timedelta(minutes=15) * round(events / events_per_incident(plan, seed))
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2) - span
     t0 = time.perf_counter()
     adopter = next(p.name for p in plan.people if "leader" in p.roles)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -72,9 +73,10 @@ def paired(
     return statistics.median(ta), statistics.median(tb), statistics.median(ratios)
 
 
-def streamed(argv: Sequence[str], env: dict[str, str]) -> tuple[float, float, int, float]:
-    """Wall seconds, seconds to the first line, lines written, and peak memory (MiB) of
-    one run whose output goes to a pipe."""
+def streamed(argv: Sequence[str], env: dict[str, str]) -> tuple[float, float, int, float, float]:
+    """Wall seconds, seconds to the first line, lines written, peak memory (MiB) and CPU
+    seconds (user and system, its child processes included) of one run whose output
+    goes to a pipe."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert proc.stdout is not None
@@ -84,11 +86,14 @@ def streamed(argv: Sequence[str], env: dict[str, str]) -> tuple[float, float, in
         if not first and b"\n" in chunk:
             first = time.perf_counter() - start
         lines += chunk.count(b"\n")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(argv)} failed")
-    return wall, first, lines, usage.ru_maxrss / 1024
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the process and its children
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return wall, first, lines, usage.ru_maxrss / 1024, cpu
 
 
 def busy_day(db: str) -> str:
@@ -211,11 +216,12 @@ def main() -> None:
                 "verify": ([YQ, "--db", db, "verify"], ""),
             }  # fmt: skip
             for name, (argv, unit) in cases.items():
-                wall, first, lines, peak = streamed(argv, env)
+                wall, first, lines, peak, cpu = streamed(argv, env)
                 if label == "large":
                     count = {"incidents/s": incidents, "events/s": events}.get(unit, 0)
                     rate = f"{count / wall:,.0f} {unit}" if unit else f"{events:,} events"
-                    rows.append((f"{name} [large]", f"{wall:.1f} s, first line {first:.2f} s",
+                    rows.append((f"{name} [large]",
+                                 f"{wall:.1f} s (cpu {cpu:.1f} s), first line {first:.2f} s",
                                  f"{rate}, peak {peak:.0f} MiB"))  # fmt: skip
                 else:
                     rows.append((f"{name} [small]", f"{wall:.1f} s", f"peak {peak:.0f} MiB"))
@@ -240,9 +246,9 @@ def main() -> None:
 
 def _print(rows: list[tuple[str, str, str]]) -> None:
     width = max(len(r[0]) for r in rows) + 2
-    print(f"{'case':<{width}}{'time':<34}figure")
+    print(f"{'case':<{width}}{'time':<46}figure")
     for name, when, figure in rows:
-        print(f"{name:<{width}}{when:<34}{figure}")
+        print(f"{name:<{width}}{when:<46}{figure}")
 
 
 if __name__ == "__main__":

@@ -263,7 +263,7 @@ def record(
     )
     fact = Fact(action, actor, when, now, subject, old, new, note, dict(data or {}), seq)
     state = apply(loaded.plan, loaded.state, fact)
-    project(session, loaded.row, loaded.plan, state)
+    project(session, loaded.row, loaded.plan, state, loaded.state)
     return Loaded(loaded.row, loaded.plan, state)
 
 
@@ -311,7 +311,7 @@ def create(
         "create", actor, when, now, new=new, data=dict(data or {}), seq=1, plan_version=plan.version
     )
     state = apply(plan, None, fact)
-    project(session, row, plan, state)
+    project(session, row, plan, state, None)
     return Loaded(row, plan, state)
 
 
@@ -372,19 +372,47 @@ def assignment_rows(state: IncidentState) -> dict[str, dict[str, Any]]:
     }
 
 
-def project(session: Session, row: Incident, plan: Plan, state: IncidentState) -> None:
+def project(
+    session: Session,
+    row: Incident,
+    plan: Plan,
+    state: IncidentState,
+    stored: IncidentState | None,
+) -> None:
     """Write what ``state`` projects to: the incident row, its step records and
-    assignments. The only writer of these tables."""
+    assignments. The only writer of these tables.
+
+    ``stored`` is the state the rows hold now (None: a new incident, nothing stored):
+    only the step records and assignments that differ are deleted and written.
+    """
     assert row.id is not None
     for name, value in incident_columns(plan, state).items():
         setattr(row, name, value)
     session.add(row)
-    session.exec(delete(StepRecord).where(col(StepRecord.incident_id) == row.id))
-    session.exec(delete(Assignment).where(col(Assignment.incident_id) == row.id))
-    for step_id, values in step_rows(state).items():
-        session.add(StepRecord(incident_id=row.id, step_id=step_id, **values))
-    for role, values in assignment_rows(state).items():
-        session.add(Assignment(incident_id=row.id, role=role, **values))
+    old_steps = step_rows(stored) if stored is not None else {}
+    new_steps = step_rows(state)
+    changed = [k for k in old_steps if old_steps[k] != new_steps.get(k)]
+    if changed:
+        session.exec(
+            delete(StepRecord).where(
+                col(StepRecord.incident_id) == row.id, col(StepRecord.step_id).in_(changed)
+            )
+        )
+    for step_id, values in new_steps.items():
+        if old_steps.get(step_id) != values:
+            session.add(StepRecord(incident_id=row.id, step_id=step_id, **values))
+    old_roles = assignment_rows(stored) if stored is not None else {}
+    new_roles = assignment_rows(state)
+    changed = [k for k in old_roles if old_roles[k] != new_roles.get(k)]
+    if changed:
+        session.exec(
+            delete(Assignment).where(
+                col(Assignment.incident_id) == row.id, col(Assignment.role).in_(changed)
+            )
+        )
+    for role, values in new_roles.items():
+        if old_roles.get(role) != values:
+            session.add(Assignment(incident_id=row.id, role=role, **values))
     session.flush()
 
 
