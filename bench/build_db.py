@@ -12,7 +12,7 @@ is the real fold of its events (:func:`yuqing_cli.plan.state.apply`), and its ro
 the services' own projection (``incident_columns``, ``step_rows``, ``assignment_rows``),
 so nothing here restates what those rows hold. Rows are written in bulk.
 
-The history ends two days before now, so "today" on the large database is as quiet as
+The history ends a few days before now, so "today" on the large database is as quiet as
 on an empty one and a comparison measures size, not a busier day. The last ``--open``
 incidents (20) are left open part-way through.
 """
@@ -212,7 +212,7 @@ def build(path: Path, events: int, open_count: int, seed: int) -> None:
         sys.exit(f"{path} exists; give a new path")
     plan = load_plan(shipped_plan_path())
     store = Store.open(str(path))
-    # One incident every 15 minutes, the last about two days ago.
+    # One incident every 15 minutes, the last a few days ago.
     span = timedelta(minutes=15) * round(events / events_per_incident(plan, seed))
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2) - span
     t0 = time.perf_counter()
