@@ -198,3 +198,28 @@ def test_verify_split_between_processes_finds_what_one_finds(
     assert [f.where for f in found if "incident.stage" in f.detail] == refs
     assert chain.breach is not None and chain.breach.kind == "changed"
     assert incidents > 1_500
+
+
+def test_long_listings_are_plain_lines_aligned_in_terminal_cells() -> None:
+    """More than 100 rows: plain lines, each column starting at the same terminal cell
+    as its heading, Chinese characters counted as two cells."""
+    import re
+
+    from rich.cells import cell_len
+
+    from conftest import LIAISON, MEMBER, new, ok
+
+    ref = new("很长的一个标题", at="2024-11-23 09:00")
+    for i in range(110):
+        ok("note", ref, f"第{i}条备注" if i % 2 else f"note {i}", user=MEMBER)
+    for lang in ("en", "zh"):
+        lines = ok("--lang", lang, "log", ref).stdout.splitlines()
+        assert len(lines) == 2 + 111 and set(lines[1].strip()) == {"─"}
+        header = lines[0]
+        starts = [cell_len(header[: m.start()]) for m in re.finditer(r"(?<=  )\S", header)]
+        who, detail = starts[-3], starts[-1]  # #, happened, recorded, who, what, detail
+        for line in lines[2:]:
+            person = MEMBER if MEMBER in line else LIAISON
+            assert cell_len(line[: line.index(person)]) == who, line
+            last = line.rstrip().rsplit("  ", 1)[1]
+            assert cell_len(line[: line.rindex(last)]) == detail, line

@@ -514,7 +514,7 @@ def _event_lines(trail: Trail, events: Iterable[EventView]) -> None:
         row = [str(e.id), _happened(e, tz), fmt(e.recorded_at, tz)]
         if several:
             row.append(e.ref or "—")
-        row += [clean(e.actor), label, "".join(text for text, _style in _event_detail(e))]
+        row += [clean(e.actor), label, "".join([text for text, _style in _event_detail(e)])]
         return row
 
     # Event numbers grow along a long trail: room for seven digits from the start.

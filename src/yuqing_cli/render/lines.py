@@ -66,17 +66,16 @@ def write_aligned(
             if w > widths[i]:
                 widths[i] = w
 
-    spaces = " " * (max(widths[:last], default=0) + 1)
-    lefts = [i not in right for i in range(last)]
+    columns = [(widths[i], i not in right) for i in range(last)]
 
     def line(cells: Sequence[str]) -> str:
-        parts = [GAP]
-        for i in range(last):
-            text = cells[i]
-            pad = spaces[: max(0, widths[i] - (len(text) if text.isascii() else cell_len(text)))]
-            parts.append(text + pad + GAP if lefts[i] else pad + text + GAP)
+        parts = []
+        for text, (width, left) in zip(cells, columns):  # noqa: B905 - the last cell apart
+            if not text.isascii():
+                width -= cell_len(text) - len(text)
+            parts.append(text.ljust(width) if left else text.rjust(width))
         parts.append(cells[last])
-        return "".join(parts).rstrip() + "\n"
+        return GAP + GAP.join(parts).rstrip() + "\n"
 
     out.write(line(header))
     out.write(GAP + "─" * (sum(widths[:last]) + len(GAP) * last + widths[last]) + "\n")
