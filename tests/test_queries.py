@@ -65,6 +65,7 @@ def populated(env: Path, monkeypatch: pytest.MonkeyPatch) -> str:
         (state, "BATCH"),
         (verify, "BATCH"),
         (verify, "UNIT_BATCH"),
+        (verify, "PER_PROCESS"),  # verify splits the incidents between processes too
     ):
         monkeypatch.setattr(module, name, 2)
     for n in range(5):

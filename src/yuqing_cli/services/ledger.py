@@ -239,12 +239,13 @@ def _rows(
         batch = conn.execute(query).all()
         for row in batch:
             try:
-                yield _row(row, names.of(row[14]), tz, now)
+                item = _row(row, names.of(row[14]), tz, now)
             except (KeyError, TypeError, ValueError):
                 raise YqError(
                     _("the ledger data stored for {ref} cannot be read").format(ref=row[2]),
                     hint=_("the database was edited behind yq's back; run `yq verify`"),
                 ) from None
+            yield item
         if len(batch) < BATCH:
             return
         key = (batch[-1][1], batch[-1][0])
