@@ -108,7 +108,7 @@ class Run:
         yield from first.findings()
         results = [first]
         for (after, upto), future in zip(parts[1:], others, strict=True):
-            done: _Part | None = future.result()
+            done = _result(future)
             if done is None:  # another snapshot (something was written meanwhile)
                 done = _Part(conn, session, self.r.plan, rights, after, upto)
                 yield from done.findings()
@@ -161,7 +161,8 @@ def _mark(conn: Connection) -> tuple[Any, ...]:
 
 def _start(r: Reading, parts: list[tuple[int | None, int | None]]) -> list[Any]:
     """The other parts, verified by processes of their own (spawned: nothing of this
-    process's connections is shared)."""
+    process's connections is shared). None for a part no process could be started for:
+    this process verifies it."""
     if not parts:
         return []
     import multiprocessing
@@ -169,15 +170,29 @@ def _start(r: Reading, parts: list[tuple[int | None, int | None]]) -> list[Any]:
 
     from yuqing_cli.i18n import language
 
-    conn = r.session.connection()
-    pool = ProcessPoolExecutor(len(parts), mp_context=multiprocessing.get_context("spawn"))
-    mark = _mark(conn)
-    futures = [
-        pool.submit(_verify_part, r.store.url, r.plan.version, language(), mark, after, upto)
-        for after, upto in parts
-    ]
+    mark = _mark(r.session.connection())
+    try:
+        pool = ProcessPoolExecutor(len(parts), mp_context=multiprocessing.get_context("spawn"))
+        futures = [
+            pool.submit(_verify_part, r.store.url, r.plan.version, language(), mark, after, upto)
+            for after, upto in parts
+        ]
+    except (OSError, RuntimeError, NotImplementedError):
+        return [None] * len(parts)
     pool.shutdown(wait=False)
     return futures
+
+
+def _result(future: Any) -> _Part | None:
+    """What a process found for its part; None if it saw another snapshot, or could not
+    run (the first process then verifies the part itself)."""
+    if future is None:
+        return None
+    try:
+        found: _Part | None = future.result()
+    except Exception:  # noqa: BLE001 - e.g. a process that could not start: do it here
+        return None
+    return found
 
 
 def _verify_part(
