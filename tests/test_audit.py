@@ -125,7 +125,9 @@ def test_forged_row_appended(env: Path) -> None:
             text(
                 f"INSERT INTO event ({cols}) SELECT "
                 + ", ".join("seq + 100" if f == "seq" else f for f in FIELDS)
-                + ", 'f' || substr(hash, 2) FROM event WHERE id = 3"
+                # another first digit: a hash no event has
+                + ", CASE WHEN substr(hash, 1, 1) = 'f' THEN '0' ELSE 'f' END || substr(hash, 2)"
+                + " FROM event WHERE id = 3"
             )
         )
         forged = db.execute(text("SELECT max(id) FROM event")).scalar()

@@ -246,6 +246,8 @@ _CORPUS = [
 # references, and a few technical names.
 _LATIN_OK = re.compile(
     r"`[^`]*`"  # a command to type
+    r"|(?m:^\s*yq [^\n]*$)"  # an example: a whole command line to type
+    r"|<[a-z|]+>"  # the choices of an option
     r"|(?<![\w-])--?[a-zA-Z][\w-]*"  # an option
     r"|\b[A-Z][A-Z_|.]*[A-Z]\b"  # a placeholder, an environment variable
     r"|YQ-\d{8}-\d{3}"  # a reference

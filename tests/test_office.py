@@ -10,14 +10,14 @@ import io
 import json
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from yuqing_cli import codec
 from yuqing_cli.services import audit
@@ -33,6 +33,8 @@ from conftest import (
     new,
     ok,
     ok_json,
+    tamper,
+    tampering,
     yq,
 )
 
@@ -113,15 +115,12 @@ def _anchor(text: str) -> str:
     return found[1]
 
 
-def _stored_content_hash(env: Path, total: int) -> str:
-    db = sqlite3.connect(env / "yq.db")
-    try:
-        for (data,) in db.execute("SELECT data FROM event WHERE action = 'issue'"):
+def _stored_content_hash(total: int) -> str:
+    with tampering() as db:
+        for (data,) in db.execute(text("SELECT data FROM event WHERE action = 'issue'")):
             payload = json.loads(data)
             if payload["total"] == total:
                 return hashlib.sha256(codec.dumps(payload["content"]).encode()).hexdigest()
-    finally:
-        db.close()
     raise AssertionError(f"no issue {total}")
 
 
@@ -139,7 +138,7 @@ def test_issue_number_reprint_and_anchor(
     data = json.loads(result.stdout)
     assert (data["year"], data["number"], data["total"]) == (2024, 1, 1)
     assert (data["signed_by"], data["issued_by"]) == (LEADER, LIAISON)
-    assert data["content_hash"] == _stored_content_hash(env, 1)
+    assert data["content_hash"] == _stored_content_hash(1)
     document, text = _docx_text(issued)
     assert round(document.sections[0].page_width.cm, 1) == 21.0
     assert "第1期（总第1期）" in text and "签发：郭雁" in text and "2024年11月23日" in text
@@ -157,7 +156,7 @@ def test_issue_number_reprint_and_anchor(
     ok("report", "show", "1", "-f", "docx", "-o", str(again))
     assert again.read_bytes() == issued.read_bytes()
     shown = json.loads(ok("report", "show", "2024-1", "--json").stdout)
-    assert shown["issue"]["content_hash"] == data["content_hash"] == _stored_content_hash(env, 1)
+    assert shown["issue"]["content_hash"] == data["content_hash"] == _stored_content_hash(1)
     assert "补记" not in json.dumps(shown["report"], ensure_ascii=False)
     markdown = ok("report", "show", "--date", "2024-11-23", "-f", "markdown").stdout
     assert "补记" not in markdown and anchor in markdown
@@ -181,7 +180,7 @@ def test_issue_number_reprint_and_anchor(
 
     # Whoever holds the printed report can check the chain up to it.
     assert ok("verify", "--anchor", anchor).exit_code == 0
-    _rewrite_event(env, 3)
+    _rewrite_event(3)
     assert yq("verify").exit_code == 0  # a chain rebuilt whole passes on its own…
     caught = yq("verify", "--anchor", anchor)
     assert caught.exit_code == 1 and "rewritten" in caught.stdout  # …not against the paper
@@ -194,11 +193,7 @@ def test_truncated_chain_fails_the_printed_anchor(
     text = ok("report", "issue", "--date", "2024-11-23", "-f", "markdown", user=LEADER).stdout
     anchor = _anchor(text)
     head = int(anchor.split(":")[0])
-    db = sqlite3.connect(env / "yq.db")
-    db.execute("DROP TRIGGER IF EXISTS event_no_delete")
-    db.execute("DELETE FROM event WHERE id >= ?", (head,))
-    db.commit()
-    db.close()
+    tamper(f"DELETE FROM event WHERE id >= {head}")
     result = yq("verify", "--anchor", anchor)
     assert result.exit_code == 1 and "no longer there" in result.stdout
 
@@ -209,37 +204,32 @@ def test_verify_checks_the_issued_content(
     clock.set("2024-11-24 17:00")
     ok("report", "issue", "--date", "2024-11-23", user=LEADER)
     assert ok("verify").exit_code == 0
-    db = sqlite3.connect(env / "yq.db")
-    db.execute("DROP TRIGGER IF EXISTS event_no_update")
-    (data,) = db.execute("SELECT data FROM event WHERE action = 'issue'").fetchone()
-    changed = data.replace("网传中心办事拖延", "网传中心办事迅速")
-    assert changed != data
-    db.execute("UPDATE event SET data = ? WHERE action = 'issue'", (changed,))
-    db.commit()
-    db.close()
+    with tampering() as db:
+        (data,) = db.execute(text("SELECT data FROM event WHERE action = 'issue'")).one()
+        changed = data.replace("网传中心办事拖延", "网传中心办事迅速")
+        assert changed != data
+        db.execute(text("UPDATE event SET data = :data WHERE action = 'issue'"), {"data": changed})
     result = yq("verify")
     assert result.exit_code == 1
     assert "does not match its content hash" in result.stdout
 
 
-def _rewrite_event(env: Path, event_id: int) -> None:
+def _rewrite_event(event_id: int) -> None:
     """Change one event and recompute every later hash, as a forger with the code would."""
-    fields = [*audit.CONTENT_FIELDS, "prev_hash"]
-    db = sqlite3.connect(env / "yq.db")
-    db.execute("DROP TRIGGER IF EXISTS event_no_update")
-    db.execute("UPDATE event SET note = '改写' WHERE id = ?", (event_id,))
-    rows = db.execute(f"SELECT id, {', '.join(fields)} FROM event ORDER BY id").fetchall()
-    prev = audit.GENESIS
-    for row in rows:
-        content = dict(zip(fields, row[1:], strict=True))
-        content.pop("prev_hash")
-        for key in ("happened_at", "recorded_at"):
-            content[key] = datetime.fromisoformat(content[key]).replace(tzinfo=UTC)
-        digest = audit.event_hash(prev, content)
-        db.execute("UPDATE event SET prev_hash = ?, hash = ? WHERE id = ?", (prev, digest, row[0]))
-        prev = digest
-    db.commit()
-    db.close()
+    from sqlalchemy import select
+
+    with tampering() as db:
+        db.execute(text("UPDATE event SET note = '改写' WHERE id = :id"), {"id": event_id})
+        prev = audit.GENESIS
+        for row in db.execute(select(*audit.RAW_COLUMNS).order_by(audit.RAW.c.id)).all():
+            content = audit._raw_content(row)
+            assert content is not None, row
+            digest = audit.event_hash(prev, content)
+            db.execute(
+                text("UPDATE event SET prev_hash = :prev, hash = :hash WHERE id = :id"),
+                {"prev": prev, "hash": digest, "id": row[audit.ID]},
+            )
+            prev = digest
 
 
 def test_plan_names_who_signs_off(env: Path) -> None:

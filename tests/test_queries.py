@@ -58,7 +58,20 @@ def full_scans(db: Path, statements: list[tuple[str, Any]]) -> list[str]:
 
 
 @pytest.fixture
-def populated(env: Path) -> str:
+def populated(env: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    # Tiny batches, so that every query that continues a keyset read runs here too.
+    from yuqing_cli.services import ledger, queries, state, verify
+
+    for module, name in (
+        (queries, "LOG_BATCH"),
+        (queries, "BATCH"),
+        (ledger, "BATCH"),
+        (state, "BATCH"),
+        (verify, "BATCH"),
+        (verify, "UNIT_BATCH"),
+        (verify, "PER_PROCESS"),  # verify splits the incidents between processes too
+    ):
+        monkeypatch.setattr(module, name, 2)
     for n in range(5):
         new(f"事件 {n}", level="重大", at=f"2024-11-2{n} 09:00")
     ref = new("主事件", level="重大", at="2024-11-23 09:00", extra=["--url", "https://x/1"])
@@ -77,7 +90,18 @@ COMMANDS = [
     ["log", "--since", "2024-11-20", "--recorded"],
     ["list", "--late"],
     ["log", "{ref}"],
+    ["log", "{ref}", "-n", "2"],
     ["log", "--since", "2024-11-20", "--until", "2024-11-23"],
+    ["log", "--since", "2000-01-01"],
+    ["log", "--since", "2000-01-01", "-n", "3"],
+    ["log", "--since", "2000-01-01", "--recorded", "--json"],
+    ["log", "-n", "3", "--json"],
+    ["list", "--all"],
+    ["list", "--all", "--json"],
+    ["export"],
+    ["export", "--format", "json", "--include-exercises"],
+    ["verify"],
+    ["verify", "--json"],
     ["show", "{ref}"],
     ["checklist", "{ref}"],
     ["routine", "list"],

@@ -201,6 +201,8 @@ def test_export_ledger(scripted_day: dict[str, str], clock: Clock, env: Path) ->
     assert by_ref[scripted_day["e"]]["是否办结"] == "是"
     data = json.loads(ok("export", "--format", "json", "--include-exercises").stdout)
     assert len(data) == 5 and data[0]["ref"] == scripted_day["e"]
+    lines = ok("export", "--format", "jsonl", "--include-exercises").stdout.splitlines()
+    assert [json.loads(line) for line in lines] == data
     assert data[0]["closed"]["at"] == "2024-11-23T14:00:00+08:00"
     assert data[0]["milestones"]["reported"]["verdict"] == "missed"
     out = env / "台账.csv"

@@ -176,3 +176,13 @@ def test_a_date_or_an_exact_first_seen_verifies() -> None:
     new("只知道日期", at="2024-11-23")
     new("首发时间确切", at="2024-11-23 10:00", extra=["--first-seen", "2024-11-23 09:00"])
     assert "chain intact" in ok("verify").stdout
+
+
+def test_an_exactly_known_first_seen_time(clock: Clock) -> None:
+    clock.set("2024-11-23 12:00")
+    ref = new(at="2024-11-23 09:00", extra=["--first-seen", "2024-11-23 08:00"])
+    shown = ok_json("show", ref)
+    assert shown["first_seen"]["precision"] == "exact"
+    assert shown["first_seen"]["at"] == "2024-11-23T08:00:00+08:00"
+    assert shown["detection_delay"] == 3600
+    assert ok("verify").exit_code == 0

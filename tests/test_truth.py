@@ -71,6 +71,10 @@ TAMPERING = {
         "INSERT INTO assignment VALUES (2, 'watcher', '郭俊涛', '2024-11-23 02:00:00.000000')",
         "assignment watcher",
     ),
+    "ledger projection edited": (
+        "UPDATE incident SET ledger = '{}' WHERE id = 2",
+        "incident.ledger",
+    ),
     "plan text edited": (
         "UPDATE plan_version SET text = replace(text, '{name: 郭俊涛, roles: [member', "
         "'{name: 郭俊涛, roles: [leader, member')",
@@ -91,6 +95,14 @@ def test_each_tampering_is_named_by_verify(name: str, env: Path) -> None:
     assert any(expected in f["detail"] or expected in f["where"] for f in data["findings"]), data
     text = yq("verify")
     assert text.exit_code == 1 and "FINDING" in text.stdout
+
+
+def test_an_unreadable_ledger_projection_stops_the_export(env: Path) -> None:
+    new("事件", at="2024-11-23 09:00")
+    tamper("UPDATE incident SET ledger = 'not json' WHERE id = 1")
+    result = yq("export")
+    assert result.exit_code == 1 and "cannot be read" in result.stderr
+    assert "Traceback" not in result.output
 
 
 def test_a_forged_approval_grants_nothing(env: Path) -> None:

@@ -361,7 +361,7 @@ def test_a_closed_pipe_ends_quietly(env: Path) -> None:
                 [yq_bin(), *args],
                 stdout=write_end,
                 stderr=subprocess.PIPE,
-                env={**os.environ, "YQ_DB": str(env / "yq.db")},
+                env=os.environ,
                 timeout=120,
                 check=False,
             )

@@ -4,6 +4,10 @@ Used where a value must be kept as text and read back exactly: the plan cache (J
 never pickle: reading a writable pickle can run code) and the state snapshots the
 store keeps beside the audit trail. Decoding checks every value's type, so a damaged
 or foreign document raises :class:`DecodeError` instead of building a wrong object.
+
+A class may give its own plain form with a ``to_plain()`` method and a ``from_plain(data)``
+class method (raising ValueError, KeyError or TypeError on a wrong shape), e.g. a time
+that is usually exact and then needs one value, not three.
 """
 
 from __future__ import annotations
@@ -70,6 +74,8 @@ def encode(value: Any, _seen: dict[int, Any] | None = None) -> Any:
         return value
     if kind is datetime:
         return value.isoformat()
+    if hasattr(value, "to_plain") and not isinstance(value, type):
+        return value.to_plain()
     spec = _FIELDS.get(kind)
     if spec is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
         spec = _fields_of(kind)
@@ -106,7 +112,88 @@ def encode(value: Any, _seen: dict[int, Any] | None = None) -> Any:
 
 def dumps(value: Any) -> str:
     """Canonical JSON: sorted keys, no spaces, Chinese kept as is."""
-    return json.dumps(encode(value), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    kind = type(value)
+    plain = _encoder(kind)(value) if dataclasses.is_dataclass(kind) else encode(value)
+    return json.dumps(plain, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+Encoder = Callable[[Any], Any]
+
+
+@cache
+def _encoder(kind: Any) -> Encoder:  # noqa: C901 - one branch per kind of type
+    """:func:`encode` specialised for values of the type ``kind``, from its type hints.
+
+    Verify and every write encode whole incident states, so the per-type work (which
+    fields, what each holds) is done once here. Each encoder checks the value has the
+    type it expects and hands anything else to :func:`encode`, so the output is the
+    same as :func:`encode`'s for any value.
+    """
+    origin = typing.get_origin(kind)
+    args = typing.get_args(kind)
+    if kind in (str, int, bool, float, type(None)) or origin is typing.Literal:
+        scalars = (str, int, float, type(None))
+        return lambda v: v if isinstance(v, scalars) else encode(v)
+    if kind is datetime:
+        return lambda v: v.isoformat() if type(v) is datetime else encode(v)
+    if origin in (typing.Union, types.UnionType):
+        others = [a for a in args if a is not type(None)]
+        if len(others) == 1:
+            inner = _encoder(others[0])
+            return lambda v: None if v is None else inner(v)
+        return encode
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        item = _encoder(args[0])
+        return lambda v: [item(x) for x in v] if type(v) is tuple else encode(v)
+    if origin in (dict, Mapping, typing.Mapping) and args and args[0] is str:
+        value = _encoder(args[1])
+        return lambda v: (
+            {k: value(x) for k, x in v.items()}
+            if type(v) is dict and all(type(k) is str for k in v)
+            else encode(v)
+        )
+    if isinstance(kind, type) and hasattr(kind, "to_plain"):
+        plain: Encoder = kind.to_plain
+        return lambda v: plain(v) if type(v) is kind else encode(v)
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
+        return _record_encoder(kind)
+    return encode
+
+
+_SCALARS = (str, int, float, type(None))
+
+
+def _record_encoder(kind: type) -> Encoder:
+    """The encoder of a dataclass, written out as one function (as :mod:`dataclasses`
+    writes ``__init__``): a dict display with one entry per field, scalars and times
+    inline, other fields through their own encoders."""
+    hints = typing.get_type_hints(kind)
+    namespace: dict[str, Any] = {
+        "_kind": kind, "_encode": encode, "_scalars": _SCALARS, "_datetime": datetime,
+    }  # fmt: skip
+    entries = []
+    for i, f in enumerate(dataclasses.fields(kind)):
+        if f.name.startswith("_"):
+            continue
+        hint = hints[f.name]
+        value = f"v.{f.name}"
+        if hint in (str, int, bool, float, type(None)) or typing.get_origin(hint) is typing.Literal:
+            expr = f"(x if isinstance(x := {value}, _scalars) else _encode(x))"
+        elif hint is datetime:
+            expr = f"(x.isoformat() if type(x := {value}) is _datetime else _encode(x))"
+        else:
+            namespace[f"_e{i}"] = _encoder(hint)
+            expr = f"_e{i}({value})"
+        entries.append(f"{f.name!r}: {expr}")
+    source = (
+        "def record(v):\n"
+        "    if type(v) is not _kind:\n"
+        "        return _encode(v)\n"
+        f"    return {{{', '.join(entries)}}}\n"
+    )
+    exec(source, namespace)  # noqa: S102 - code made here from the field names
+    encoder: Encoder = namespace["record"]
+    return encoder
 
 
 def decode(kind: Any, data: Any) -> Any:
@@ -204,6 +291,15 @@ def _decoder(kind: Any) -> Decoder:  # noqa: C901 - one branch per kind of type
     if origin in (dict, Mapping, typing.Mapping):
         value = _decoder(args[1])
         return lambda data: {k: value(v) for k, v in _expect(data, dict).items()}
+    if isinstance(kind, type) and hasattr(kind, "from_plain"):
+
+        def own(data: Any) -> Any:
+            try:
+                return kind.from_plain(data)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise DecodeError(f"{kind.__name__}: {exc}") from None
+
+        return own
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         return _dataclass_decoder(kind)
     raise TypeError(f"cannot decode {kind!r}")  # a programming error, not bad data

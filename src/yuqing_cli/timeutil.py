@@ -92,7 +92,34 @@ def fmt(value: datetime | None, tz: str) -> str:
     """Show an instant in the plan's zone, to the minute."""
     if value is None:
         return "—"
+    if value.tzinfo is UTC:
+        # A long listing formats many times: the local form of each UTC hour is kept,
+        # for zones whose offset that hour is a whole number of hours.
+        key = (tz, value.year, value.month, value.day, value.hour)
+        hour = _LOCAL_HOURS.get(key)
+        if hour is None:
+            hour = _local_hour(value, tz)
+            if hour is None:
+                return local(value, tz).strftime("%Y-%m-%d %H:%M")
+            if len(_LOCAL_HOURS) > 100_000:
+                _LOCAL_HOURS.clear()
+            _LOCAL_HOURS[key] = hour
+        return f"{hour}{value.minute:02d}"
     return local(value, tz).strftime("%Y-%m-%d %H:%M")
+
+
+_LOCAL_HOURS: dict[tuple[str, int, int, int, int], str] = {}
+
+
+def _local_hour(value: datetime, tz: str) -> str | None:
+    """``2024-11-23 09:``, the local form of the UTC hour of ``value``, if the zone's
+    offset is one whole number of hours all through it."""
+    start = value.replace(minute=0, second=0, microsecond=0)
+    first, last = local(start, tz), local(start + timedelta(minutes=59, seconds=59), tz)
+    offset = first.utcoffset()
+    if offset is None or offset != last.utcoffset() or offset % timedelta(hours=1):
+        return None
+    return first.strftime("%Y-%m-%d %H:")
 
 
 def fmt_iso(value: datetime | None) -> str | None:

@@ -13,7 +13,6 @@ here is pure: no database, no printing.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from datetime import tzinfo as tzinfo_
@@ -21,9 +20,11 @@ from typing import Any, Literal
 
 from yuqing_cli.errors import BadInput
 from yuqing_cli.i18n import _
-from yuqing_cli.timeutil import FUTURE_TOLERANCE, local, utcnow, zone
+from yuqing_cli.timeutil import FUTURE_TOLERANCE, fmt, local, utcnow, zone
 
 Precision = Literal["exact", "approx", "part", "date", "range", "unknown"]
+PRECISIONS = frozenset(("exact", "approx", "part", "date", "range", "unknown"))
+_PLAIN_KEYS = frozenset(("at", "lo", "hi", "p", "part"))
 
 # The earliest instant an unbounded interval may start at (an unknown first-seen time).
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -76,6 +77,36 @@ class When:
     def to_dict(self) -> dict[str, Any]:
         """The whole value, for a time kept inside an event's data (e.g. first seen)."""
         return {"at": iso(self.at), **(self.to_data() or {})}
+
+    def to_plain(self) -> str | dict[str, Any]:
+        """The form kept in a state snapshot (:mod:`yuqing_cli.codec`): the instant's ISO
+        text alone when it is exact, else the interval too."""
+        at = self.at.isoformat()
+        if self.precision == "exact" and self.at == self.lo == self.hi:
+            return at
+        plain = {"at": at, "lo": self.lo.isoformat(), "hi": self.hi.isoformat()}
+        plain["p"] = self.precision
+        if self.part:
+            plain["part"] = self.part
+        return plain
+
+    @classmethod
+    def from_plain(cls, data: Any) -> When:
+        """Read :meth:`to_plain`'s form back; ValueError (or KeyError, TypeError) if it
+        is not one."""
+        if isinstance(data, str):
+            at = datetime.fromisoformat(data)
+            return cls(at, at, at)
+        if not isinstance(data, dict) or not data.keys() <= _PLAIN_KEYS:
+            raise ValueError("not a time")
+        precision = data["p"]
+        part = data.get("part", "")
+        if precision not in PRECISIONS or not isinstance(part, str):
+            raise ValueError("not a time")
+        return cls(
+            datetime.fromisoformat(data["at"]), datetime.fromisoformat(data["lo"]),
+            datetime.fromisoformat(data["hi"]), precision, part,
+        )  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: Any) -> When:
@@ -223,6 +254,8 @@ def _checked(day: date) -> date:
 
 def _normalise(text: str) -> str:
     # Full-width digits, colons and letters become their ASCII forms.
+    import unicodedata
+
     value = unicodedata.normalize("NFKC", text).strip()
     return re.sub(r"\s+", " ", value)
 
@@ -516,6 +549,8 @@ def show_when(value: When | None, tz: str, *, chinese: bool = False) -> str:
     """
     if value is None:
         return "—"
+    if value.precision == "exact" and value.lo == value.hi:
+        return fmt(value.at, tz)
     if value.precision == "unknown":
         return "不详" if chinese else _("unknown")
     lo = local(value.lo, tz)

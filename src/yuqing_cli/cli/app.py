@@ -8,16 +8,20 @@ stay fast; commands that need the store import it when they run.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
+import stat
 import sys
+import types
+import typing
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer import _click
-from typer.core import TyperCommand, TyperGroup, TyperOption
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from yuqing_cli import __version__, i18n
 from yuqing_cli.cli import complete
@@ -63,13 +67,65 @@ COMMAND_ORDER = (
     "export",
     "import",
     "routine",
+    "batch",
     "plan",
     "people",
     "db",
 )
 
 
-def _usage(command: _click.Command, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+# The module of yuqing_cli.cli that defines each command and group of the root: a run
+# imports that module alone and builds that command alone (see yuqing_cli.cli).
+COMMANDS = {
+    "demo": "incident_cmd",
+    "todo": "work_cmd",
+    "mine": "work_cmd",
+    "due": "work_cmd",
+    "new": "incident_cmd",
+    "list": "incident_cmd",
+    "show": "incident_cmd",
+    "checklist": "incident_cmd",
+    "done": "incident_cmd",
+    "waive": "incident_cmd",
+    "advance": "incident_cmd",
+    "grade": "incident_cmd",
+    "assign": "incident_cmd",
+    "note": "incident_cmd",
+    "reopen": "incident_cmd",
+    "assess": "substance_cmd",
+    "line": "substance_cmd",
+    "statement": "substance_cmd",
+    "handover": "substance_cmd",
+    "edit": "work_cmd",
+    "void": "work_cmd",
+    "undo": "work_cmd",
+    "log": "incident_cmd",
+    "verify": "db_cmd",
+    "report": "report_cmd",
+    "export": "ledger_cmd",
+    "import": "ledger_cmd",
+    "routine": "report_cmd",
+    "batch": "batch_cmd",
+    "plan": "plan_cmd",
+    "people": "people_cmd",
+    "db": "db_cmd",
+}
+
+
+def command_name(command: Any) -> str:
+    """The name a registered command (Typer's CommandInfo) is run by."""
+    return str(command.name or command.callback.__name__.lower().replace("_", "-"))
+
+
+def only(app: typer.Typer, name: str) -> typer.Typer:
+    """The root app with one of its commands (or groups): all one run needs to build."""
+    one = copy.copy(app)
+    one.registered_commands = [c for c in app.registered_commands if command_name(c) == name]
+    one.registered_groups = [g for g in app.registered_groups if g.name == name]
+    return one
+
+
+def _usage(command: Any, ctx: Any, formatter: Any) -> None:
     words = {
         "[OPTIONS]": _("[OPTIONS]"),
         "COMMAND": _("COMMAND"),
@@ -92,6 +148,92 @@ _COMPLETION_HELP = {
         "Show completion for the current shell, to copy it or customize the installation."
     ),
 }
+
+
+# -- parameters --------------------------------------------------------------------------
+
+_FRAMEWORK = object()  # "let the framework convert this value"
+_NONE = type(None)
+
+
+def _plain_value(param: Any, value: Any) -> Any:
+    """A parameter's value converted as Typer would, for the plain cases: text, a list
+    of texts, an integer within bounds, an Enum's value, a path; :data:`_FRAMEWORK` for
+    anything else (and for every value Typer would refuse, so its message stays)."""
+    descriptor = getattr(param, "type_descriptor", None)  # older Typer versions have none
+    if descriptor is None:
+        return _FRAMEWORK
+    if value is None:
+        return () if param.multiple or param.nargs == -1 else None
+    info = descriptor.parameter_info
+    if info.parser is not None:
+        return _FRAMEWORK
+    kind = descriptor.annotation
+    options = [a for a in typing.get_args(kind) if a is not _NONE]
+    if typing.get_origin(kind) in (typing.Union, types.UnionType) and len(options) == 1:
+        kind = options[0]
+    if param.multiple or param.nargs == -1:
+        if typing.get_args(kind) == (str,) and all(isinstance(v, str) for v in value):
+            return list(value)
+        return _FRAMEWORK
+    if kind is str and isinstance(value, str):
+        return value
+    if kind is int and isinstance(value, str):
+        return _integer(value, info)
+    if isinstance(kind, type) and issubclass(kind, Enum) and isinstance(value, str):
+        wanted = value if info.case_sensitive else value.casefold()
+        for member in kind:
+            text = str(member.value)
+            if (text if info.case_sensitive else text.casefold()) == wanted:
+                return member
+        return _FRAMEWORK
+    if kind is Path and isinstance(value, str):
+        return _path(value, info)
+    return _FRAMEWORK
+
+
+def _integer(value: str, info: Any) -> Any:
+    try:
+        number = int(value)
+    except ValueError:
+        return _FRAMEWORK
+    if info.clamp or (info.min is not None and number < info.min):
+        return _FRAMEWORK
+    if info.max is not None and number > info.max:
+        return _FRAMEWORK
+    return number
+
+
+def _path(value: str, info: Any) -> Any:
+    if info.path_type not in (None, Path) or info.allow_dash or info.resolve_path:
+        return _FRAMEWORK
+    try:
+        mode = os.stat(value).st_mode
+    except OSError:
+        return _FRAMEWORK if info.exists else Path(value)
+    if (not info.file_okay and stat.S_ISREG(mode)) or (not info.dir_okay and stat.S_ISDIR(mode)):
+        return _FRAMEWORK
+    if (info.readable and not os.access(value, os.R_OK)) or (
+        info.writable and not os.access(value, os.W_OK)
+    ):
+        return _FRAMEWORK
+    return Path(value)
+
+
+def _process_value(param: Any, ctx: Any, value: Any) -> Any:
+    """A parameter's ``process_value``, converting plain values here. Typer 0.29
+    converts every value through a pydantic TypeAdapter built for the parameter
+    (importing pydantic costs tens of milliseconds), also for parameters left unset."""
+    converted = _plain_value(param, value)
+    if converted is _FRAMEWORK or (param.required and param.value_is_missing(converted)):
+        return type(param).process_value(param, ctx, value)
+    return param.callback(ctx, param, converted) if param.callback is not None else converted
+
+
+def _plain_params(params: list[Any]) -> None:
+    for param in params:
+        if isinstance(param, TyperOption | TyperArgument):
+            param.process_value = types.MethodType(_process_value, param)  # type: ignore[method-assign]
 
 
 # Placeholders for option values, where the option's name alone would not say it.
@@ -199,12 +341,12 @@ class YqContext(typer.Context):
     formatter_class = YqHelpFormatter
 
 
-def _command_key(ctx: _click.Context) -> str:
+def _command_key(ctx: Any) -> str:
     """The command's path without the program's name: ``"line draft"``."""
     return " ".join(ctx.command_path.split()[1:])
 
 
-def _examples(ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+def _examples(ctx: Any, formatter: Any) -> None:
     """The command's examples, at the end of its help page."""
     from yuqing_cli.cli.examples import EXAMPLES
     from yuqing_cli.render.wrap import wrap
@@ -230,8 +372,14 @@ class YqCommand(TyperCommand):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _name_placeholders(self.params)
+        _plain_params(self.params)
 
-    def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        _plain_params(params)  # also the help option, made when asked for
+        return params
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         return super().parse_args(ctx, self._short_refs(args))
 
     def _short_refs(self, args: list[str]) -> list[str]:
@@ -249,14 +397,14 @@ class YqCommand(TyperCommand):
             out.append(arg)
         return out
 
-    def format_usage(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
         _usage(self, ctx, formatter)
 
-    def format_epilog(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
         super().format_epilog(ctx, formatter)
         _examples(ctx, formatter)
 
-    def get_help_option(self, ctx: _click.Context) -> TyperOption | None:
+    def get_help_option(self, ctx: Any) -> TyperOption | None:
         return _help_option(super().get_help_option(ctx))
 
 
@@ -265,17 +413,21 @@ class YqGroup(TyperGroup):
 
     context_class = YqContext
 
-    def format_usage(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _plain_params(self.params)
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
         _usage(self, ctx, formatter)
 
-    def format_epilog(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
         super().format_epilog(ctx, formatter)
         _examples(ctx, formatter)
 
-    def get_help_option(self, ctx: _click.Context) -> TyperOption | None:
+    def get_help_option(self, ctx: Any) -> TyperOption | None:
         return _help_option(super().get_help_option(ctx))
 
-    def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
         """The command, with its one-line summary for the list of commands."""
         from yuqing_cli.cli.examples import summaries
 
@@ -285,14 +437,15 @@ class YqGroup(TyperGroup):
             command.short_help = summaries().get(key, command.short_help)
         return command
 
-    def get_params(self, ctx: _click.Context) -> list[_click.Parameter]:
+    def get_params(self, ctx: Any) -> list[Any]:
         params = super().get_params(ctx)
         for param in params:
             if isinstance(param, TyperOption) and param.name in _COMPLETION_HELP:
                 param.help = _COMPLETION_HELP[param.name]()
+        _plain_params(params)  # also the help and completion options, added after __init__
         return params
 
-    def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         for arg in args:
             _check_text(arg, _("an argument"))
         if ctx.parent is None:
@@ -410,10 +563,9 @@ def _check_text(value: str | None, what: str) -> None:
 
 
 def _is_usage_error(exc: Exception) -> bool:
-    # Typer's own usage errors (bad option, missing argument) handle themselves.
-    from typer._click.exceptions import ClickException
-
-    return isinstance(exc, ClickException)
+    """Typer's own errors (a bad option, a missing argument) report themselves: they
+    are the framework's exceptions that know how to show themselves."""
+    return callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int)
 
 
 def _debug(ctx: typer.Context) -> bool:

@@ -50,8 +50,9 @@ def _safe(
 def refs(ctx: typer.Context, incomplete: str) -> Iterator[tuple[str, str]]:
     from yuqing_cli.services.queries import ListFilter, list_incidents
 
-    for view in list_incidents(_state(ctx), ListFilter(include_closed=True, limit=200)):
-        yield view.ref, f"{view.stage.name} · {view.title[:40]}"
+    with list_incidents(_state(ctx), ListFilter(include_closed=True, limit=200)) as views:
+        for view in views:
+            yield view.ref, f"{view.stage.name} · {view.title[:40]}"
 
 
 @_safe

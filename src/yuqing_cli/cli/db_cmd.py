@@ -152,12 +152,12 @@ def verify(
     json_: Annotated[bool, typer.Option("--json", help=_("Print JSON."))] = False,
 ) -> None:
     from yuqing_cli.render.audit_view import verify_result
-    from yuqing_cli.services.verify import verify as service
+    from yuqing_cli.services.verify import verification
 
     anchors = dict(_anchor(a) for a in anchor or [])
-    result = service(state(ctx), anchors)
-    verify_result(result, json_)
-    if not result.ok:
+    with verification(state(ctx), anchors) as run:
+        ok = verify_result(run, json_)
+    if not ok:
         raise typer.Exit(int(ExitCode.REFUSED))
 
 

@@ -192,7 +192,8 @@ def list_(
         voided=voided,
         limit=limit,
     )
-    incident_list(list_incidents(state(ctx), flt), json_)
+    with list_incidents(state(ctx), flt) as views:
+        incident_list(views, json_)
 
 
 @app.command(
@@ -418,9 +419,9 @@ def log(
     from yuqing_cli.services.queries import LogQuery
     from yuqing_cli.services.queries import log as service
 
-    st = state(ctx)
     query = LogQuery(ref=ref, since=since, until=until, recorded=recorded, limit=limit)
-    events_table(service(st, query), json_)
+    with service(state(ctx), query) as trail:
+        events_table(trail, json_)
 
 
 @app.command(

@@ -10,13 +10,14 @@ import typer
 
 from yuqing_cli.cli import complete
 from yuqing_cli.cli.app import YqCommand, app, state
-from yuqing_cli.cli.output import Exercises, Output, emit, emit_binary
+from yuqing_cli.cli.output import Exercises, Output, emit_binary, emit_stream
 from yuqing_cli.i18n import _
 
 
 class ExportFormat(StrEnum):
     csv = "csv"
     json = "json"
+    jsonl = "jsonl"  # one JSON object a line
     xlsx = "xlsx"
 
 
@@ -76,22 +77,23 @@ def export(
     from yuqing_cli.render import ledger_view as view
     from yuqing_cli.services.ledger import ledger
 
-    result = ledger(
+    with ledger(
         state(ctx),
         include_exercises=include_exercises,
         since=since,
         until=until,
         levels=level or (),
         categories=category or (),
-    )
-    if format_ is ExportFormat.json:
-        emit(view.ledger_json(result.rows, result.tz), output)
-    elif format_ is ExportFormat.xlsx:
-        emit_binary(
-            lambda f: view.ledger_xlsx(f, result.columns, result.rows, result.tz), output, "xlsx"
-        )
-    else:
-        emit(view.ledger_csv(result.columns, result.rows, result.tz), output, bom=True)
+    ) as result:
+        if format_ is ExportFormat.xlsx:
+            emit_binary(lambda f: view.ledger_xlsx(f, result), output, "xlsx")
+            return
+        write = {
+            ExportFormat.json: view.write_json,
+            ExportFormat.jsonl: view.write_json_lines,
+        }.get(format_, view.write_csv)
+        with emit_stream(output, bom=format_ is ExportFormat.csv) as stream:
+            write(result, stream)
 
 
 @app.command(

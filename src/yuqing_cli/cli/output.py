@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, Annotated, TextIO
 
 import typer
 
@@ -49,20 +50,31 @@ def _cannot_write(output: Path, exc: OSError) -> YqError:
     )
 
 
-def emit(text: str, output: Path | None, *, bom: bool = False) -> None:
-    """Text to stdout or to ``output``. ``bom`` starts it with a UTF-8 byte-order mark
-    (spreadsheet programs need it to read Chinese in CSV), on stdout too."""
+@contextmanager
+def emit_stream(output: Path | None, *, bom: bool = False) -> Iterator[TextIO]:
+    """Where text goes as it is produced: stdout, or ``output`` (replaced when complete).
+    ``bom`` starts it with a UTF-8 byte-order mark (spreadsheet programs need it to read
+    Chinese in CSV), on stdout too."""
     if output is None:
-        sys.stdout.write((BOM if bom else "") + text)
+        if bom:
+            sys.stdout.write(BOM)
+        yield sys.stdout
         return
-    from yuqing_cli.render.console import write_file
+    from yuqing_cli.render.console import open_output
 
     _check_directory(output)
     try:
-        write_file(output, text, bom=bom)
+        with open_output(output, bom=bom) as stream:
+            yield stream
     except OSError as exc:
         raise _cannot_write(output, exc) from None
     _written(output)
+
+
+def emit(text: str, output: Path | None, *, bom: bool = False) -> None:
+    """Text to stdout or to ``output`` (see :func:`emit_stream`)."""
+    with emit_stream(output, bom=bom) as stream:
+        stream.write(text)
 
 
 def emit_binary(write: Callable[[IO[bytes]], object], output: Path | None, kind: str) -> None:

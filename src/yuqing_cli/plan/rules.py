@@ -102,10 +102,13 @@ def steps_reset_by_reopen(plan: Plan, target: Stage) -> list[Step]:
 # -- who may do what ---------------------------------------------------------------
 
 
-def roles_of(plan: Plan, person: str, assignments: Mapping[str, str] | None = None) -> set[str]:
+def roles_of(
+    plan: Plan, person: str, assignments: Mapping[str, str] | None = None
+) -> frozenset[str]:
     """The roles a person holds: from the roster, plus per-incident designations."""
-    roles = {r for p in plan.people if p.name == person for r in p.roles}
-    roles |= {role for role, holder in (assignments or {}).items() if holder == person}
+    roles = plan.roles_of_person(person) or frozenset()
+    if assignments and person in assignments.values():
+        roles |= {role for role, holder in assignments.items() if holder == person}
     return roles
 
 
@@ -181,11 +184,12 @@ def line_approvers(rights: Plan, plan: Plan) -> tuple[str, ...]:
 def entitled(rights: Plan, plan: Plan, state: IncidentState | None, fact: Fact) -> bool:
     """Was the person who recorded ``fact`` entitled to it? Who holds which role comes
     from ``rights``, the plan adopted at the time."""
-    if not any(p.name == fact.actor for p in rights.people):
+    held = rights.roles_of_person(fact.actor)
+    if held is None:
         return False
     if state is None:
-        return bool(roles_of(rights, fact.actor) & set(rights.permission("new")))
+        return not held.isdisjoint(rights.permission("new"))
     roles = allowed_roles(rights, plan, state, fact)
     if roles is None:
         return True
-    return bool(roles_of(rights, fact.actor, state.assignments) & set(roles))
+    return not roles_of(rights, fact.actor, state.assignments).isdisjoint(roles)

@@ -488,6 +488,14 @@ class Plan:
             ),
         )
 
+    @cached_property
+    def _person_roles(self) -> dict[str, frozenset[str]]:
+        return {p.name: frozenset(p.roles) for p in self.people}
+
+    def roles_of_person(self, name: str) -> frozenset[str] | None:
+        """The roles a person on the roster holds; None if the name is not on it."""
+        return self._person_roles.get(name)
+
     def holders(self, role_id: str) -> tuple[str, ...]:
         return tuple(p.name for p in self.people if role_id in p.roles)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -253,16 +253,6 @@ class Fact:
 # -- the fold -------------------------------------------------------------------------
 
 
-def _with(state: IncidentState, **changes: Any) -> IncidentState:
-    """``dataclasses.replace`` for the state, without its cost: IncidentState has no
-    ``__post_init__`` and no field that ``__init__`` computes, so a copy of its fields
-    with some changed is the same value."""
-    new = object.__new__(IncidentState)
-    new.__dict__.update(state.__dict__)
-    new.__dict__.update(changes)
-    return new
-
-
 def apply(plan: Plan, state: IncidentState | None, fact: Fact) -> IncidentState:
     """The incident after ``fact``: the one place where an incident's state changes."""
     if state is None:
@@ -271,7 +261,29 @@ def apply(plan: Plan, state: IncidentState | None, fact: Fact) -> IncidentState:
         return _create(plan, fact)
     handler = _HANDLERS.get(fact.action)
     changed = handler(plan, state, fact) if handler is not None else state
-    return _with(changed, last_seq=fact.seq or state.last_seq + 1)
+    seq = fact.seq or state.last_seq + 1
+    if changed is state:
+        return _evolve(state, last_seq=seq)
+    # A handler returns the state it was given or a new one made for this fact alone,
+    # which nothing else holds yet: it takes its sequence number in place.
+    object.__setattr__(changed, "last_seq", seq)
+    return changed
+
+
+_STATE_FIELDS = frozenset(f.name for f in fields(IncidentState))
+
+
+def _evolve(state: IncidentState, **changes: Any) -> IncidentState:
+    """``state`` with ``changes``: :func:`dataclasses.replace` without its per-field work
+    (the fold makes a new state for every event; IncidentState has no ``__post_init__``,
+    so copying its attributes is all ``replace`` would do)."""
+    if not changes.keys() <= _STATE_FIELDS:
+        raise TypeError(f"IncidentState has no field {sorted(changes.keys() - _STATE_FIELDS)}")
+    new = object.__new__(IncidentState)
+    attributes = new.__dict__
+    attributes.update(state.__dict__)
+    attributes.update(changes)
+    return new
 
 
 def replay(plan: Plan, facts: Iterable[Fact]) -> IncidentState:
@@ -318,9 +330,9 @@ def _step_done(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
         status, f.actor, f.when, f.recorded_at, f.note, s.wave, f.seq,
         int(statement) if statement is not None else None,
     )  # fmt: skip
-    out = _with(s, steps={**s.steps, f.subject: record})
+    out = _evolve(s, steps={**s.steps, f.subject: record})
     if status == "done" and plan.has_step(f.subject) and plan.step(f.subject).hands_over:
-        out = _with(out, lead=plan.step(f.subject).hands_over)
+        out = _evolve(out, lead=plan.step(f.subject).hands_over)
     return out
 
 
@@ -331,7 +343,7 @@ def _move(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     waves = s.waves
     if plan.stage(f.new).final:
         waves = (*s.waves[:-1], replace(s.waves[-1], closed=f.when))
-    return _with(s, stage=f.new, entries=entries, waves=waves)
+    return _evolve(s, stage=f.new, entries=entries, waves=waves)
 
 
 def _reopen(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
@@ -342,7 +354,7 @@ def _reopen(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     reset = {step.id for step in steps_reset_by_reopen(plan, plan.stage(f.new))}
     past = s.past + tuple(PastRecord(k, v) for k, v in s.steps.items() if k in reset)
     wave = Wave(s.wave + 1, f.when, reason=f.note)
-    return _with(
+    return _evolve(
         s,
         stage=f.new,
         steps={k: v for k, v in s.steps.items() if k not in reset},
@@ -355,13 +367,13 @@ def _reopen(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
 def _grade(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     if f.new is None:
         return s
-    return _with(s, gradings=(*s.gradings, Grading(f.when, f.new, s.categories)))
+    return _evolve(s, gradings=(*s.gradings, Grading(f.when, f.new, s.categories)))
 
 
 def _assign(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     if f.new is None:
         return s
-    return _with(
+    return _evolve(
         s,
         assignments={**s.assignments, f.subject: f.new},
         assigned_at={**s.assigned_at, f.subject: f.when.at},
@@ -374,19 +386,19 @@ def _edit(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     out = s
     for name in ("title", "summary", "platform", "url", "sentiment"):
         if name in changes:
-            out = _with(out, **{name: changes[name]})
+            out = _evolve(out, **{name: changes[name]})
     if "first_seen" in changes:
         value = changes["first_seen"]
-        out = _with(out, first_seen=When.from_dict(value) if value else None)
+        out = _evolve(out, first_seen=When.from_dict(value) if value else None)
     if "categories" in changes:
         categories = tuple(changes["categories"])
-        out = _with(out, gradings=(*out.gradings, Grading(f.when, out.level, categories)))
+        out = _evolve(out, gradings=(*out.gradings, Grading(f.when, out.level, categories)))
     return out
 
 
 def _void(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     duplicate_of = f.data.get("duplicate_of")
-    return _with(s, void=Void(f.note, f.actor, f.recorded_at, duplicate_of))
+    return _evolve(s, void=Void(f.note, f.actor, f.recorded_at, duplicate_of))
 
 
 def _undo(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
@@ -394,7 +406,7 @@ def _undo(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     record = s.steps.get(f.subject)
     if record is None or record.seq != f.data.get("undoes"):
         return s
-    return _with(s, steps={k: v for k, v in s.steps.items() if k != f.subject})
+    return _evolve(s, steps={k: v for k, v in s.steps.items() if k != f.subject})
 
 
 def _assess(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
@@ -411,14 +423,14 @@ def _assess(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
         note=f.note,
         seq=f.seq,
     )
-    return _with(s, assessments=(*s.assessments, assessment))
+    return _evolve(s, assessments=(*s.assessments, assessment))
 
 
 def _line_draft(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
     version = LineVersion(
         int(f.data["version"]), str(f.data["text"]), f.actor, f.when, f.recorded_at
     )
-    return _with(s, lines=(*s.lines, version))
+    return _evolve(s, lines=(*s.lines, version))
 
 
 def _line_approve(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
@@ -433,7 +445,7 @@ def _line_approve(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
                 approved = f.when
             version = replace(version, signatures=signatures, approved=approved)
         lines.append(version)
-    return _with(s, lines=tuple(lines))
+    return _evolve(s, lines=tuple(lines))
 
 
 def _statement(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
@@ -453,7 +465,7 @@ def _statement(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
         line=int(line) if line is not None else None,
         without_line=d.get("without_line", ""),
     )
-    return _with(s, statements=(*s.statements, statement))
+    return _evolve(s, statements=(*s.statements, statement))
 
 
 def _retract(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
@@ -482,11 +494,11 @@ def _retract(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
                 record, actor=successor.actor, when=successor.when,
                 recorded_at=successor.recorded_at, statement=successor.number,
             )  # fmt: skip
-    return _with(s, statements=statements, steps=steps)
+    return _evolve(s, statements=statements, steps=steps)
 
 
 def _handover(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:
-    return _with(s, lead=str(f.data.get("body", "")))
+    return _evolve(s, lead=str(f.data.get("body", "")))
 
 
 def _unchanged(plan: Plan, s: IncidentState, f: Fact) -> IncidentState:

@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 
 from yuqing_cli.i18n import _
-from yuqing_cli.render.console import out, print_json
+from yuqing_cli.render.console import out
 from yuqing_cli.render.safe import clean
-from yuqing_cli.services.verify import Report
+from yuqing_cli.services.verify import Finding, Run
 
 
-def verify_result(report: Report, as_json: bool) -> None:
-    result = report.chain
-    breach = result.breach
+def verify_result(run: Run, as_json: bool) -> bool:
+    """Each finding as it is found, then the chain and the summary; returns whether
+    everything holds."""
     if as_json:
-        print_json(
-            {
-                "ok": report.ok,
-                "events": result.count,
-                "incidents": report.incidents,
-                "head": f"{result.head_id}:{result.head}" if result.ok and result.count else None,
-                "breach": None
-                if breach is None
-                else {"event": breach.event_id, "kind": breach.kind, "detail": breach.detail},
-                "findings": [
-                    {"kind": f.kind, "where": f.where, "detail": f.detail} for f in report.findings
-                ],
-                "logins": [
-                    {"login": c.login, "admin": c.admin, "events": c.events, "as": list(c.people)}
-                    for c in report.logins
-                ],
-            }
-        )
-        return
+        return _json(run)
     console = out()
+    for finding in run.findings():
+        console.print(Text(_finding_text(finding), style="red"))
+    result = run.chain()
+    breach = result.breach
     if breach is not None:
         console.print(
             Text(
@@ -43,40 +31,26 @@ def verify_result(report: Report, as_json: bool) -> None:
                 style="red bold",
             )
         )
-    for finding in report.findings:
-        console.print(
-            Text(
-                clean(
-                    _("FINDING ({kind}) {where}: {detail}").format(
-                        kind=finding.kind, where=finding.where, detail=finding.detail
-                    )
-                ),
-                style="red",
-            )
-        )
-    if not report.ok:
-        return
+    if not run.ok or breach is not None:
+        return False
     console.print(
         Text(
             _("ok: {events} events, chain intact; {incidents} incidents match their trails").format(
-                events=result.count, incidents=report.incidents
+                events=result.count, incidents=run.incidents
             ),
             style="green",
         )
     )
-    for count in report.logins:
+    for count in run.logins():
         line = (
             _("{events} events by the login {login} (an administrator's), as {people}")
             if count.admin
             else _("{events} events by the login {login}, as {people}")
         )
+        people = "、".join(count.people)
         console.print(
             Text(
-                clean(
-                    line.format(
-                        events=count.events, login=count.login, people="、".join(count.people)
-                    )
-                ),
+                clean(line.format(events=count.events, login=count.login, people=people)),
                 style="dim",
             )
         )
@@ -96,3 +70,63 @@ def verify_result(report: Report, as_json: bool) -> None:
                 style="dim",
             )
         )
+    return True
+
+
+def _finding_text(finding: Finding) -> str:
+    return clean(
+        _("FINDING ({kind}) {where}: {detail}").format(
+            kind=finding.kind, where=finding.where, detail=finding.detail
+        )
+    )
+
+
+def _json(run: Run) -> bool:
+    """The findings first, written as they are found; then what the chain says."""
+    import json
+    import sys
+
+    from yuqing_cli.render.console import print_json_array
+    from yuqing_cli.render.safe import json_safe
+
+    stream = sys.stdout
+    stream.write('{\n  "findings": ')
+    buffer = _Indented(stream)
+    print_json_array(
+        ({"kind": f.kind, "where": f.where, "detail": f.detail} for f in run.findings()), buffer
+    )
+    result = run.chain()
+    breach = result.breach
+    ok = run.ok and breach is None
+    rest = {
+        "ok": ok,
+        "events": result.count,
+        "incidents": run.incidents,
+        "head": f"{result.head_id}:{result.head}" if result.ok and result.count else None,
+        "breach": None
+        if breach is None
+        else {"event": breach.event_id, "kind": breach.kind, "detail": breach.detail},
+        "logins": [
+            {"login": c.login, "admin": c.admin, "events": c.events, "as": list(c.people)}
+            for c in run.logins()
+        ],
+    }
+    text = json.dumps(rest, ensure_ascii=False, indent=2)
+    stream.write(",\n" + json_safe(text[2:]) + "\n")  # the keys, after the findings
+    return ok
+
+
+class _Indented:
+    """Writes to ``stream``, indenting every line after the first by two spaces (a JSON
+    array nested as the value of a key), without the array's final newline."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.pending = ""
+
+    def write(self, text: str) -> int:
+        text = self.pending + text
+        self.pending = "\n" if text.endswith("\n") else ""
+        body = text[:-1] if self.pending else text
+        self.stream.write(body.replace("\n", "\n  "))
+        return len(text)

@@ -8,12 +8,14 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TextIO
 
 from rich.console import Console
+
+from yuqing_cli.render.lines import Writable
 
 
 class _Console(Console):
@@ -73,12 +75,36 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json_safe(text) + "\n")
 
 
-def write_file(path: Path, text: str, *, bom: bool = False) -> None:
-    """Write ``text`` to ``path`` (``-o FILE``), see :func:`output_file`. ``bom`` writes
-    UTF-8 with a byte-order mark, which spreadsheet programs need to read Chinese in a
-    CSV file."""
-    with output_file(path) as f:
-        f.write(text.encode("utf-8-sig" if bom else "utf-8"))
+def print_json_array(items: Iterable[Any], stream: Writable | None = None) -> None:
+    """A JSON array written item by item as the items come: the same text
+    :func:`print_json` prints for the whole list, without holding the list."""
+    from yuqing_cli.render.safe import json_safe
+
+    out = stream or sys.stdout
+    first = True
+    for item in items:
+        text = json.dumps(item, ensure_ascii=False, indent=2, default=str)
+        # Newlines in JSON text only ever separate tokens: indenting every line is safe.
+        out.write(("[\n  " if first else ",\n  ") + json_safe(text.replace("\n", "\n  ")))
+        first = False
+    out.write("[]\n" if first else "\n]\n")
+
+
+@contextmanager
+def open_output(path: Path | None, *, bom: bool = False) -> Iterator[TextIO]:
+    """Where a text output goes as it is produced: stdout, or ``path`` (``-o FILE``)
+    through :func:`output_file` (replaced atomically when complete). ``bom`` writes UTF-8
+    with a byte-order mark, which spreadsheet programs need to read Chinese in CSV."""
+    if path is None:
+        yield sys.stdout
+        return
+    with output_file(path) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig" if bom else "utf-8", newline="")
+        try:
+            yield text
+            text.flush()
+        finally:
+            text.detach()
 
 
 @contextmanager

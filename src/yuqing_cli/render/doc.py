@@ -20,7 +20,11 @@ from rich.table import Table
 from rich.text import Text
 
 from yuqing_cli.render.console import out
+from yuqing_cli.render.lines import write_aligned
 from yuqing_cli.render.safe import clean, markdown_safe
+
+# A section longer than a screen is written as plain aligned lines.
+SCREEN = 24
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,12 @@ def _section_terminal(section: Section) -> None:
         return
     for line in section.lines:
         console.print(Text("  ").append_text(_text(line)))
-    if section.rows:
+    if len(section.rows) > SCREEN:
+        # Measuring every row as Rich does costs more than the report: plain lines.
+        rows = ([clean(_cell(v).text) for v in row] for row in section.rows)
+        write_aligned(console.file, [clean(h) for h in section.header], rows)
+        console.print()
+    elif section.rows:
         table = Table(box=box.SIMPLE_HEAD)
         for i, column in enumerate(section.header):
             table.add_column(clean(column), overflow="fold", no_wrap=i == 0)

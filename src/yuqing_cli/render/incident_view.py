@@ -6,16 +6,16 @@ goes into :class:`rich.text.Text` after :func:`clean`, so it is shown literally.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from rich import box
 from rich.cells import cell_len
-from rich.table import Table
 from rich.text import Text
 
 from yuqing_cli.i18n import _
 from yuqing_cli.plan.deadlines import Verdict
-from yuqing_cli.render.console import out, print_json
+from yuqing_cli.render.console import out, print_json, print_json_array
+from yuqing_cli.render.lines import short_or_long, write_aligned
 from yuqing_cli.render.safe import clean
 from yuqing_cli.render.substance_view import (
     assessment_json,
@@ -48,7 +48,18 @@ from yuqing_cli.timeutil import fmt
 from yuqing_cli.when import show_when
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from yuqing_cli.services.demo import DemoRun
+
+
+def _table() -> Table:
+    """A table as every view here draws one (Rich's table module is imported when a
+    table is drawn: a writing command's one-line confirmation needs none)."""
+    from rich import box
+    from rich.table import Table
+
+    return Table(box=box.SIMPLE_HEAD)
 
 
 def _t(value: str | None, style: str = "") -> Text:
@@ -208,33 +219,65 @@ def _ref(view: IncidentView) -> str:
     return view.ref if view.wave == 1 else f"{view.ref} {wave_label(view.wave)}"
 
 
-def incident_list(views: list[IncidentView], as_json: bool) -> None:
+def incident_list(views: Iterable[IncidentView], as_json: bool) -> None:
+    """Incidents as a table, or for many of them plain aligned lines written as they are
+    read; JSON as an array written the same way."""
     if as_json:
-        print_json([incident_json(v) for v in views])
+        print_json_array(incident_json(v) for v in views)
         return
-    if not views:
+    head, long = short_or_long(views)
+    if long is not None:
+        _incident_lines(long)
+        return
+    if not head:
         out().print(_("no incidents match"))
         return
-    table = Table(box=box.SIMPLE_HEAD)
-    for column in (_("ref"), _("level"), _("stage"), _("detected"), _("overdue")):
-        table.add_column(column, no_wrap=True)
-    table.add_column(_("title"), overflow="fold", min_width=12, ratio=1)
-    for v in views:
+    from yuqing_cli.render.tables import Column, fitted
+
+    rows: list[list[str | Text]] = []
+    for v in head:
         title = _t(v.title)
         if v.exercise:
             title = Text.assemble(Text(_("[exercise] "), style="magenta"), title)
         if v.voided:
             title = Text.assemble(Text(_("[void] "), style="dim"), title)
-        table.add_row(
-            _ref(v),
-            _level(v),
-            clean(v.stage.name),
-            show_when(v.detected, v.tz),
-            Text(str(v.overdue), style="red bold") if v.overdue else Text("0"),
-            title,
+        rows.append(
+            [
+                _ref(v),
+                _level(v),
+                clean(v.stage.name),
+                show_when(v.detected, v.tz),
+                Text(str(v.overdue), style="red bold") if v.overdue else Text("0"),
+                title,
+            ]
         )
-    out().print(table)
-    out().print(Text(_("{n} incident(s)").format(n=len(views)), style="dim"))
+    columns = [
+        Column(_("ref"), token=True),
+        Column(_("level"), token=True, priority=2),
+        Column(_("stage"), token=True),
+        Column(_("detected"), token=True, priority=3),
+        Column(_("overdue"), token=True, justify="right", priority=1),
+        Column(_("title"), min_width=10),
+    ]
+    out().print(fitted(columns, rows))
+    out().print(Text(_("{n} incident(s)").format(n=len(head)), style="dim"))
+
+
+def _incident_lines(views: Iterable[IncidentView]) -> None:
+    import sys
+
+    header = [_("ref"), _("level"), _("stage"), _("detected"), _("overdue"), _("title")]
+    exercise, void = _("[exercise] "), _("[void] ")
+
+    def cells(v: IncidentView) -> list[str]:
+        title = (void if v.voided else "") + (exercise if v.exercise else "") + clean(v.title)
+        return [
+            _ref(v), clean(v.level.name), clean(v.stage.name), show_when(v.detected, v.tz),
+            str(v.overdue), title,
+        ]  # fmt: skip
+
+    n = write_aligned(sys.stdout, header, (cells(v) for v in views), right=(4,))
+    sys.stdout.write(_("{n} incident(s)").format(n=n) + "\n")
 
 
 _STATUS_STYLE = {"done": "green", "waived": "yellow", "open": ""}
@@ -256,22 +299,24 @@ def checklist(cl: Checklist, as_json: bool) -> None:
         "  ",
         _t(v.title),
     )
-    console.print(head)
-    table = Table(box=box.SIMPLE_HEAD)
-    table.add_column("", no_wrap=True)
-    table.add_column(_("step"), no_wrap=True)
-    table.add_column(_("title"), overflow="fold", min_width=12, ratio=2)
-    table.add_column(_("art."), no_wrap=True)
-    table.add_column(_("status"), overflow="fold", min_width=12, ratio=2)
-    for item in cl.items:
-        table.add_row(*_item_row(item, tz, v.stage.id))
-    console.print(table)
+    from yuqing_cli.render.plan_view import plan_words, say
+    from yuqing_cli.render.tables import Column, fitted
+
+    words = plan_words(cl.plan)
+    say(head, "    ", words)
+    columns = [
+        Column("", token=True),
+        Column(_("step"), token=True),
+        Column(_("title"), min_width=10),
+        Column(_("art."), token=True, priority=1),
+        Column(_("status"), min_width=12),
+    ]
+    rows = [_item_row(item, tz, v.stage.id) for item in cl.items]
+    console.print(fitted(columns, rows, whole=words))
     if cl.next_stage is None:
-        console.print(
-            Text(_("final stage; `yq reopen {ref} --reason …` on a flare-up").format(ref=v.ref))
-        )
+        say(Text(_("final stage; `yq reopen {ref} --reason …` on a flare-up").format(ref=v.ref)))
     elif cl.missing:
-        console.print(
+        say(
             Text(
                 _("to move to {stage}: {n} required step(s) open: {steps}").format(
                     stage=clean(cl.next_stage.name),
@@ -279,10 +324,12 @@ def checklist(cl: Checklist, as_json: bool) -> None:
                     steps=", ".join(s.id for s in cl.missing),
                 ),
                 style="yellow",
-            )
+            ),
+            "    ",
+            words,
         )
     else:
-        console.print(
+        say(
             Text(
                 _("ready: `yq advance {ref}` moves it to {stage}").format(
                     ref=v.ref, stage=clean(cl.next_stage.name)
@@ -292,7 +339,7 @@ def checklist(cl: Checklist, as_json: bool) -> None:
         )
 
 
-def _item_row(item: ChecklistItem, tz: str, stage: str) -> tuple[Text | str, ...]:
+def _item_row(item: ChecklistItem, tz: str, stage: str) -> list[Text | str]:
     mark = {"done": "✔", "waived": "–", "open": "☐"}[item.status]
     step_id = Text(item.step.id, style="bold" if item.step.required else "dim")
     title = _t(item.step.title)
@@ -322,7 +369,7 @@ def _item_row(item: ChecklistItem, tz: str, stage: str) -> tuple[Text | str, ...
         status = verdict_text(item.verdict, tz)
     else:
         status = Text(_("open"))
-    return (mark, step_id, title, item.step.article, status)
+    return [mark, step_id, title, item.step.article, status]
 
 
 def show(cl: Checklist, trail: Trail, as_json: bool) -> None:
@@ -338,10 +385,10 @@ def show(cl: Checklist, trail: Trail, as_json: bool) -> None:
             }
         )
         return
+    from yuqing_cli.render.plan_view import plan_words
+    from yuqing_cli.render.wrap import hanging
+
     console = out()
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column(overflow="fold")
     rows: list[tuple[str, Text | str]] = [
         (_("ref"), _ref(v)),
         (_("title"), _t(v.title)),
@@ -385,9 +432,13 @@ def show(cl: Checklist, trail: Trail, as_json: bool) -> None:
         rows.append((_("led by"), Text(clean(v.lead), style="yellow")))
     if v.summary:
         rows.append((_("summary"), _t(v.summary)))
+    # a label column as wide as the widest label, the values wrapped beside it
+    words = plan_words(cl.plan)
+    indent = max(cell_len(k) for k, _v in rows) + 2
     for key, value in rows:
-        grid.add_row(key, value)
-    console.print(grid)
+        shown = value if isinstance(value, Text) else Text(value)
+        line = Text(key, style="bold") + Text(" " * (indent - cell_len(key))) + shown
+        console.print(hanging(line, console.width, " " * indent, words))
     console.print()
     suggestions_lines(v.suggestions)
     deadline_table(cl.deadlines, tz)
@@ -410,14 +461,18 @@ def deadline_table(verdicts: tuple[Verdict, ...], tz: str) -> None:
         console.print(Text(_("  none"), style="dim"))
         console.print()
         return
+    from yuqing_cli.render.tables import Column, fitted
+
     several = len({d.wave for d in verdicts}) > 1
-    table = Table(box=box.SIMPLE_HEAD)
-    table.add_column(_("step"), no_wrap=True)
+    columns = [Column(_("step"), token=True)]
     if several:
-        table.add_column(_("wave"), no_wrap=True)
-    table.add_column(_("due"), no_wrap=True)
-    table.add_column(_("done"), no_wrap=True)
-    table.add_column(_("verdict"), overflow="fold", ratio=1)
+        columns.append(Column(_("wave"), token=True, priority=2))
+    columns += [
+        Column(_("due"), min_width=10),
+        Column(_("done"), token=True, priority=1),
+        Column(_("verdict"), min_width=12),
+    ]
+    rows = []
     for d in verdicts:
         row: list[str | Text] = [d.step.id]
         if several:
@@ -427,8 +482,8 @@ def deadline_table(verdicts: tuple[Verdict, ...], tz: str) -> None:
             show_when(d.record.when, tz) if d.record else "—",
             verdict_text(d, tz),
         ]
-        table.add_row(*row)
-    console.print(table)
+        rows.append(row)
+    console.print(fitted(columns, rows))
 
 
 def _action_label(action: str) -> str:
@@ -460,79 +515,123 @@ def _action_label(action: str) -> str:
 
 
 def events_table(trail: Trail, as_json: bool) -> None:
+    """The trail: a table fitted to the terminal, or for a long one plain aligned lines
+    written as the events are read."""
     tz = trail.tz
-    events = trail.events
     if as_json:
-        print_json([event_json(e, tz) for e in events])
+        print_json_array(event_json(e, tz) for e in trail.events)
+        return
+    events, long = short_or_long(trail.events)
+    if long is not None:
+        _event_lines(trail, long)
         return
     if not events:
         out().print(_("no events"))
         return
+    from yuqing_cli.render.tables import Column, fitted
+
     several = len({e.ref for e in events}) > 1
-    waves = len({e.wave for e in events}) > 1
     logins = any(e.login is not None for e in events)
-    table = Table(box=box.SIMPLE_HEAD)
-    table.add_column("#", no_wrap=True, justify="right")  # position in the hash chain
-    table.add_column(_("happened"), no_wrap=True)
-    table.add_column(_("recorded"), no_wrap=True)
+    columns = [
+        Column("#", token=True, justify="right", priority=5),  # position in the hash chain
+        Column(_("happened"), token=True),
+        Column(_("recorded"), token=True, priority=3),
+    ]
     if several:
-        table.add_column(_("ref"), no_wrap=True)
-    table.add_column(_("who"), no_wrap=True)
+        columns.append(Column(_("ref"), token=True))
+    columns.append(Column(_("who"), token=True, priority=1))
     if logins:
-        table.add_column(_("login"), no_wrap=True)
-    table.add_column(_("what"), no_wrap=True)
-    table.add_column(_("detail"), overflow="fold", min_width=12, ratio=1)
+        columns.append(Column(_("login"), token=True, priority=4))
+    columns += [Column(_("what"), token=True), Column(_("detail"), min_width=10)]
+    rows = []
     for e in events:
-        happened = show_when(e.happened, tz)
-        if waves and e.wave > 1:
-            happened = f"{happened} {wave_label(e.wave)}"
-        row: list[str | Text] = [str(e.id), happened, fmt(e.recorded_at, tz)]
+        row: list[str | Text] = [str(e.id), _happened(e, tz), fmt(e.recorded_at, tz)]
         if several:
             row.append(e.ref or "—")
-        row.append(e.actor)
+        row.append(clean(e.actor))
         if logins:
-            login = e.login or "—"
-            row.append(Text(clean(f"{login}*" if e.login_admin else login)))
-        row += [_action_label(e.action), _event_detail(e)]
-        table.add_row(*row)
-    out().print(table)
+            row.append(_login(e))
+        row += [_action_label(e.action), Text.assemble(*_event_detail(e))]
+        rows.append(row)
+    out().print(fitted(columns, rows, whole=_names(events)))
 
 
-def _event_detail(e: EventView) -> Text:
-    text = Text()
+def _names(events: Iterable[EventView]) -> tuple[str, ...]:
+    return tuple({e.actor for e in events})
+
+
+def _login(e: EventView) -> str:
+    login = e.login or "—"
+    return clean(f"{login}*" if e.login_admin else login)
+
+
+def _happened(e: EventView, tz: str) -> str:
+    happened = show_when(e.happened, tz)
+    return f"{happened} {wave_label(e.wave)}" if e.wave > 1 else happened
+
+
+def _event_lines(trail: Trail, events: Iterable[EventView]) -> None:
+    import sys
+
+    tz = trail.tz
+    several = trail.incident is None
+    header = ["#", _("happened"), _("recorded"), _("ref"), _("who"), _("what"), _("detail")]
+    if not several:
+        del header[3]
+    labels: dict[str, str] = {}
+
+    def cells(e: EventView) -> list[str]:
+        label = labels.get(e.action)
+        if label is None:
+            label = labels[e.action] = _action_label(e.action)
+        row = [str(e.id), _happened(e, tz), fmt(e.recorded_at, tz)]
+        if several:
+            row.append(e.ref or "—")
+        who = clean(e.actor) if e.login is None else f"{clean(e.actor)} ({_login(e)})"
+        row += [who, label, "".join([text for text, _style in _event_detail(e)])]
+        return row
+
+    # Event numbers grow along a long trail: room for seven digits from the start.
+    write_aligned(sys.stdout, header, (cells(e) for e in events), right=(0,), least={0: 7})
+
+
+def _event_detail(e: EventView) -> list[tuple[str, str]]:
+    """The detail column: pieces of text (made safe) and their styles."""
+    parts: list[tuple[str, str]] = []
     if e.action == "create":
-        text.append(_("new incident"))
+        parts.append((_("new incident"), ""))
     elif e.subject and e.action in ("done", "waived", "routine", "undo"):
-        text.append(e.subject, style="bold")
+        parts.append((clean(e.subject), "bold"))
     elif e.action == "adopt":
-        text.append(clean(f"{e.new or ''} ({e.subject[:12]})"))
+        parts.append((clean(f"{e.new or ''} ({e.subject[:12]})"), ""))
     elif e.action == "statement":
-        text.append(clean(f"#{e.subject} {excerpt(str(e.data.get('text', '')), 40)}"))
+        parts.append((clean(f"#{e.subject} {excerpt(str(e.data.get('text', '')), 40)}"), ""))
     elif e.action in ("line_draft", "line_approve", "retract"):
-        text.append(f"#{e.subject}" if e.action == "retract" else f"v{e.subject}")
+        parts.append((f"#{e.subject}" if e.action == "retract" else f"v{e.subject}", ""))
     elif e.action == "assess":
         metrics = e.data.get("metrics", {})
         if isinstance(metrics, dict):
-            text.append(clean(", ".join(f"{k} {v}" for k, v in metrics.items())))
+            parts.append((clean(", ".join(f"{k} {v}" for k, v in metrics.items())), ""))
     elif e.action == "issue":
-        text.append(
-            clean(_("No. {total} for {day}").format(total=e.new or "?", day=e.subject))
-            + (clean(_(", correcting No. {total}").format(total=e.old)) if e.old else "")
-        )
+        text = _("No. {total} for {day}").format(total=e.new or "?", day=e.subject)
+        if e.old:
+            text += _(", correcting No. {total}").format(total=e.old)
+        parts.append((clean(text), ""))
     elif e.action in ("link", "unlink"):
-        text.append(clean(f"{e.subject}: {e.old or '—'} → {e.new or '—'}"))
+        parts.append((clean(f"{e.subject}: {e.old or '—'} → {e.new or '—'}"), ""))
     elif e.action == "edit":
         changes = e.data.get("changes", {})
         if isinstance(changes, dict):
-            text.append(clean(", ".join(sorted(changes))))
+            parts.append((clean(", ".join(sorted(changes))), ""))
     elif e.old is not None or e.new is not None:
-        text.append(clean(f"{e.subject}: ") if e.subject else "")
-        text.append(clean(f"{e.old or '—'} → {e.new or '—'}"))
+        if e.subject:
+            parts.append((clean(f"{e.subject}: "), ""))
+        parts.append((clean(f"{e.old or '—'} → {e.new or '—'}"), ""))
     if e.note:
-        if text.plain:
-            text.append(" · ")
-        text.append(clean(e.note))
-    return text
+        if parts:
+            parts.append((" · ", ""))
+        parts.append((clean(e.note), ""))
+    return parts
 
 
 def demo(run: DemoRun, where: str) -> None:

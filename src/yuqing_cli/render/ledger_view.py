@@ -1,26 +1,27 @@
 """The ledger (台账) as the office files it: CSV, JSON and an Excel workbook.
 
 The ledger is the office's Chinese document: its words are Chinese whatever the
-interface language. Each writer takes the rows as an iterable and writes as it goes.
-Cell values are typed once (:func:`ledger_values`): a time exactly known is a
-``datetime`` in the plan's zone, a time known less exactly the text it was given as,
-an elapsed time a ``timedelta``, counts are numbers, the rest text.
+interface language. Each writer takes the ledger's rows as they are read and writes as
+it goes, so a ledger of any length is written in constant memory. Cell values are typed
+once (:func:`ledger_values`): a time exactly known is a ``datetime`` in the plan's zone,
+a time known less exactly the text it was given as, an elapsed time a ``timedelta``,
+counts are numbers, the rest text.
 """
 
 from __future__ import annotations
 
 import csv
-import io
+import json
 import unicodedata
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import IO, Any
+from typing import IO, Any, TextIO
 
 from yuqing_cli.plan.state import Assessment
 from yuqing_cli.render.safe import clean, spreadsheet_safe
 from yuqing_cli.render.substance_view import assessment_json
 from yuqing_cli.render.times import iso, seconds, when_json
-from yuqing_cli.services.ledger import Column, LedgerRow, zone_name
+from yuqing_cli.services.ledger import Column, Ledger, LedgerRow, Stamp, zone_name
 from yuqing_cli.timeutil import local
 from yuqing_cli.when import When, show_when
 
@@ -59,6 +60,15 @@ def cell_time(when: When | None, tz: str) -> datetime | str | None:
     return show_when(when, tz, chinese=True)
 
 
+def stamp_time(stamp: Stamp | None, tz: str) -> datetime | str | None:
+    """A ledger time as :func:`cell_time` gives it."""
+    if stamp is None:
+        return None
+    if stamp.uncertain is None:
+        return datetime.fromisoformat(stamp.iso).replace(tzinfo=None, microsecond=0)
+    return cell_time(stamp.uncertain, tz)
+
+
 def headers(columns: Iterable[Column], tz: str) -> list[str]:
     """The header row; the first time column names the zone of every time."""
     out = []
@@ -77,8 +87,8 @@ def ledger_values(n: int, row: LedgerRow, tz: str) -> list[Any]:
     values: list[Any] = [
         n,
         row.ref,
-        cell_time(row.first_seen, tz),
-        cell_time(row.detected, tz),
+        stamp_time(row.first_seen, tz),
+        stamp_time(row.detected, tz),
         row.platform,
         row.title,
         row.url or "",
@@ -91,7 +101,7 @@ def ledger_values(n: int, row: LedgerRow, tz: str) -> list[Any]:
     ]
     for m in row.milestones:
         values += [
-            cell_time(m.when, tz),
+            stamp_time(m.when, tz),
             m.elapsed,
             VERDICT_ZH.get(m.verdict, m.verdict) if m.verdict else "",
         ]
@@ -101,8 +111,8 @@ def ledger_values(n: int, row: LedgerRow, tz: str) -> list[Any]:
         row.statements,
         heat_zh(row.heat),
         row.lead,
-        cell_time(row.first_closed, tz),
-        cell_time(row.closed, tz),
+        stamp_time(row.first_closed, tz),
+        stamp_time(row.closed, tz),
         yes(row.closed is not None),
         row.stage,
         row.waves,
@@ -145,33 +155,49 @@ def csv_text(value: Any) -> Any:
     return value
 
 
-def write_csv(out: IO[str], header: list[str], rows: Iterable[list[Any]]) -> None:
+def write_rows(out: IO[str], header: list[str], rows: Iterable[list[Any]]) -> int:
+    """Typed rows as CSV (CRLF lines, as spreadsheets expect); returns the rows written."""
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
+    count = 0
     for row in rows:
         writer.writerow([csv_text(v) for v in row])
+        count += 1
+    return count
 
 
-def ledger_csv(columns: tuple[Column, ...], rows: Iterable[LedgerRow], tz: str) -> str:
-    buffer = io.StringIO()
-    write_csv(
-        buffer,
-        headers(columns, tz),
-        (ledger_values(n, r, tz) for n, r in enumerate(rows, 1)),
-    )
-    return buffer.getvalue()
+def _values(ledger: Ledger) -> Iterable[list[Any]]:
+    return (ledger_values(n, r, ledger.tz) for n, r in enumerate(ledger.rows, 1))
+
+
+def write_csv(ledger: Ledger, out: TextIO) -> int:
+    """The ledger as CSV, written as its rows are read; returns the rows written."""
+    return write_rows(out, headers(ledger.columns, ledger.tz), _values(ledger))
 
 
 # -- JSON ----------------------------------------------------------------------------------
 
 
-def ledger_json(rows: Iterable[LedgerRow], tz: str) -> str:
-    from yuqing_cli.render.report_view import dumps
+def write_json(ledger: Ledger, out: TextIO) -> None:
+    from yuqing_cli.render.console import print_json_array
 
-    return dumps([ledger_dict(r, tz) for r in rows])
+    print_json_array((ledger_dict(row, ledger.tz) for row in ledger.rows), out)
+
+
+def write_json_lines(ledger: Ledger, out: TextIO) -> None:
+    """One JSON object a line (no indentation), for programs that read line by line."""
+    from yuqing_cli.render.safe import json_safe
+
+    for row in ledger.rows:
+        out.write(json_safe(json.dumps(ledger_dict(row, ledger.tz), ensure_ascii=False)) + "\n")
+
+
+def _when(stamp: Stamp | None, tz: str) -> dict[str, Any] | None:
+    return when_json(stamp.when, tz) if stamp is not None else None
 
 
 def ledger_dict(row: LedgerRow, tz: str) -> dict[str, Any]:
+    detected = row.detected.when
     return {
         "ref": row.ref,
         "title": row.title,
@@ -181,15 +207,15 @@ def ledger_dict(row: LedgerRow, tz: str) -> dict[str, Any]:
         "level": row.level,
         "categories": list(row.categories),
         "sentiment": row.sentiment,
-        "first_seen": when_json(row.first_seen, tz),
-        "detected": when_json(row.detected, tz),
-        "detected_at": iso(row.detected.at, tz),
-        "recorded_at": iso(row.recorded_at, tz),
+        "first_seen": _when(row.first_seen, tz),
+        "detected": when_json(detected, tz),
+        "detected_at": iso(detected.at, tz),
+        "recorded_at": row.recorded.iso,
         "disposal": row.disposal,
         "responsible": list(row.responsible),
         "milestones": {
             m.milestone: {
-                "at": when_json(m.when, tz),
+                "at": _when(m.when, tz),
                 "elapsed_seconds": seconds(m.elapsed),
                 "verdict": m.verdict,
                 "late_by": seconds(m.late_by),
@@ -198,8 +224,8 @@ def ledger_dict(row: LedgerRow, tz: str) -> dict[str, Any]:
             for m in row.milestones
         },
         "overdue": row.overdue,
-        "first_closed": when_json(row.first_closed, tz),
-        "closed": when_json(row.closed, tz),
+        "first_closed": _when(row.first_closed, tz),
+        "closed": _when(row.closed, tz),
         "stage": row.stage,
         "waves": row.waves,
         "reporter": row.reporter,
@@ -295,12 +321,5 @@ def write_xlsx(
     workbook.close()
 
 
-def ledger_xlsx(
-    target: str | IO[bytes], columns: tuple[Column, ...], rows: Iterable[LedgerRow], tz: str
-) -> None:
-    write_xlsx(
-        target,
-        headers(columns, tz),
-        (ledger_values(n, r, tz) for n, r in enumerate(rows, 1)),
-        sheet="台账",
-    )
+def ledger_xlsx(target: str | IO[bytes], ledger: Ledger) -> None:
+    write_xlsx(target, headers(ledger.columns, ledger.tz), _values(ledger), sheet="台账")

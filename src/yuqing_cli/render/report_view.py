@@ -647,7 +647,7 @@ def dumps(data: Any) -> str:
 def report_csv(report: DailyReport) -> str:
     """The day's incidents, one a row, in Chinese (the office's words) whatever the
     interface language."""
-    from yuqing_cli.render.ledger_view import cell_time, write_csv, yes
+    from yuqing_cli.render.ledger_view import cell_time, write_rows, yes
     from yuqing_cli.services.ledger import zone_name
 
     tz = report.plan.info.timezone
@@ -680,7 +680,7 @@ def report_csv(report: DailyReport) -> str:
             ]
         )
     buffer = io.StringIO()
-    write_csv(buffer, header, rows)
+    write_rows(buffer, header, rows)
     return buffer.getvalue()
 
 

@@ -26,6 +26,11 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+def has_control(text: str) -> bool:
+    """Does ``text`` hold anything :func:`clean` would change (one pass for many cells)?"""
+    return _CONTROL.search(text) is not None
+
+
 def clean(text: str, *, single_line: bool = False) -> str:
     """Return ``text`` with control characters made visible."""
     out = _CONTROL.sub(_escape, text)
@@ -44,12 +49,12 @@ def json_safe(text: str) -> str:
 
 
 # What a spreadsheet reads as the start of a formula, full-width forms included.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
 def spreadsheet_safe(value: str) -> str:
     """Neutralise a CSV cell a spreadsheet would run as a formula (prefix a quote)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|!~])")

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from yuqing_cli.i18n import _
@@ -193,7 +194,7 @@ class VerifyResult:
 
 _TIMES = ("happened_at", "recorded_at")
 # The event table as raw values: verification must read a tampered row, not choke on it.
-_RAW = Table(
+RAW = Table(
     "event",
     MetaData(),
     Column("id", Integer, primary_key=True),
@@ -209,19 +210,29 @@ _RAW = Table(
     Column("prev_hash", String),
     Column("hash", String),
 )
+# A raw event as a plain tuple, in this order (see :func:`raw_events`).
+RAW_ORDER = ("id", *CONTENT_FIELDS, "prev_hash", "hash")
+(ID, INCIDENT, SEQ, ACTION, ACTOR, SUBJECT, OLD, NEW, NOTE, HAPPENED, RECORDED, VERSION, DATA,
+ LOGIN, LOGIN_ADMIN, PREV, HASH) = range(len(RAW_ORDER))  # fmt: skip
+RAW_COLUMNS = tuple(RAW.c[name] for name in RAW_ORDER)
+
+
+def raw_events(conn: Connection, query: Any) -> Iterator[Sequence[Any]]:
+    """The events a ``select(*RAW_COLUMNS)…`` query finds, as plain tuples."""
+    return iter(conn.execute(query).all())
 
 
 # How SQLite stores a time written by the tool (SQLAlchemy's format for DateTime).
 _STORED_TIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
-def _raw_content(row: RowMapping) -> dict[str, Any] | None:
+def _raw_content(row: Sequence[Any]) -> dict[str, Any] | None:
     """The content as it was hashed, or None if a value is not what the tool writes.
 
     Strict on purpose: '01' in an integer column, or a time written in another
     format, means the row was edited even when the value reads the same.
     """
-    content: dict[str, Any] = {name: row[name] for name in CONTENT_FIELDS}
+    content: dict[str, Any] = dict(zip(CONTENT_FIELDS, row[1:PREV], strict=True))
     for name in _TIMES:
         value = content[name]
         if isinstance(value, str):
@@ -250,79 +261,157 @@ def _raw_content(row: RowMapping) -> dict[str, Any] | None:
     return content
 
 
-def _rows(conn: Connection, batch: int = 5000) -> Iterator[RowMapping]:
-    """All events in id order, fetched in batches by key (never all rows at once)."""
-    table = _RAW
-    columns = list(table.c)
+# A time exactly as SQLite keeps what the tool writes (naive UTC, to the microsecond).
+_STORED = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")
+
+
+def _stored_time(value: Any) -> str | None:
+    """The canonical form (UTC ISO) of a time as SQLite stores it (``2024-11-23
+    01:15:00.000000``), or None if ``value`` is not exactly that form."""
+    if type(value) is not str or _STORED.fullmatch(value) is None:
+        return None
+    micro = value[19:]
+    return f"{value[:10]}T{value[11:19]}{'' if micro == '.000000' else micro}+00:00"
+
+
+_quote = json.encoder.encode_basestring  # what json.dumps writes for a str (ensure_ascii=False)
+_TEXTS = (ACTION, ACTOR, DATA, NEW, NOTE, OLD, VERSION, SUBJECT)
+
+
+def digest(row: Sequence[Any]) -> str | None:
+    """The hash the content of raw event ``row`` must have (over its stored
+    ``prev_hash``), or None if the row holds a value the tool never writes.
+
+    The same as :func:`event_hash` over :func:`_raw_content`, without building either:
+    the canonical text of the usual row (SQLite's stored times, text fields) is written
+    directly, anything else goes the general way.
+    """
+    happened, recorded = _stored_time(row[HAPPENED]), _stored_time(row[RECORDED])
+    incident, seq, prev = row[INCIDENT], row[SEQ], row[PREV]
+    texts = [
+        _quote(v) if type(v) is str else "null" if v is None else ""
+        for v in [row[i] for i in _TEXTS]
+    ]
+    if (
+        happened is None
+        or recorded is None
+        or row[LOGIN] is not None
+        or row[LOGIN_ADMIN] is not None
+        or type(seq) is not int
+        or not (incident is None or type(incident) is int)
+        or "" in texts
+        or type(prev) is not str
+    ):
+        content = _raw_content(row)
+        return None if content is None else event_hash(str(prev), content)
+    action, actor, data, new, note, old, version, subject = texts
+    text = (
+        f'{{"action":{action},"actor":{actor},'
+        + ("" if data == "null" else f'"data":{data},')
+        + f'"happened_at":"{happened}","incident_id":{"null" if incident is None else incident},'
+        f'"new":{new},"note":{note},"old":{old},"plan_version":{version},'
+        f'"recorded_at":"{recorded}","seq":{seq},"subject":{subject}}}'
+    )
+    return hashlib.sha256(f"{prev}\n{text}".encode()).hexdigest()
+
+
+@dataclass
+class ContentCheck:
+    """Each event's content against its hash, in any order: the first (by id) that does
+    not hold, and how many were checked."""
+
+    checked: int = 0
+    first_bad: int | None = None
+    last_unreadable: bool = False  # the row last checked holds a value yq never writes
+
+    def merge(self, other: ContentCheck) -> None:
+        """Add what another check (of other events) found."""
+        self.checked += other.checked
+        if other.first_bad is not None:
+            self.first_bad = min(other.first_bad, self.first_bad or other.first_bad)
+
+    def check(self, row: Sequence[Any]) -> bool:
+        self.checked += 1
+        found = digest(row)
+        self.last_unreadable = found is None
+        if found == row[HASH]:
+            return True
+        if self.first_bad is None or row[ID] < self.first_bad:
+            self.first_bad = row[ID]
+        return False
+
+
+def _links(conn: Connection, batch: int = 2_000) -> Iterator[Sequence[Any]]:
+    """(id, prev_hash, hash) of every event in id order, in batches by key."""
+    table = RAW
     last = 0
     while True:
-        rows = (
-            conn.execute(
-                select(*columns).where(table.c.id > last).order_by(table.c.id).limit(batch)
-            )
-            .mappings()
-            .all()
-        )
+        rows = conn.execute(
+            select(table.c.id, table.c.prev_hash, table.c.hash)
+            .where(table.c.id > last)
+            .order_by(table.c.id)
+            .limit(batch)
+        ).all()
         if not rows:
             return
         yield from rows
-        last = rows[-1]["id"]
+        last = rows[-1][0]
 
 
 def _owner_of(conn: Connection, digest: str) -> int | None:
-    table = _RAW
+    table = RAW
     found = conn.execute(select(table.c.id).where(table.c.hash == digest)).first()
     return int(found[0]) if found is not None else None
 
 
-def verify(conn: Connection, anchors: Mapping[int, str] | None = None) -> VerifyResult:
+def _changed(event_id: int) -> Breach:
+    return Breach(
+        event_id,
+        "changed",
+        _("its content does not match its hash (a field was changed, or the row forged)"),
+    )
+
+
+def verify_links(
+    conn: Connection, anchors: Mapping[int, str] | None = None, changed: int | None = None
+) -> VerifyResult:
     """Walk the chain in id order; stop at the first event that does not hold.
 
-    ``anchors`` maps event ids to hashes recorded earlier (``yq verify`` prints the
-    head): an anchor that no longer matches shows history was rewritten wholesale.
+    ``changed`` is the first event whose content was found not to match its hash
+    (:class:`ContentCheck`, run over every event beforehand); the walk itself checks
+    that each event links to the one before it. ``anchors`` maps event ids to hashes
+    recorded earlier (``yq verify`` prints the head): an anchor that no longer matches
+    shows history was rewritten wholesale.
     """
     count = 0
     first_id = 0
     prev_id = 0
     prev_hash = GENESIS
     before_prev_hash: str | None = None
-    for row in _rows(conn):
+    for row_id, row_prev, row_hash in _links(conn):
         count += 1
-        content = _raw_content(row)
-        if content is None or event_hash(str(row["prev_hash"]), content) != row["hash"]:
+        if row_id == changed:
+            return VerifyResult(count, prev_id, prev_hash, _changed(row_id))
+        if row_prev != prev_hash:
+            return VerifyResult(
+                count,
+                prev_id,
+                prev_hash,
+                _diagnose_link(conn, row_id, row_prev, first_id, prev_id, before_prev_hash),
+            )
+        if anchors and row_id in anchors and anchors[row_id] != row_hash:
             return VerifyResult(
                 count,
                 prev_id,
                 prev_hash,
                 Breach(
-                    row["id"],
-                    "changed",
-                    _(
-                        "its content does not match its hash "
-                        "(a field was changed, or the row forged)"
-                    ),
-                ),
-            )
-        if row["prev_hash"] != prev_hash:
-            return VerifyResult(
-                count,
-                prev_id,
-                prev_hash,
-                _diagnose_link(conn, row, first_id, prev_id, before_prev_hash),
-            )
-        if anchors and row["id"] in anchors and anchors[row["id"]] != row["hash"]:
-            return VerifyResult(
-                count,
-                prev_id,
-                prev_hash,
-                Breach(
-                    row["id"],
+                    row_id,
                     "changed",
                     _("its hash differs from the one recorded earlier (history was rewritten)"),
                 ),
             )
-        first_id = first_id or row["id"]
-        before_prev_hash, prev_hash, prev_id = prev_hash, row["hash"], row["id"]
+        first_id = first_id or row_id
+        before_prev_hash, prev_hash, prev_id = prev_hash, row_hash, row_id
     if anchors and max(anchors) > prev_id:
         return VerifyResult(
             count,
@@ -333,11 +422,32 @@ def verify(conn: Connection, anchors: Mapping[int, str] | None = None) -> Verify
     return VerifyResult(count, prev_id, prev_hash, None)
 
 
+def verify(conn: Connection, anchors: Mapping[int, str] | None = None) -> VerifyResult:
+    """The whole chain: every event's content against its hash, then the links."""
+    check = ContentCheck()
+    table = RAW
+    last = 0
+    while True:
+        rows = conn.execute(
+            select(*RAW_COLUMNS).where(table.c.id > last).order_by(table.c.id).limit(5000)
+        ).all()
+        if not rows:
+            break
+        for row in rows:
+            check.check(row)
+        last = rows[-1][0]
+    return verify_links(conn, anchors, check.first_bad)
+
+
 def _diagnose_link(
-    conn: Connection, row: RowMapping, first_id: int, prev_id: int, before_prev_hash: str | None
+    conn: Connection,
+    row_id: int,
+    row_prev: str,
+    first_id: int,
+    prev_id: int,
+    before_prev_hash: str | None,
 ) -> Breach:
-    """Row ``row`` is intact but does not follow the previous row: say why."""
-    row_id = row["id"]
+    """Event ``row_id`` is intact but does not follow the previous one: say why."""
     if prev_id == 0:
         return Breach(
             row_id,
@@ -346,7 +456,7 @@ def _diagnose_link(
                 row_id=row_id
             ),
         )
-    if row["prev_hash"] == GENESIS:
+    if row_prev == GENESIS:
         return Breach(
             first_id,
             "inserted",
@@ -354,7 +464,7 @@ def _diagnose_link(
                 "events {first_id}–{prev_id} stand before the start of the chain (event {row_id})"
             ).format(first_id=first_id, prev_id=prev_id, row_id=row_id),
         )
-    if before_prev_hash is not None and row["prev_hash"] == before_prev_hash:
+    if before_prev_hash is not None and row_prev == before_prev_hash:
         return Breach(
             prev_id,
             "inserted",
@@ -362,7 +472,7 @@ def _diagnose_link(
                 row_id=row_id
             ),
         )
-    owner = _owner_of(conn, row["prev_hash"])
+    owner = _owner_of(conn, row_prev)
     if owner is not None and owner != prev_id:
         return Breach(
             row_id,

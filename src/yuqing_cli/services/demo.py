@@ -121,4 +121,6 @@ def run_demo(ctx: Context, plan: Plan) -> DemoRun:
     advanced = incidents.advance(_As(ctx, leader), ref, note="演练 / exercise")
     done.append((_("{person} advances it").format(person=leader), advanced))
     after = queries.checklist(ctx, ref)
-    return DemoRun(done, before, after, queries.log(ctx, queries.LogQuery(ref=ref)), logger)
+    with queries.log(ctx, queries.LogQuery(ref=ref)) as trail:
+        events = tuple(trail.events)
+    return DemoRun(done, before, after, Trail(trail.tz, events, trail.incident), logger)

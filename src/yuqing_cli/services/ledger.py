@@ -1,31 +1,57 @@
 """The ledger (台账): one row per incident with its key times and their verdicts.
 
-:data:`COLUMNS` is the ledger's vocabulary: the columns of the office's 台账 in order,
-with the field each one holds. The writers (CSV, JSON, XLSX) print them, and
-``yq import`` reads a ledger back by the same names (or English ones).
+:data:`HEAD`, :func:`milestone_columns` and :data:`TAIL` are the ledger's vocabulary:
+the columns of the office's 台账 in order, with the field each one holds. The writers
+(CSV, JSON, XLSX) print them, and ``yq import`` reads a ledger back by the same names
+(or English ones).
+
+An office exports it monthly and yearly, over every incident it ever logged, so a row
+must cost little to read. What a row needs beyond the ``incident`` columns is projected
+with the state whenever the incident changes (:func:`projection`, kept in
+``incident.ledger`` and checked by ``yq verify`` like every other column): times in the
+plan's zone, each milestone's time, elapsed time and verdict, who is responsible, the
+response and the heat. A verdict that still depends on the clock (a deadline running)
+is kept as its deadline and decided when the ledger is read (:func:`open_verdict`),
+with the same rule as :func:`yuqing_cli.plan.deadlines.verdict`. The notes (处置情况)
+are read with each batch of rows.
+
+:func:`ledger` reads the rows oldest first, in batches by key, as the caller consumes
+them: memory does not grow with the ledger.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import groupby, islice
+from itertools import groupby
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlmodel import Session, col, select
+from sqlalchemy import select, tuple_
+from sqlalchemy.engine import Connection
 
+from yuqing_cli import codec
+from yuqing_cli.errors import YqError
+from yuqing_cli.i18n import _
 from yuqing_cli.plan import deadlines
 from yuqing_cli.plan.deadlines import VerdictKind
 from yuqing_cli.plan.schema import Plan
 from yuqing_cli.plan.state import Assessment, IncidentState
-from yuqing_cli.services import state as st
-from yuqing_cli.services.context import Context, Reading, reading
 from yuqing_cli.services.plans import plan_for
-from yuqing_cli.store.tables import Event, Incident
+from yuqing_cli.timeutil import local
 from yuqing_cli.when import When
 
-BATCH = 500  # incidents whose notes are read in one query
+if TYPE_CHECKING:
+    # the state's projections include the ledger's: the context comes when it is read
+    from yuqing_cli.services.context import Context, Reading
+
+BATCH = 1_000
 DISPOSAL_LIMIT = 500  # characters of 处置情况 in a ledger cell
+
+
+# -- the columns ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -98,19 +124,159 @@ def zone_name(tz: str) -> str:
     return "北京时间" if tz in ("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC") else tz
 
 
-@dataclass(frozen=True)
-class MilestoneEntry:
+# -- the projection ------------------------------------------------------------------------
+
+
+def _stamp(when: When | None, tz: str) -> str | dict[str, Any] | None:
+    """A time as the ledger keeps it: the ISO form in the plan's zone when exactly
+    known, else the whole interval."""
+    if when is None:
+        return None
+    if when.precision == "exact" and when.at == when.lo == when.hi:
+        return local(when.at, tz).isoformat()
+    return when.to_plain()
+
+
+def _seconds(delta: timedelta | None) -> float | None:
+    return delta.total_seconds() if delta is not None else None
+
+
+def _due(due: When) -> list[str]:
+    return [due.lo.isoformat(), due.hi.isoformat()]
+
+
+def projection(plan: Plan, state: IncidentState) -> str:
+    """What a ledger row needs beyond the ``incident`` columns, as canonical JSON."""
+    tz = plan.info.timezone
+    at = state.recorded_at  # verdicts still open then are decided when the ledger is read
+    milestones = []
+    for milestone in plan.milestones:
+        record = deadlines.milestone_record(plan, state, milestone.id)
+        when = record.when if record is not None else None
+        found = deadlines.milestone_verdict(plan, state, milestone.id, at)
+        entry: dict[str, Any] = {"id": milestone.id, "at": _stamp(when, tz)}
+        if when is not None and when.is_exact and state.detected.is_exact:
+            entry["elapsed"] = _seconds(when.at - state.detected.at)
+        if found is not None and found.record is None and found.due is not None:
+            entry["due"] = _due(found.due)  # open: decided when read
+        elif found is not None:
+            entry["verdict"] = found.kind
+            entry["late_by"] = _seconds(found.late_by)
+            entry["margin"] = _seconds(found.margin) if found.record is not None else None
+        milestones.append(entry)
+    # 是否超时: every deadline of the incident, not only the milestones'
+    decided: set[str] = set()
+    running: list[list[str]] = []
+    for v in deadlines.verdicts(plan, state, at):
+        if v.record is None and v.due is not None:
+            running.append(_due(v.due))
+        else:
+            decided.add(v.kind)
+    designated = {r.id for r in plan.roles if r.per_incident}
+    own = [person for role, person in state.assignments.items() if role in designated]
+    first = deadlines.milestone_statement(plan, state, "first_response")
+    kinds = {k.id: k.name for k in plan.statements.kinds} if plan.statements else {}
+    data = {
+        "categories": list(state.categories),
+        "first_seen": _stamp(state.first_seen, tz),
+        "detected": _stamp(state.detected, tz),
+        "recorded": local(state.recorded_at, tz).isoformat(),
+        "milestones": milestones,
+        "overdue": {
+            "decided": sorted(decided & {"missed", "undeterminable"}),
+            "running": running,
+        },
+        "first_closed": _stamp(state.waves[0].closed, tz),
+        "closed": _stamp(state.closed, tz),
+        "spokesperson": own[0] if own else None,
+        "responsible": list(dict.fromkeys(own)),
+        "first_response_kind": kinds.get(first.kind, first.kind) if first else "",
+        "statements": sum(1 for x in state.statements if x.ours and x.valid),
+        "heat": codec.encode(state.assessments[-1]) if state.assessments else None,
+        "lead": state.lead,
+        "imported": state.imported,
+        "late_entry": state.imported or state.recorded_at - state.detected.at > timedelta(days=1),
+        "void_reason": state.void.reason if state.void else "",
+    }
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def open_verdict(
+    due_lo: datetime, due_hi: datetime, now: datetime
+) -> tuple[VerdictKind, timedelta | None]:
+    """The verdict of an open step due within [due_lo, due_hi] (and how late it is)."""
+    if now <= due_lo:
+        return "pending", None
+    if now > due_hi:
+        return "missed", now - due_hi
+    return "undeterminable", None
+
+
+def _overdue(data: Mapping[str, Any], now: datetime) -> VerdictKind | None:
+    """``missed`` if any deadline was missed, ``undeterminable`` if none was but one
+    cannot be judged, else None."""
+    kinds = set(data["decided"])
+    for lo, hi in data["running"]:
+        kinds.add(open_verdict(datetime.fromisoformat(lo), datetime.fromisoformat(hi), now)[0])
+    if "missed" in kinds:
+        return "missed"
+    return "undeterminable" if "undeterminable" in kinds else None
+
+
+def disposal_text(notes: Iterable[str], limit: int = DISPOSAL_LIMIT) -> str:
+    """处置情况: the notes joined in order, cut at ``limit`` characters."""
+    text = "；".join(" ".join(n.split()) for n in notes if n.strip())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- rows ----------------------------------------------------------------------------------
+
+
+# Rows are named tuples: a ledger is read a row at a time, fast.
+
+
+class Stamp(NamedTuple):
+    """A time in a ledger row: its ISO form in the plan's zone, and the interval when it
+    is not exactly known (shown as written)."""
+
+    iso: str  # e.g. 2024-11-23T09:15:00+08:00
+    uncertain: When | None = None
+
+    @property
+    def when(self) -> When:
+        return self.uncertain or When.exact(datetime.fromisoformat(self.iso))
+
+    @property
+    def is_exact(self) -> bool:
+        return self.uncertain is None
+
+    @property
+    def minute(self) -> str:
+        """``2024-11-23 09:15``: the time to the minute, for spreadsheets."""
+        iso = self.iso
+        return f"{iso[:10]} {iso[11:16]}"
+
+
+def _uncertain(value: Any, tz: str) -> Stamp:
+    when = When.from_plain(value)
+    return Stamp(local(when.at, tz).isoformat(), when)
+
+
+def _stamp_of(value: Any, tz: str) -> Stamp:
+    return Stamp(value) if type(value) is str else _uncertain(value, tz)
+
+
+class MilestoneEntry(NamedTuple):
     milestone: str
     name: str
-    when: When | None
+    when: Stamp | None
     elapsed: timedelta | None  # from detection, when both are exactly known
     verdict: VerdictKind | None  # None: no deadline applies
     late_by: timedelta | None
     margin: timedelta | None
 
 
-@dataclass(frozen=True)
-class LedgerRow:
+class LedgerRow(NamedTuple):
     ref: str
     title: str
     summary: str
@@ -119,32 +285,28 @@ class LedgerRow:
     level: str  # the plan's names
     categories: tuple[str, ...]
     sentiment: str
-    first_seen: When | None
-    detected: When
-    recorded_at: datetime
+    first_seen: Stamp | None
+    detected: Stamp
+    recorded: Stamp  # when the incident was logged
     milestones: tuple[MilestoneEntry, ...]
-    first_closed: When | None  # the first wave's closing
-    closed: When | None  # the current wave's closing
+    first_closed: Stamp | None  # the first wave's closing
+    closed: Stamp | None  # the current wave's closing
     stage: str
     waves: int
     reporter: str
     spokesperson: str | None
     exercise: bool
     imported: bool
+    late_entry: bool  # logged after the day it was detected (补录)
     voided: bool
     void_reason: str
+    disposal: str = ""  # 处置情况: the notes, in order, shortened
+    responsible: tuple[str, ...] = ()  # the people holding the incident's own roles
+    overdue: VerdictKind | None = None  # missed: a deadline was missed; None: none was
     first_response_kind: str = ""  # the kind of the first valid statement of ours
     statements: int = 0  # valid statements of ours
     heat: Assessment | None = None  # the latest assessment
     lead: str = ""  # another body leading the handling
-    disposal: str = ""  # 处置情况: the notes, in order, shortened
-    responsible: tuple[str, ...] = ()  # the people holding the incident's own roles
-    overdue: VerdictKind | None = None  # missed: a deadline was missed; None: none was
-
-    @property
-    def late_entry(self) -> bool:
-        """Logged after the day it was detected (补录)."""
-        return self.imported or self.recorded_at - self.detected.at > timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -161,10 +323,12 @@ class LedgerFilter:
 @dataclass(frozen=True)
 class Ledger:
     tz: str
+    milestones: tuple[tuple[str, str], ...]  # (id, name) of the governing plan's milestones
     columns: tuple[Column, ...]
-    rows: list[LedgerRow]
+    rows: Iterator[LedgerRow]  # oldest first; read while the ledger's context is open
 
 
+@contextmanager
 def ledger(
     ctx: Context,
     *,
@@ -173,9 +337,12 @@ def ledger(
     until: str | None = None,
     levels: Sequence[str] = (),
     categories: Sequence[str] = (),
-) -> Ledger:
-    """Every incident, oldest first; ``since``/``until`` (by detection) and the plan
-    tokens of levels and categories as typed."""
+) -> Iterator[Ledger]:
+    """Every incident, oldest first (``since``/``until`` by detection, and the plan's
+    tokens of levels and categories as typed), read as the rows are consumed inside the
+    context."""
+    from yuqing_cli.services.context import reading
+
     with reading(ctx) as r:
         where = resolve_filter(
             r,
@@ -185,7 +352,12 @@ def ledger(
             levels=levels,
             categories=categories,
         )
-        return Ledger(r.tz, columns(r.plan), list(rows(r.session, r.plan, r.now, where)))
+        yield Ledger(
+            r.tz,
+            tuple((m.id, m.name) for m in r.plan.milestones),
+            columns(r.plan),
+            _rows(r.session.connection(), _Names(r.session, r.plan), r.tz, r.now, where),
+        )
 
 
 def resolve_filter(
@@ -209,129 +381,173 @@ def resolve_filter(
     )
 
 
-def rows(
-    session: Session, current: Plan, now: datetime, where: LedgerFilter | None = None
+class _Names:
+    """The plan's names of ids, per plan version (incidents keep the version they began
+    under)."""
+
+    def __init__(self, session: Any, current: Plan) -> None:
+        self.session = session
+        self.current = current
+        self.plans: dict[str, _PlanNames] = {}
+
+    def of(self, version: str) -> _PlanNames:
+        found = self.plans.get(version)
+        if found is None:
+            found = self.plans[version] = _PlanNames(plan_for(self.session, self.current, version))
+        return found
+
+
+class _PlanNames:
+    def __init__(self, plan: Plan) -> None:
+        self.level = {x.id: x.name for x in plan.levels}
+        self.category = {x.id: x.name for x in plan.categories}
+        self.sentiment = {x.id: x.name for x in plan.sentiments}
+        self.stage = {x.id: x.name for x in plan.stages}
+        self.milestone = {x.id: x.name for x in plan.milestones}
+
+
+def _rows(
+    conn: Connection, names: _Names, tz: str, now: datetime, where: LedgerFilter
 ) -> Iterator[LedgerRow]:
-    """The ledger's rows in order of detection, read in batches."""
-    where = where or LedgerFilter()
-    query = select(Incident).order_by(col(Incident.detected_at), col(Incident.ref))
+    from yuqing_cli.store.tables import Incident
+
+    t = Incident.__table__  # type: ignore[attr-defined]
+    columns = (
+        t.c.id, t.c.detected_at, t.c.ref, t.c.title, t.c.summary, t.c.platform, t.c.url,
+        t.c.level, t.c.sentiment, t.c.stage, t.c.wave, t.c.reporter, t.c.exercise,
+        t.c.voided, t.c.plan_version, t.c.ledger,
+    )  # fmt: skip
+    base = select(*columns).order_by(t.c.detected_at, t.c.id).limit(BATCH)
     if not where.include_exercises:
-        query = query.where(col(Incident.exercise).is_(False))
+        base = base.where(t.c.exercise.is_(False))
     if where.since is not None:
-        query = query.where(col(Incident.detected_at) >= where.since)
+        base = base.where(t.c.detected_at >= where.since)
     if where.until is not None:
-        query = query.where(col(Incident.detected_at) < where.until)
+        base = base.where(t.c.detected_at < where.until)
     if where.levels is not None:
-        query = query.where(col(Incident.level).in_(sorted(where.levels)))
-    found = iter(session.exec(query))
-    while batch := list(islice(found, BATCH)):
-        states = []
+        base = base.where(t.c.level.in_(sorted(where.levels)))
+    key: tuple[Any, Any] | None = None
+    while True:
+        query = base if key is None else base.where(tuple_(t.c.detected_at, t.c.id) > key)
+        batch = conn.execute(query).all()
+        kept = []
         for row in batch:
-            plan = plan_for(session, current, row.plan_version)
-            state = st.snapshot_state(row, plan, session)
-            if where.categories is None or where.categories & set(state.categories):
-                states.append((row, plan, state))
-        notes = _notes(session, [row.id for row, _p, _s in states if row.id is not None])
-        for row, plan, state in states:
-            yield ledger_row(plan, state, now, notes.get(row.id or 0, ()))
+            try:
+                data: Mapping[str, Any] = _decode(row[15])
+                wanted = where.categories is None or not where.categories.isdisjoint(
+                    data["categories"]
+                )
+            except (KeyError, TypeError, ValueError):
+                raise _unreadable(row[2]) from None
+            if wanted:
+                kept.append((row, data))
+        notes = _notes(conn, [row[0] for row, _data in kept])
+        for row, data in kept:
+            try:
+                item = _row(row, data, names.of(row[14]), tz, now, notes.get(row[0], ()))
+            except (KeyError, TypeError, ValueError, codec.DecodeError):
+                raise _unreadable(row[2]) from None
+            yield item
+        if len(batch) < BATCH:
+            return
+        key = (batch[-1][1], batch[-1][0])
 
 
-def _notes(session: Session, ids: list[int]) -> dict[int, tuple[str, ...]]:
+def _unreadable(ref: str) -> YqError:
+    return YqError(
+        _("the ledger data stored for {ref} cannot be read").format(ref=ref),
+        hint=_("the database was edited behind yq's back; run `yq verify`"),
+    )
+
+
+def _notes(conn: Connection, ids: list[int]) -> dict[int, tuple[str, ...]]:
     """Each incident's notes, in the order they happened."""
     if not ids:
         return {}
-    found = session.exec(
-        select(Event.incident_id, Event.note, Event.happened_at, Event.seq)
-        .where(col(Event.incident_id).in_(ids), Event.action == "note")
-        .order_by(col(Event.incident_id), col(Event.seq))
+    from yuqing_cli.store.tables import Event
+
+    e = Event.__table__  # type: ignore[attr-defined]
+    found = conn.execute(
+        select(e.c.incident_id, e.c.note, e.c.happened_at, e.c.seq)
+        .where(e.c.incident_id.in_(ids), e.c.action == "note")
+        .order_by(e.c.incident_id, e.c.seq)
     )
     out: dict[int, tuple[str, ...]] = {}
-    for incident_id, group in groupby(found, key=lambda e: e[0]):
-        if incident_id is not None:
-            ordered = sorted(group, key=lambda e: (e[2], e[3]))
-            out[incident_id] = tuple(e[1] for e in ordered if e[1])
+    for incident_id, group in groupby(found, key=lambda x: x[0]):
+        ordered = sorted(group, key=lambda x: (x[2], x[3]))
+        out[incident_id] = tuple(x[1] for x in ordered if x[1])
     return out
 
 
-def disposal_text(notes: Iterable[str], limit: int = DISPOSAL_LIMIT) -> str:
-    """处置情况: the notes joined in order, cut at ``limit`` characters."""
-    text = "；".join(" ".join(n.split()) for n in notes if n.strip())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+_decode = json.JSONDecoder().decode
 
 
-def _overdue(plan: Plan, state: IncidentState, now: datetime) -> VerdictKind | None:
-    """``missed`` if any deadline was missed, ``undeterminable`` if none was but one
-    cannot be judged, else None."""
-    kinds = {v.kind for v in deadlines.verdicts(plan, state, now)}
-    if "missed" in kinds:
-        return "missed"
-    return "undeterminable" if "undeterminable" in kinds else None
-
-
-def ledger_row(
-    plan: Plan, state: IncidentState, now: datetime, notes: Sequence[str] = ()
+def _row(
+    row: Any,
+    data: Mapping[str, Any],
+    names: _PlanNames,
+    tz: str,
+    now: datetime,
+    notes: Sequence[str],
 ) -> LedgerRow:
+    """One ledger row from an ``incident`` row's columns and its ledger projection."""
     entries = []
-    for milestone in plan.milestones:
-        record = deadlines.milestone_record(plan, state, milestone.id)
-        found = deadlines.milestone_verdict(plan, state, milestone.id, now)
-        when = record.when if record else None
-        elapsed = (
-            when.at - state.detected.at
-            if when is not None and when.is_exact and state.detected.is_exact
-            else None
-        )
+    for m in data["milestones"]:
+        at = m["at"]
+        elapsed = m.get("elapsed")
+        if "due" in m:
+            lo, hi = (datetime.fromisoformat(t) for t in m["due"])
+            verdict, late = open_verdict(lo, hi, now)
+            margin = None
+        else:  # decided, or no deadline applies (no verdict)
+            verdict, late, margin = m.get("verdict"), m.get("late_by"), m.get("margin")
+            late = None if late is None else timedelta(seconds=late)
+            margin = None if margin is None else timedelta(seconds=margin)
         entries.append(
             MilestoneEntry(
-                milestone.id,
-                milestone.name,
-                when,
-                elapsed,
-                found.kind if found else None,
-                found.late_by if found else None,
-                found.margin if found and found.record is not None else None,
+                m["id"],
+                names.milestone.get(m["id"], m["id"]),
+                None if at is None else _stamp_of(at, tz),
+                None if elapsed is None else timedelta(seconds=elapsed),
+                verdict,
+                late,
+                margin,
             )
         )
-    own = tuple(
-        (role, person)
-        for role, person in state.assignments.items()
-        if any(r.id == role and r.per_incident for r in plan.roles)
-    )
+    first_seen, detected = data["first_seen"], data["detected"]
+    first_closed, closed = data["first_closed"], data["closed"]
+    categories = data["categories"]
+    category = names.category
+    heat = data["heat"]
     return LedgerRow(
-        ref=state.ref,
-        title=state.title,
-        summary=state.summary,
-        platform=state.platform,
-        url=state.url,
-        level=plan.level(state.level).name,
-        categories=tuple(plan.category(c).name for c in state.categories),
-        sentiment=plan.sentiment(state.sentiment).name,
-        first_seen=state.first_seen,
-        detected=state.detected,
-        recorded_at=state.recorded_at,
-        milestones=tuple(entries),
-        first_closed=state.waves[0].closed,
-        closed=state.closed,
-        stage=plan.stage(state.stage).name,
-        waves=state.wave,
-        reporter=state.reporter,
-        spokesperson=own[0][1] if own else None,
-        exercise=state.exercise,
-        imported=state.imported,
-        voided=state.voided,
-        void_reason=state.void.reason if state.void else "",
-        first_response_kind=_first_kind(plan, state),
-        statements=sum(1 for x in state.statements if x.ours and x.valid),
-        heat=state.assessments[-1] if state.assessments else None,
-        lead=state.lead,
-        disposal=disposal_text(notes),
-        responsible=tuple(dict.fromkeys(person for _role, person in own)),
-        overdue=_overdue(plan, state, now),
+        row[2],  # ref
+        row[3],  # title
+        row[4],  # summary
+        row[5],  # platform
+        row[6],  # url
+        names.level.get(row[7], row[7]),
+        tuple([category.get(c, c) for c in categories]),
+        names.sentiment.get(row[8], row[8]),
+        None if first_seen is None else _stamp_of(first_seen, tz),
+        _stamp_of(detected, tz),
+        Stamp(data["recorded"]),
+        tuple(entries),
+        None if first_closed is None else _stamp_of(first_closed, tz),
+        None if closed is None else _stamp_of(closed, tz),
+        names.stage.get(row[9], row[9]),
+        row[10],  # waves
+        row[11],  # reporter
+        data["spokesperson"],
+        bool(row[12]),  # exercise
+        data["imported"],
+        data["late_entry"],
+        bool(row[13]),  # voided
+        data["void_reason"],
+        disposal_text(notes),
+        tuple(data["responsible"]),
+        _overdue(data["overdue"], now),
+        data["first_response_kind"],
+        data["statements"],
+        None if heat is None else codec.decode(Assessment, heat),
+        data["lead"],
     )
-
-
-def _first_kind(plan: Plan, state: IncidentState) -> str:
-    first = deadlines.milestone_statement(plan, state, "first_response")
-    if first is None or plan.statements is None:
-        return ""
-    return next((k.name for k in plan.statements.kinds if k.id == first.kind), first.kind)

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import Integer, literal, tuple_
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from yuqing_cli.plan import deadlines, rules
 from yuqing_cli.plan.schema import Plan
 from yuqing_cli.plan.state import IncidentState
+from yuqing_cli.services import audit
 from yuqing_cli.services import state as st
 from yuqing_cli.services.context import Context, acting_person, reading
 from yuqing_cli.services.plans import plan_for
@@ -26,6 +32,7 @@ from yuqing_cli.services.views import (
     incident_view,
 )
 from yuqing_cli.store.tables import Event, Incident
+from yuqing_cli.store.types import UTCDateTime, utc_from_stored
 from yuqing_cli.timeutil import day_bounds
 from yuqing_cli.when import When
 
@@ -69,7 +76,8 @@ def show(ctx: Context, ref: str) -> tuple[Checklist, Trail]:
         loaded = st.load(r.session, r.plan, ref, r.plan)
         events = event_views(r.session, st.incident_events(r.session, loaded.id), with_waves=True)
     tz = loaded.plan.info.timezone
-    return build_checklist(loaded.plan, loaded.state, r.now), Trail(tz, tuple(events))
+    trail = Trail(tz, tuple(events), loaded.ref)
+    return build_checklist(loaded.plan, loaded.state, r.now), trail
 
 
 @dataclass(frozen=True)
@@ -85,45 +93,60 @@ class ListFilter:
     limit: int | None = None
 
 
-def list_incidents(ctx: Context, flt: ListFilter) -> list[IncidentView]:
+@contextmanager
+def list_incidents(ctx: Context, flt: ListFilter) -> Iterator[Iterator[IncidentView]]:
+    """The incidents ``flt`` asks for, newest first, read in batches by key as they are
+    consumed inside the context."""
     with reading(ctx) as r:
         views = _views(r.session, r.plan, flt, r.now)
-        if not flt.mine:
-            return list(views)
-        from yuqing_cli.services.todo import mine
+        if flt.mine:
+            from yuqing_cli.services.todo import mine
 
-        refs = mine(r.session, r.plan, acting_person(r.plan, ctx.user), r.now)
-        return [v for v in views if v.ref in refs]
+            refs = mine(r.session, r.plan, acting_person(r.plan, ctx.user), r.now)
+            views = (v for v in views if v.ref in refs)
+        yield views
 
 
 def _views(session: Session, plan: Plan, flt: ListFilter, now: datetime) -> Iterator[IncidentView]:
-    query = select(Incident)
+    t = Incident.__table__  # type: ignore[attr-defined]
+    where: list[Any] = []
     if flt.stage is not None:
-        query = query.where(Incident.stage == stage_id(plan, flt.stage))
+        where.append(t.c.stage == stage_id(plan, flt.stage))
     elif not flt.include_closed:
-        query = query.where(col(Incident.closed_at).is_(None))
+        where.append(t.c.closed_at.is_(None))
     if flt.level is not None:
-        query = query.where(Incident.level == plan.level(flt.level).id)
+        where.append(t.c.level == plan.level(flt.level).id)
     if not flt.exercises:
-        query = query.where(col(Incident.exercise).is_(False))
+        where.append(t.c.exercise.is_(False))
     if not flt.voided:
-        query = query.where(col(Incident.voided).is_(False))
-    query = query.order_by(col(Incident.detected_at).desc(), col(Incident.ref).desc())
+        where.append(t.c.voided.is_(False))
     filtered = flt.overdue_only or flt.late_only
-    if flt.limit is not None and not filtered:
-        query = query.limit(flt.limit)
+    size = BATCH if flt.limit is None or filtered else min(flt.limit, BATCH)
+    base = (
+        sa_select(t.c.id, t.c.ref, t.c.plan_version, t.c.state, t.c.detected_at)
+        .where(*where)
+        .order_by(t.c.detected_at.desc(), t.c.id.desc())
+        .limit(size)
+    )
+    conn = session.connection()
     count = 0
-    for row in session.exec(query):
-        pinned = plan_for(session, plan, row.plan_version)
-        view = incident_view(pinned, st.snapshot_state(row, pinned, session), now)
-        if flt.overdue_only and not view.overdue:
-            continue
-        if flt.late_only and not view.missed:
-            continue
-        yield view
-        count += 1
-        if flt.limit is not None and count >= flt.limit:
+    key = None
+    while True:
+        rows = conn.execute(
+            base if key is None else base.where(tuple_(t.c.detected_at, t.c.id) < key)
+        ).all()
+        for incident_id, ref, version, text, _detected in rows:
+            pinned = plan_for(session, plan, version)
+            view = incident_view(pinned, st.state_of(session, pinned, incident_id, ref, text), now)
+            if (flt.overdue_only and not view.overdue) or (flt.late_only and not view.missed):
+                continue
+            yield view
+            count += 1
+            if flt.limit is not None and count >= flt.limit:
+                return
+        if len(rows) < size:
             return
+        key = tuple_(literal(rows[-1][4], UTCDateTime()), literal(rows[-1][0], Integer()))
 
 
 def stage_id(plan: Plan, token: str) -> str:
@@ -194,43 +217,133 @@ class LogQuery:
 
 
 DEFAULT_LOG_LIMIT = 20
+LOG_BATCH = 2_000
 
 
-def log(ctx: Context, q: LogQuery) -> Trail:
+@contextmanager
+def log(ctx: Context, q: LogQuery) -> Iterator[Trail]:
     """An incident's trail in order; every event in a time range; or the newest events.
 
     Without a reference or a range: the newest events by recording time (20 unless
     ``limit`` says). A range filters on when things happened (``recorded``: on when
-    they were recorded). ``limit`` keeps the newest; the newest comes last.
+    they were recorded). ``limit`` keeps the newest; the newest comes last. The events
+    are read in batches by key as the trail is consumed, inside the context.
     """
     with reading(ctx) as r:
-        tz = r.tz
-        query = select(Event)
+        raw = audit.RAW
+        where: list[Any] = []
+        incident: Incident | None = None
         if q.ref is not None:
-            loaded = st.load(r.session, r.plan, q.ref, r.plan)
-            query = query.where(Event.incident_id == loaded.id)
-        column = Event.recorded_at if q.recorded else Event.happened_at
+            incident = st.find(r.session, r.plan, q.ref)
+            where.append(raw.c.incident_id == incident.id)
+        column = raw.c.recorded_at if q.recorded else raw.c.happened_at
         start = _bound(q.since, r, end=False) if q.since else None
         end = _bound(q.until, r, end=True) if q.until else None
-        if start is not None:
-            query = query.where(col(column) >= start)
+        lower = column >= literal(start, UTCDateTime()) if start is not None else None
         if end is not None:
-            query = query.where(col(column) < end)
+            where.append(column < literal(end, UTCDateTime()))
         limit = q.limit
         if q.ref is None and start is None and end is None:
             limit = limit or DEFAULT_LOG_LIMIT
-            order: list[Any] = [col(Event.id).desc()]
+            key: tuple[Any, ...] = (raw.c.id,)
         elif q.ref is not None and start is None and end is None:
-            order = [col(Event.seq).desc()]
+            key = (raw.c.seq,)
         else:
-            order = [col(column).desc(), col(Event.id).desc()]
-        query = query.order_by(*order)
-        if limit is not None:
-            query = query.limit(limit)
-        rows = list(r.session.exec(query))
-        rows.reverse()
-        views = event_views(r.session, rows, with_waves=q.ref is not None and limit is None)
-        return Trail(tz, tuple(views))
+            key = (column, raw.c.id)
+        rows = _keyset(r.session.connection(), where, lower, key, limit)
+        with_waves = q.ref is not None and limit is None
+        ref = incident.ref if incident is not None else None
+        yield Trail(r.tz, _trail(r.session, rows, with_waves=with_waves), ref)
+
+
+def _keyset(
+    conn: Connection, where: list[Any], lower: Any, key: tuple[Any, ...], limit: int | None
+) -> Iterator[Sequence[Any]]:
+    """The events ``where`` and ``lower`` (a lower bound on the first key column, or
+    None) say, ascending by ``key``, in batches; with ``limit``, only the last ``limit``
+    of them (where they start is found first, by one scan of the index from the end
+    that stops after ``limit`` entries).
+
+    Each batch starts after the last key read. That condition replaces ``lower``, which
+    it implies: given both, SQLite would start every batch's scan at ``lower``.
+    """
+    positions = [audit.RAW_ORDER.index(c.name) for c in key]
+
+    def from_key(values: Sequence[Any], inclusive: bool) -> Any:
+        bound = tuple_(*(_bind(c, v) for c, v in zip(key, values, strict=True)))
+        return tuple_(*key) >= bound if inclusive else tuple_(*key) > bound
+
+    condition = lower
+    if limit is not None:
+        first = conn.execute(
+            sa_select(*key).where(*where, *([] if lower is None else [lower]))
+            .order_by(*(c.desc() for c in key)).offset(limit - 1).limit(1)
+        ).first()  # fmt: skip
+        if first is not None:
+            condition = from_key(first, inclusive=True)
+    base = sa_select(*audit.RAW_COLUMNS).where(*where).order_by(*key).limit(LOG_BATCH)
+    while True:
+        rows = conn.execute(base if condition is None else base.where(condition)).all()
+        yield from rows
+        if len(rows) < LOG_BATCH:
+            return
+        condition = from_key([rows[-1][i] for i in positions], inclusive=False)
+
+
+def _bind(column: Any, value: Any) -> Any:
+    """A raw key value bound again for a comparison: a time through its column type."""
+    if column.name in ("happened_at", "recorded_at"):
+        return literal(utc_from_stored(value), UTCDateTime())
+    return literal(int(value), Integer())
+
+
+def _trail(
+    session: Session, rows: Iterator[Sequence[Any]], *, with_waves: bool
+) -> Iterator[EventView]:
+    """Views of raw event rows, with the references of their incidents (looked up a
+    batch at a time, and kept for a while: an incident's events come together)."""
+    refs: dict[int, str] = {}
+    wave = 1
+    pending: list[Sequence[Any]] = []
+
+    def flush() -> Iterator[EventView]:
+        nonlocal wave
+        wanted = {row[audit.INCIDENT] for row in pending} - refs.keys() - {None}
+        if len(refs) > 50_000:
+            refs.clear()
+        refs.update(_refs(session, wanted))
+        for row in pending:
+            action = row[audit.ACTION]
+            if with_waves and action == "reopen":
+                wave += 1
+            incident = row[audit.INCIDENT]
+            happened = utc_from_stored(row[audit.HAPPENED])
+            raw = row[audit.DATA]
+            data: dict[str, object] = json.loads(raw) if raw else {}
+            yield EventView(
+                row[audit.ID],
+                refs.get(incident) if incident is not None else None,
+                row[audit.SEQ],
+                action,
+                row[audit.ACTOR],
+                row[audit.SUBJECT],
+                row[audit.OLD],
+                row[audit.NEW],
+                row[audit.NOTE],
+                When.from_data(happened, data.pop("when", None)) if data else When.exact(happened),
+                utc_from_stored(row[audit.RECORDED]),
+                row[audit.VERSION],
+                row[audit.HASH],
+                wave,
+                data,
+            )
+        pending.clear()
+
+    for row in rows:
+        pending.append(row)
+        if len(pending) >= LOG_BATCH:
+            yield from flush()
+    yield from flush()
 
 
 def _bound(value: str, r: Any, *, end: bool) -> datetime:

@@ -20,7 +20,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import groupby
+from typing import NamedTuple
 
+from sqlalchemy import literal
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from yuqing_cli.errors import BadInput
@@ -29,10 +32,12 @@ from yuqing_cli.plan import deadlines, rules
 from yuqing_cli.plan.deadlines import Verdict
 from yuqing_cli.plan.schema import Level, Plan, Routine, Stage
 from yuqing_cli.plan.state import Assessment, Fact, IncidentState, LineVersion, Statement, apply
+from yuqing_cli.services import audit
 from yuqing_cli.services import state as st
 from yuqing_cli.services.context import Context, Reading, reading
 from yuqing_cli.services.plans import plan_for
 from yuqing_cli.store.tables import Event, Incident
+from yuqing_cli.store.types import UTCDateTime
 from yuqing_cli.timeutil import day_bounds, today
 from yuqing_cli.when import When, parse_day, parse_when
 
@@ -250,13 +255,12 @@ def build(
         for i in _candidates(r.session, start, end)
         if i.detected_at < end and i.recorded_at <= known and (include_exercises or not i.exercise)
     ]
-    events = _events(r.session, [i.id for i in rows if i.id is not None], known)
+    events = _events(r.session, [i.id for i in rows], known)
     incidents: list[DayIncident] = []
     day_facts: list[tuple[DayIncident, Fact]] = []
     for row in rows:
-        assert row.id is not None
         plan = plan_for(r.session, r.plan, row.plan_version)
-        facts = [st.fact_of(e) for e in events.get(row.id, [])]
+        facts = events.get(row.id, [])
         at_end = _fold(plan, facts, end, row.ref)
         if at_end is None:
             continue
@@ -464,13 +468,24 @@ def _response_times(
         )
 
 
-def _candidates(session: Session, start: datetime, end: datetime) -> list[Incident]:
+class _Candidate(NamedTuple):
+    id: int
+    ref: str
+    plan_version: str
+    detected_at: datetime
+    recorded_at: datetime
+    exercise: bool
+
+
+def _candidates(session: Session, start: datetime, end: datetime) -> list[_Candidate]:
     """Incidents that may be open at ``end``, or were new or acted on during the day."""
     ids: set[int] = set()
     ident = col(Incident.id)
     for condition in (
         col(Incident.closed_at).is_(None),
-        col(Incident.closed_at) >= start,
+        # Closed after the day began and detected before it ended (the index on
+        # (closed_at, detected_at) answers this alone): open during the day.
+        (col(Incident.closed_at) >= start) & (col(Incident.detected_at) < end),
         (col(Incident.detected_at) >= start) & (col(Incident.detected_at) < end),
     ):
         ids.update(i for i in session.exec(select(ident).where(condition)) if i is not None)
@@ -479,23 +494,30 @@ def _candidates(session: Session, start: datetime, end: datetime) -> list[Incide
         col(Event.happened_at) >= start, col(Event.happened_at) < end
     )
     ids.update(i for i in session.exec(touched) if i is not None)
-    found: list[Incident] = []
+    t = Incident.__table__  # type: ignore[attr-defined]
+    columns = (t.c.id, t.c.ref, t.c.plan_version, t.c.detected_at, t.c.recorded_at, t.c.exercise)
+    found: list[_Candidate] = []
+    conn = session.connection()
     for chunk in _chunks(sorted(ids)):
-        found += session.exec(select(Incident).where(col(Incident.id).in_(chunk)))
+        found += (
+            _Candidate(*row) for row in conn.execute(sa_select(*columns).where(t.c.id.in_(chunk)))
+        )
     return found
 
 
-def _events(session: Session, ids: Sequence[int], known: datetime) -> dict[int, list[Event]]:
-    out: dict[int, list[Event]] = {}
+def _events(session: Session, ids: Sequence[int], known: datetime) -> dict[int, list[Fact]]:
+    """Each incident's facts recorded by ``known``, in order (read as plain rows)."""
+    raw = audit.RAW
+    conn = session.connection()
+    out: dict[int, list[Fact]] = {}
     for chunk in _chunks(ids):
-        rows = session.exec(
-            select(Event)
-            .where(col(Event.incident_id).in_(chunk), col(Event.recorded_at) <= known)
-            .order_by(col(Event.incident_id), col(Event.seq))
-        )
-        for incident_id, group in groupby(rows, key=lambda e: e.incident_id):
-            if incident_id is not None:
-                out[incident_id] = list(group)
+        rows = conn.execute(
+            sa_select(*audit.RAW_COLUMNS)
+            .where(raw.c.incident_id.in_(chunk), raw.c.recorded_at <= literal(known, UTCDateTime()))
+            .order_by(raw.c.incident_id, raw.c.seq)
+        ).all()
+        for incident_id, group in groupby(rows, key=lambda e: e[audit.INCIDENT]):
+            out[incident_id] = [st.fact_of_raw(e) for e in group]
     return out
 
 

@@ -16,12 +16,14 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import bindparam, delete, func, insert, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from yuqing_cli import codec
@@ -30,10 +32,11 @@ from yuqing_cli.i18n import _
 from yuqing_cli.plan.deadlines import milestone_time
 from yuqing_cli.plan.schema import Plan
 from yuqing_cli.plan.state import Fact, IncidentState, apply, replay
-from yuqing_cli.services import audit
+from yuqing_cli.services import audit, ledger
 from yuqing_cli.services.plans import plan_for
 from yuqing_cli.store.bulk import insert_many
 from yuqing_cli.store.tables import Assignment, Event, Incident, StepRecord
+from yuqing_cli.store.types import utc_from_stored
 from yuqing_cli.timeutil import fmt_iso, local, utcnow
 from yuqing_cli.when import When
 
@@ -45,21 +48,29 @@ REFS = "yq_refs"  # session.info key: incident id -> reference, for what was rec
 def fact_of(event: Event | Mapping[str, Any]) -> Fact:
     """The fact an event states, from an ``Event`` or a row of the event table."""
     get = event.__getitem__ if isinstance(event, Mapping) else event.__getattribute__
-    raw = get("data")
+    return _fact(
+        get("action"), get("actor"), get("happened_at"), get("recorded_at"), get("subject"),
+        get("old"), get("new"), get("note"), get("data"), get("seq"), get("plan_version"),
+    )  # fmt: skip
+
+
+def fact_of_raw(row: Sequence[Any]) -> Fact:
+    """The fact of a raw event row (:data:`yuqing_cli.services.audit.RAW_ORDER`), its
+    times as the database stores them; ValueError if one is not a time."""
+    return _fact(
+        row[audit.ACTION], row[audit.ACTOR], utc_from_stored(row[audit.HAPPENED]),
+        utc_from_stored(row[audit.RECORDED]), row[audit.SUBJECT], row[audit.OLD],
+        row[audit.NEW], row[audit.NOTE], row[audit.DATA], row[audit.SEQ], row[audit.VERSION],
+    )  # fmt: skip
+
+
+def _fact(
+    action: str, actor: str, happened_at: datetime, recorded_at: datetime, subject: str,
+    old: str | None, new: str | None, note: str, raw: str | None, seq: int, plan_version: str,
+) -> Fact:  # fmt: skip
     data: dict[str, Any] = json.loads(raw) if raw else {}
-    return Fact(
-        action=get("action"),
-        actor=get("actor"),
-        when=When.from_data(get("happened_at"), data.pop("when", None)),
-        recorded_at=get("recorded_at"),
-        subject=get("subject"),
-        old=get("old"),
-        new=get("new"),
-        note=get("note"),
-        data=data,
-        seq=get("seq"),
-        plan_version=get("plan_version"),
-    )
+    when = When.from_data(happened_at, data.pop("when", None)) if data else When.exact(happened_at)
+    return Fact(action, actor, when, recorded_at, subject, old, new, note, data, seq, plan_version)
 
 
 def event_data(when: When, data: Mapping[str, Any] | None = None) -> str | None:
@@ -144,17 +155,22 @@ class Loaded:
 
 def snapshot_state(row: Incident, plan: Plan, session: Session) -> IncidentState:
     """The incident's state from its snapshot; replayed if the snapshot is unreadable."""
+    assert row.id is not None
+    return state_of(session, plan, row.id, row.ref, row.state)
+
+
+def state_of(session: Session, plan: Plan, incident_id: int, ref: str, text: str) -> IncidentState:
+    """An incident's state from its snapshot ``text``; replayed if that is unreadable."""
     try:
-        state: IncidentState = codec.loads(IncidentState, row.state)
+        state: IncidentState = codec.loads(IncidentState, text)
         return state
     except (codec.DecodeError, KeyError, TypeError, ValueError):
-        assert row.id is not None
-        return replay_state(plan, row, incident_events(session, row.id))
+        return replay_state(plan, ref, incident_events(session, incident_id))
 
 
-def replay_state(plan: Plan, row: Incident, events: Iterable[Event]) -> IncidentState:
+def replay_state(plan: Plan, ref: str, events: Iterable[Event]) -> IncidentState:
     state = replay(plan, (fact_of(e) for e in events))
-    return state if state.ref else replace(state, ref=row.ref)
+    return state if state.ref else replace(state, ref=ref)
 
 
 def load(session: Session, current: Plan | None, ref: str, plan: Plan) -> Loaded:
@@ -176,7 +192,7 @@ def load_for_write(session: Session, current: Plan, ref: str) -> Loaded:
             raise _tampered(row.ref)
     if not events or events[-1].seq != row.last_seq:
         raise _tampered(row.ref)
-    state = replay_state(pinned, row, events)
+    state = replay_state(pinned, row.ref, events)
     if codec.dumps(state) != row.state or _stored_rows(session, row.id) != (
         step_rows(state),
         assignment_rows(state),
@@ -251,7 +267,7 @@ def record(
     )
     fact = Fact(action, actor, when, now, subject, old, new, note, dict(data or {}), seq)
     state = apply(loaded.plan, loaded.state, fact)
-    project(session, loaded.row, loaded.plan, state)
+    project(session, loaded.row, loaded.plan, state, loaded.state)
     return Loaded(loaded.row, loaded.plan, state)
 
 
@@ -300,7 +316,7 @@ def create(
         "create", actor, when, now, new=new, data=dict(data or {}), seq=1, plan_version=plan.version
     )
     state = apply(plan, None, fact)
-    project(session, row, plan, state)
+    project(session, row, plan, state, None)
     return Loaded(row, plan, state)
 
 
@@ -444,6 +460,7 @@ def incident_columns(plan: Plan, state: IncidentState) -> dict[str, Any]:
         "wave": state.wave,
         "voided": state.voided,
         "state": codec.dumps(state),
+        "ledger": ledger.projection(plan, state),
     }
 
 
@@ -467,35 +484,112 @@ def assignment_rows(state: IncidentState) -> dict[str, dict[str, Any]]:
     }
 
 
-def project(session: Session, row: Incident, plan: Plan, state: IncidentState) -> None:
+def project(
+    session: Session,
+    row: Incident,
+    plan: Plan,
+    state: IncidentState,
+    stored: IncidentState | None,
+) -> None:
     """Write what ``state`` projects to: the incident row, its step records and
-    assignments. The only writer of these tables."""
+    assignments. The only writer of these tables.
+
+    ``stored`` is the state the rows hold now (None: a new incident, nothing stored):
+    only the step records and assignments that differ are deleted and written.
+    """
     assert row.id is not None
     for name, value in incident_columns(plan, state).items():
         setattr(row, name, value)
     session.add(row)
-    session.exec(delete(StepRecord).where(col(StepRecord.incident_id) == row.id))
-    session.exec(delete(Assignment).where(col(Assignment.incident_id) == row.id))
-    for step_id, values in step_rows(state).items():
-        session.add(StepRecord(incident_id=row.id, step_id=step_id, **values))
-    for role, values in assignment_rows(state).items():
-        session.add(Assignment(incident_id=row.id, role=role, **values))
+    old_steps = step_rows(stored) if stored is not None else {}
+    new_steps = step_rows(state)
+    changed = [k for k in old_steps if old_steps[k] != new_steps.get(k)]
+    if changed:
+        session.exec(
+            delete(StepRecord).where(
+                col(StepRecord.incident_id) == row.id, col(StepRecord.step_id).in_(changed)
+            )
+        )
+    for step_id, values in new_steps.items():
+        if old_steps.get(step_id) != values:
+            session.add(StepRecord(incident_id=row.id, step_id=step_id, **values))
+    old_roles = assignment_rows(stored) if stored is not None else {}
+    new_roles = assignment_rows(state)
+    changed = [k for k in old_roles if old_roles[k] != new_roles.get(k)]
+    if changed:
+        session.exec(
+            delete(Assignment).where(
+                col(Assignment.incident_id) == row.id, col(Assignment.role).in_(changed)
+            )
+        )
+    for role, values in new_roles.items():
+        if old_roles.get(role) != values:
+            session.add(Assignment(incident_id=row.id, role=role, **values))
     session.flush()
 
 
+# Migrations after which every incident is replayed and its projections rewritten.
+REPLAYED_AFTER = ("m003_event_data_and_state", "m005_ledger_projection")
+BATCH = 500
+
+
+def incident_batches(
+    conn: Connection, size: int | None = None, *, after: int | None = None, upto: int | None = None
+) -> Iterator[list[int]]:
+    """Every incident id (after ``after``, up to ``upto``), in batches by key."""
+    table = Incident.__table__  # type: ignore[attr-defined]
+    last = after if after is not None else 0
+    while True:
+        query = sa_select(table.c.id).where(table.c.id > last).order_by(table.c.id)
+        if upto is not None:
+            query = query.where(table.c.id <= upto)
+        ids = [int(i) for i in conn.execute(query.limit(size or BATCH)).scalars().all()]
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
 def rebuild_all(session: Session, names: list[str]) -> None:
-    """After a migration that added projected columns: replay every incident."""
-    if "m003_event_data_and_state" not in names:
+    """After a migration that changed what is projected: replay every incident and
+    rewrite its projections, a batch of incidents at a time."""
+    if not set(names) & set(REPLAYED_AFTER):
         return
-    ids = list(session.exec(select(Incident.id).order_by(col(Incident.id))))
-    for incident_id in ids:
-        if incident_id is None:
-            continue
-        row = session.get(Incident, incident_id)
-        assert row is not None
-        plan = plan_for(session, None, row.plan_version)
-        state = replay_state(plan, row, incident_events(session, incident_id))
-        project(session, row, plan, state)
+    conn = session.connection()
+    incident = Incident.__table__  # type: ignore[attr-defined]
+    raw = audit.RAW
+    steps = StepRecord.__table__  # type: ignore[attr-defined]
+    roles = Assignment.__table__  # type: ignore[attr-defined]
+    for ids in incident_batches(conn):
+        trails: dict[int, list[Fact]] = {i: [] for i in ids}
+        query = (
+            sa_select(*audit.RAW_COLUMNS)
+            .where(raw.c.incident_id.in_(ids))
+            .order_by(raw.c.incident_id, raw.c.seq)
+        )
+        for event in conn.execute(query).all():
+            trails[event[audit.INCIDENT]].append(fact_of_raw(event))
+        updates, step_values, role_values = [], [], []
+        rows = sa_select(incident.c.id, incident.c.ref, incident.c.plan_version)
+        for incident_id, ref, version in conn.execute(rows.where(incident.c.id.in_(ids))):
+            plan = plan_for(session, None, version)
+            state = replay(plan, trails[incident_id])
+            state = state if state.ref else replace(state, ref=ref)
+            updates.append({"key": incident_id, **incident_columns(plan, state)})
+            step_values += [
+                {"incident_id": incident_id, "step_id": k, **v} for k, v in step_rows(state).items()
+            ]
+            role_values += [
+                {"incident_id": incident_id, "role": k, **v}
+                for k, v in assignment_rows(state).items()
+            ]
+        conn.execute(update(incident).where(incident.c.id == bindparam("key")), updates)
+        conn.execute(delete(steps).where(steps.c.incident_id.in_(ids)))
+        conn.execute(delete(roles).where(roles.c.incident_id.in_(ids)))
+        if step_values:
+            conn.execute(insert(steps), step_values)
+        if role_values:
+            conn.execute(insert(roles), role_values)
 
 
 def next_ref(session: Session, plan: Plan, detected_at: datetime) -> str:

@@ -1,28 +1,39 @@
 """`yq verify`: the chain, and everything that is supposed to follow from it.
 
-1. The hash chain over every event (:func:`yuqing_cli.services.audit.verify`).
-2. Every stored plan version's text against its hash: the plan grants rights.
-3. Every incident: its events numbered 1, 2, … without gap or repeat up to the
-   incident's ``last_seq``; their replay through the one fold compared, column by
-   column, with the ``incident`` row, its ``step_record`` rows and its ``assignment``
-   rows. Rows that belong to no incident are findings too.
-4. Who wrote each event: the links of logins to people folded from the ``link`` and
+1. Every stored plan version's text against its hash: the plan grants rights.
+2. Every incident: each of its events' content against the event's hash; its events
+   numbered 1, 2, … without gap or repeat up to the incident's ``last_seq``; their
+   replay through the one fold compared, column by column, with the ``incident`` row,
+   its ``step_record`` rows and its ``assignment`` rows; each event's author entitled
+   to it under the plan adopted then. Rows that belong to no incident are findings too.
+3. The events of no incident (adoptions, routine runs): content and rights.
+4. The hash chain in id order: each event links to the one before it; the first event
+   found changed in 2 or 3, or not linked, is where the chain breaks.
+5. Issued daily reports: their frozen content against its hash, their numbers, and who
+   signed them off.
+6. Who wrote each event: the links of logins to people folded from the ``link`` and
    ``unlink`` events (a link its author was not entitled to does not count), every
    event a login wrote recorded as the person that login was linked to at the time
    (unless an administrator's login wrote it), and ``person_login`` against the fold.
 
-Incidents are read in batches by key, with plain column tuples (no ORM objects).
+Each event is read once with its content (in incident order, by the index on
+``(incident_id, seq)``) and once more as its id and hashes alone (in chain order).
+Everything is read in batches by key, as plain tuples, and findings are given as they
+are found: memory does not grow with the database.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from itertools import groupby
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Column, MetaData, String, Table, func, select
 from sqlalchemy.engine import Connection
 
 from yuqing_cli.errors import YqError
@@ -32,7 +43,7 @@ from yuqing_cli.plan.schema import Plan
 from yuqing_cli.plan.state import Fact, IncidentState, apply
 from yuqing_cli.services import audit, identity
 from yuqing_cli.services import state as st
-from yuqing_cli.services.context import Context, reading
+from yuqing_cli.services.context import Context, Reading, reading
 from yuqing_cli.services.plans import AdoptedPlans, plan_for
 from yuqing_cli.store.tables import (
     Assignment,
@@ -42,13 +53,15 @@ from yuqing_cli.store.tables import (
     PlanVersion,
     StepRecord,
 )
+from yuqing_cli.store.types import UTCDateTime, utc_from_stored
 
-BATCH = 500
+BATCH = 200  # incidents at a time
+UNIT_BATCH = 5_000  # events of no incident at a time
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    kind: str  # plan | sequence | projection | orphan | rights | issue | identity
+    kind: str  # plan | sequence | projection | rights | orphan | issue | identity
     where: str  # an incident reference, a plan version, a table
     detail: str
 
@@ -76,25 +89,315 @@ class Report:
 
 
 def verify(ctx: Context, anchors: Mapping[int, str] | None = None) -> Report:
+    """Everything checked, the findings collected."""
+    with verification(ctx, anchors) as run:
+        findings = tuple(run.findings())
+        return Report(run.chain(), run.incidents, findings, run.logins())
+
+
+@contextmanager
+def verification(ctx: Context, anchors: Mapping[int, str] | None = None) -> Iterator[Run]:
+    """A verification to run inside one reading transaction: iterate
+    :meth:`Run.findings` (they come as they are found), then ask :meth:`Run.chain`."""
     with reading(ctx) as r:
-        conn = r.session.connection()
-        chain = audit.verify(conn, anchors)
-        findings = list(_plan_versions(conn))
-        rights = _rights(r.session, conn)
-        count = 0
-        for ids in _incident_batches(conn):
-            count += len(ids)
-            findings += _check_batch(conn, r.session, r.plan, ids, rights)
-        findings += _orphans(conn)
-        findings += _unit_events(conn, r.session)
-        findings += _issued_reports(conn, r.session, rights)
-        logins: dict[tuple[str, bool], dict[str, int]] = {}
-        findings += _identities(conn, rights, logins)
-    counts = tuple(
-        LoginCount(login, admin, sum(actors.values()), tuple(sorted(actors)))
-        for (login, admin), actors in sorted(logins.items())
+        yield Run(r, anchors)
+
+
+class Run:
+    def __init__(self, r: Reading, anchors: Mapping[int, str] | None) -> None:
+        self.r = r
+        self.conn = r.session.connection()
+        self.anchors = anchors
+        self.content = audit.ContentCheck()
+        self.incidents = 0
+        self.ok = True  # no finding so far
+        self.orphan_events = False
+        self._done = False
+        self._logins: dict[tuple[str, bool], dict[str, int]] = {}
+
+    def findings(self) -> Iterator[Finding]:
+        for finding in self._findings():
+            self.ok = False
+            yield finding
+        self._done = True
+
+    def _findings(self) -> Iterator[Finding]:
+        conn, session = self.conn, self.r.session
+        yield from _plan_versions(conn)
+        rights = _rights(session, conn)
+        bounds = _bounds(conn, _workers())
+        parts = list(zip([None, *bounds], [*bounds, None], strict=True))
+        others = _start(self.r, parts[1:])
+        first = _Part(conn, session, self.r.plan, rights, *parts[0])
+        yield from first.findings()
+        results = [first]
+        for (after, upto), future in zip(parts[1:], others, strict=True):
+            done = _result(future)
+            if done is None:  # another snapshot (something was written meanwhile)
+                done = _Part(conn, session, self.r.plan, rights, after, upto)
+                yield from done.findings()
+            else:
+                yield from done.found
+            results.append(done)
+        for part in results:
+            self.incidents += part.incidents
+            self.orphan_events |= "event" in part.orphans
+            self.content.merge(part.content)
+        yield from _unit_events(conn, session, self.content)
+        yield from _issued_reports(conn, session, rights)
+        yield from _identities(conn, rights, self._logins)
+
+    def logins(self) -> tuple[LoginCount, ...]:
+        """On a server, each login that wrote events (after :meth:`findings`)."""
+        return tuple(
+            LoginCount(login, admin, sum(actors.values()), tuple(sorted(actors)))
+            for (login, admin), actors in sorted(self._logins.items())
+        )
+
+    def chain(self) -> audit.VerifyResult:
+        """The chain in id order (after :meth:`findings`, which checks each event's
+        content on the way)."""
+        if not self._done:
+            for _finding in self.findings():
+                pass
+        if self.orphan_events:
+            # Events of no incident row were not read above: read everything again.
+            return audit.verify(self.conn, self.anchors)
+        return audit.verify_links(self.conn, self.anchors, self.content.first_bad)
+
+
+# Incidents per process at least: a smaller database is verified by one process. A
+# larger one is split between as many processes as there are processors (at most 4),
+# each in a reading transaction of its own that must see the same events as the first.
+PER_PROCESS = 20_000
+
+
+def _workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def _bounds(conn: Connection, workers: int) -> list[int]:
+    """Incident ids that split the incidents into parts of about the same size (ids are
+    given in order and incidents never deleted: the largest id is about the count)."""
+    table = Incident.__table__  # type: ignore[attr-defined]
+    largest = conn.execute(select(func.max(table.c.id))).scalar_one() or 0
+    parts = min(workers, largest // PER_PROCESS)
+    return [largest * k // parts for k in range(1, parts)]
+
+
+def _mark(conn: Connection) -> tuple[Any, ...]:
+    """What a snapshot holds, in brief: every write appends an event."""
+    events, incidents = Event.__table__, Incident.__table__  # type: ignore[attr-defined]
+    query = select(select(func.max(events.c.id)).scalar_subquery(), func.max(incidents.c.id))
+    return tuple(conn.execute(query).one())
+
+
+def _start(r: Reading, parts: list[tuple[int | None, int | None]]) -> list[Any]:
+    """The other parts, verified by processes of their own (spawned: nothing of this
+    process's connections is shared). None for a part no process could be started for:
+    this process verifies it."""
+    if not parts:
+        return []
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from yuqing_cli.i18n import language
+
+    mark = _mark(r.session.connection())
+    try:
+        pool = ProcessPoolExecutor(len(parts), mp_context=multiprocessing.get_context("spawn"))
+        futures = [
+            pool.submit(_verify_part, r.store.url, r.plan.version, language(), mark, after, upto)
+            for after, upto in parts
+        ]
+    except (OSError, RuntimeError, NotImplementedError):
+        return [None] * len(parts)
+    pool.shutdown(wait=False)
+    return futures
+
+
+def _result(future: Any) -> _Part | None:
+    """What a process found for its part; None if it saw another snapshot, or could not
+    run (the first process then verifies the part itself)."""
+    if future is None:
+        return None
+    try:
+        found: _Part | None = future.result()
+    except Exception:  # noqa: BLE001 - e.g. a process that could not start: do it here
+        return None
+    return found
+
+
+def _verify_part(
+    url: str, version: str, lang: str, mark: tuple[Any, ...], after: int | None, upto: int | None
+) -> _Part | None:
+    """One part, in a process of its own; None if its snapshot is not the first one's."""
+    from yuqing_cli import i18n
+    from yuqing_cli.store.db import Store
+
+    i18n.setup(lang)
+    store = Store.open(url, write=False)
+    try:
+        with store.read() as session:
+            conn = session.connection()
+            if _mark(conn) != mark:
+                return None
+            current = plan_for(session, None, version)
+            part = _Part(conn, session, current, _rights(session, conn), after, upto)
+            part.found = list(part.findings())
+            part.detach()
+            return part
+    finally:
+        store.close()
+
+
+class _Part:
+    """The incidents with ids in (after, upto]: their events, replays and projections,
+    and the rows of no incident between them."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        session: Any,
+        current: Plan,
+        rights: AdoptedPlans,
+        after: int | None,
+        upto: int | None,
+    ) -> None:
+        self.conn, self.session, self.current, self.rights = conn, session, current, rights
+        self.after, self.upto = after, upto
+        self.content = audit.ContentCheck()
+        self.incidents = 0
+        self.orphans: set[str] = set()
+        self.found: list[Finding] = []
+
+    def findings(self) -> Iterator[Finding]:
+        conn, session = self.conn, self.session
+        orphans = _Orphans(conn, self.after)
+        for ids in st.incident_batches(conn, BATCH, after=self.after, upto=self.upto):
+            self.incidents += len(ids)
+            yield from _check_batch(conn, session, self.current, ids, self.rights, self.content)
+            yield from orphans.up_to(ids)
+        if self.upto is None:
+            yield from orphans.up_to(None)
+        self.orphans = orphans.found
+
+    def detach(self) -> None:
+        """Keep only what goes back to the first process."""
+        del self.conn, self.session, self.current, self.rights
+
+
+def _unit_events(conn: Connection, session: Any, content: audit.ContentCheck) -> Iterator[Finding]:
+    """Events of no incident: adoptions by someone the plan adopted until then entitled
+    to adopt, routine runs by someone who does that routine."""
+    raw = audit.RAW
+    adopted: Plan | None = None
+    last = 0
+    while True:
+        rows = conn.execute(
+            select(*audit.RAW_COLUMNS)
+            .where(raw.c.incident_id.is_(None), raw.c.id > last)
+            .order_by(raw.c.id)
+            .limit(UNIT_BATCH)
+        ).all()
+        if not rows:
+            return
+        last = rows[-1][audit.ID]
+        for row in rows:
+            content.check(row)
+            action, actor = row[audit.ACTION], row[audit.ACTOR]
+            try:
+                if action == "adopt":
+                    if adopted is not None and not rules.may(adopted, actor, "adopt"):
+                        yield _unentitled(row)
+                    adopted = plan_for(session, None, str(row[audit.SUBJECT]))
+                elif action == "routine":
+                    plan = plan_for(session, None, str(row[audit.VERSION]))
+                    routine = next((x for x in plan.routines if x.id == row[audit.SUBJECT]), None)
+                    if routine is None or not rules.roles_of(plan, actor) & set(routine.roles):
+                        yield _unentitled(row)
+            except YqError:
+                yield Finding(
+                    "plan", str(row[audit.ID]), _("it names a plan version that is not stored")
+                )
+
+
+def _unentitled(row: Sequence[Any]) -> Finding:
+    return Finding(
+        "rights",
+        _("event {id}").format(id=row[audit.ID]),
+        _("{action} {subject} was recorded by {actor}, who was not entitled to it").format(
+            action=row[audit.ACTION],
+            subject=str(row[audit.SUBJECT])[:12],
+            actor=row[audit.ACTOR],
+        ),
     )
-    return Report(chain, count, tuple(findings), counts)
+
+
+def _plan_versions(conn: Connection) -> Iterator[Finding]:
+    table = PlanVersion.__table__  # type: ignore[attr-defined]
+    for version, text in conn.execute(select(table.c.version, table.c.text)):
+        if hashlib.sha256(str(text).encode("utf-8")).hexdigest() != version:
+            yield Finding(
+                "plan",
+                str(version)[:12],
+                _("the stored text of this plan version does not match its hash"),
+            )
+
+
+class _Unreadable(Exception):
+    """A stored value that the tool never writes (e.g. text in a time column)."""
+
+
+def _raw(table: Any) -> tuple[Any, tuple[str, ...]]:
+    """``table`` with its time columns read as stored (converted here, cheaply), and
+    their names."""
+    times = tuple(c.name for c in table.columns if isinstance(c.type, UTCDateTime))
+    columns = [Column(c.name, String if c.name in times else c.type) for c in table.columns]
+    return Table(table.name, MetaData(), *columns), times
+
+
+_RAW_TABLES = {
+    "incident": _raw(Incident.__table__),  # type: ignore[attr-defined]
+    "step": _raw(StepRecord.__table__),  # type: ignore[attr-defined]
+    "role": _raw(Assignment.__table__),  # type: ignore[attr-defined]
+}
+
+
+def _rows(conn: Connection, name: str, ids: Sequence[int], order: str) -> list[dict[str, Any]]:
+    """Rows of a projection table for ``ids``, times read as stored; one that holds a
+    value the tool never writes raises _Unreadable."""
+    table, times = _RAW_TABLES[name]
+    key = table.c.id if name == "incident" else table.c.incident_id
+    query = select(table).where(key.in_(ids)).order_by(key, table.c[order])
+    try:
+        out = []
+        for row in conn.execute(query).mappings().all():
+            values = dict(row)
+            for column in times:
+                value = values[column]
+                if value is not None:
+                    values[column] = utc_from_stored(value)
+            out.append(values)
+        return out
+    except (ValueError, TypeError, AssertionError) as exc:
+        raise _Unreadable from exc
+
+
+def _rights(session: Any, conn: Connection) -> AdoptedPlans:
+    """The plan adopted at any point of the chain: rights follow it."""
+    raw = audit.RAW
+    return AdoptedPlans(
+        session,
+        [
+            (int(i), str(v))
+            for i, v in conn.execute(
+                select(raw.c.id, raw.c.subject)
+                .where(raw.c.incident_id.is_(None), raw.c.action == "adopt")
+                .order_by(raw.c.id)
+            )
+        ],
+    )
 
 
 def _identities(
@@ -105,7 +408,7 @@ def _identities(
     ``logins`` is filled with the number of events per login (and administrator flag)
     and actor, for the report.
     """
-    raw = audit._RAW  # noqa: SLF001
+    raw = audit.RAW
     links = identity.Links()
     columns = (
         raw.c.id,
@@ -205,7 +508,7 @@ def _issued_reports(conn: Connection, session: Any, rights: AdoptedPlans) -> Ite
 
     from yuqing_cli.services.issued import ACTION, content_hash
 
-    raw = audit._RAW  # noqa: SLF001
+    raw = audit.RAW
     per_year: dict[int, int] = defaultdict(int)
     total = 0
     for row in conn.execute(
@@ -263,199 +566,98 @@ def _issued_reports(conn: Connection, session: Any, rights: AdoptedPlans) -> Ite
             )
 
 
-def _unit_events(conn: Connection, session: Any) -> Iterator[Finding]:
-    """Events of no incident: adoptions by someone the plan adopted until then entitled
-    to adopt, routine runs by someone who does that routine."""
-    raw = audit._RAW  # noqa: SLF001
-    adopted: Plan | None = None
-    for row in conn.execute(
-        select(raw.c.id, raw.c.action, raw.c.actor, raw.c.subject, raw.c.plan_version)
-        .where(raw.c.incident_id.is_(None))
-        .order_by(raw.c.id)
-    ).mappings():
-        action, actor = row["action"], row["actor"]
-        try:
-            if action == "adopt":
-                if adopted is not None and not rules.may(adopted, actor, "adopt"):
-                    yield _unentitled(row)
-                adopted = plan_for(session, None, str(row["subject"]))
-            elif action == "routine":
-                plan = plan_for(session, None, str(row["plan_version"]))
-                routine = next((x for x in plan.routines if x.id == row["subject"]), None)
-                if routine is None or not rules.roles_of(plan, actor) & set(routine.roles):
-                    yield _unentitled(row)
-        except YqError:
-            yield Finding("plan", str(row["id"]), _("it names a plan version that is not stored"))
-
-
-def _unentitled(row: Any) -> Finding:
-    return Finding(
-        "rights",
-        _("event {id}").format(id=row["id"]),
-        _("{action} {subject} was recorded by {actor}, who was not entitled to it").format(
-            action=row["action"], subject=str(row["subject"])[:12], actor=row["actor"]
-        ),
-    )
-
-
-def _plan_versions(conn: Connection) -> Iterator[Finding]:
-    table = PlanVersion.__table__  # type: ignore[attr-defined]
-    for version, text in conn.execute(select(table.c.version, table.c.text)):
-        if hashlib.sha256(str(text).encode("utf-8")).hexdigest() != version:
-            yield Finding(
-                "plan",
-                str(version)[:12],
-                _("the stored text of this plan version does not match its hash"),
-            )
-
-
-def _incident_batches(conn: Connection) -> Iterator[list[int]]:
-    table = Incident.__table__  # type: ignore[attr-defined]
-    last = 0
-    while True:
-        ids = [
-            int(i)
-            for (i,) in conn.execute(
-                select(table.c.id).where(table.c.id > last).order_by(table.c.id).limit(BATCH)
-            )
-        ]
-        if not ids:
-            return
-        yield ids
-        last = ids[-1]
-
-
-class _Unreadable(Exception):
-    """A stored value that the tool never writes (e.g. text in a time column)."""
-
-
-def _rows(conn: Connection, table: Any, key: Any, ids: Sequence[int], order: Any) -> list[Any]:
-    """Typed rows of ``table`` for ``ids``; one that cannot be decoded raises _Unreadable."""
-    try:
-        return list(conn.execute(select(table).where(key.in_(ids)).order_by(key, order)).mappings())
-    except (ValueError, TypeError, AssertionError) as exc:
-        raise _Unreadable from exc
-
-
-def _events(conn: Connection, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
-    """Each incident's events as the chain check reads them: raw, then checked."""
-    raw = audit._RAW  # noqa: SLF001 - the one reading of raw events, shared with the chain walk
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in conn.execute(
-        select(*raw.c).where(raw.c.incident_id.in_(ids)).order_by(raw.c.incident_id, raw.c.seq)
-    ).mappings():
-        content = audit._raw_content(row)  # noqa: SLF001
-        if content is None:
-            out[row["incident_id"]].append({"unreadable": 1})
-        else:
-            out[row["incident_id"]].append({**content, "id": row["id"]})
-    return out
-
-
-def _rights(session: Any, conn: Connection) -> AdoptedPlans:
-    """The plan adopted at any point of the chain: rights follow it."""
-    raw = audit._RAW  # noqa: SLF001
-    return AdoptedPlans(
-        session,
-        [
-            (int(i), str(v))
-            for i, v in conn.execute(
-                select(raw.c.id, raw.c.subject)
-                .where(raw.c.incident_id.is_(None), raw.c.action == "adopt")
-                .order_by(raw.c.id)
-            )
-        ],
-    )
-
-
 def _check_batch(
-    conn: Connection, session: Any, current: Plan, ids: list[int], rights: AdoptedPlans
-) -> list[Finding]:
-    incident_table = Incident.__table__  # type: ignore[attr-defined]
-    step_table = StepRecord.__table__  # type: ignore[attr-defined]
-    assignment_table = Assignment.__table__  # type: ignore[attr-defined]
+    conn: Connection,
+    session: Any,
+    current: Plan,
+    ids: list[int],
+    rights: AdoptedPlans,
+    content: audit.ContentCheck,
+) -> Iterator[Finding]:
+    raw = audit.RAW
+    events: dict[int, list[Sequence[Any]]] = {}
+    incidents: list[dict[str, Any]]
+    query = (
+        select(*audit.RAW_COLUMNS)
+        .where(raw.c.incident_id.in_(ids))
+        .order_by(raw.c.incident_id, raw.c.seq)
+    )
+    for incident_id, group in groupby(conn.execute(query).all(), key=lambda e: e[audit.INCIDENT]):
+        events[incident_id] = list(group)
     try:
-        incidents = _rows(conn, incident_table, incident_table.c.id, ids, incident_table.c.id)
-        steps = _grouped(
-            _rows(conn, step_table, step_table.c.incident_id, ids, step_table.c.step_id)
-        )
-        assignments = _grouped(
-            _rows(
-                conn, assignment_table, assignment_table.c.incident_id, ids, assignment_table.c.role
-            )
-        )
+        incidents = _rows(conn, "incident", ids, "id")
+        steps = _grouped(_rows(conn, "step", ids, "step_id"))
+        assignments = _grouped(_rows(conn, "role", ids, "role"))
     except _Unreadable:
-        if len(ids) == 1:
-            return [
-                Finding(
-                    "projection",
-                    f"#{ids[0]}",
-                    _("a row holds a value yq never writes (edited by hand?)"),
-                )
-            ]
-        return [f for i in ids for f in _check_batch(conn, session, current, [i], rights)]
-    events = _events(conn, ids)
-    findings: list[Finding] = []
+        if len(ids) > 1:
+            for i in ids:
+                yield from _check_batch(conn, session, current, [i], rights, content)
+            return
+        for event in events.get(ids[0], []):
+            content.check(event)
+        yield Finding(
+            "projection",
+            f"#{ids[0]}",
+            _("a row holds a value yq never writes (edited by hand?)"),
+        )
+        return
     for row in incidents:
         ref = str(row["ref"])
         own = events.get(row["id"], [])
-        if any("unreadable" in e for e in own):
-            findings.append(
-                Finding(
-                    "projection", ref, _("one of its events cannot be read (see the chain check)")
-                )
+        unreadable = False
+        for event in own:
+            content.check(event)
+            if content.last_unreadable:
+                unreadable = True
+        if unreadable:
+            yield Finding(
+                "projection", ref, _("one of its events cannot be read (see the chain check)")
             )
             continue
-        seqs = [e["seq"] for e in own]
+        seqs = [e[audit.SEQ] for e in own]
         if seqs != list(range(1, len(seqs) + 1)):
-            findings.append(Finding("sequence", ref, _sequence_problem(seqs)))
+            yield Finding("sequence", ref, _sequence_problem(seqs))
             continue
         if len(seqs) != row["last_seq"]:
-            findings.append(
-                Finding(
-                    "sequence",
-                    ref,
-                    _(
-                        "its last event is number {n}, but the incident says {last}: "
-                        "events are missing at the end (a truncated trail?)"
-                    ).format(n=len(seqs), last=row["last_seq"]),
-                )
+            yield Finding(
+                "sequence",
+                ref,
+                _(
+                    "its last event is number {n}, but the incident says {last}: "
+                    "events are missing at the end (a truncated trail?)"
+                ).format(n=len(seqs), last=row["last_seq"]),
             )
             continue
         try:
             plan = plan_for(session, current, str(row["plan_version"]))
             state, unentitled = _replay_checking_rights(plan, own, rights)
-            findings += [
-                Finding(
-                    "rights",
-                    ref,
-                    _(
-                        "event {seq} ({action}{subject}) was recorded by {actor}, who was not "
-                        "entitled to it under the plan"
-                    ).format(
-                        seq=f.seq,
-                        action=f.action,
-                        subject=f" {f.subject}" if f.subject else "",
-                        actor=f.actor,
-                    ),
-                )
-                for f in unentitled
-            ]
+            if not state.ref:
+                state = replace(state, ref=ref)
+            columns = st.incident_columns(plan, state)
         except Exception as exc:  # noqa: BLE001 - a trail that cannot be replayed is a finding
-            findings.append(
-                Finding(
-                    "projection",
-                    ref,
-                    _("its events cannot be replayed: {reason}").format(reason=type(exc).__name__),
-                )
+            yield Finding(
+                "projection",
+                ref,
+                _("its events cannot be replayed: {reason}").format(reason=type(exc).__name__),
             )
             continue
-        if not state.ref:
-            state = _with_ref(state, ref)
-        findings += _compare(
-            ref, plan, state, row, steps.get(row["id"], []), assignments.get(row["id"], [])
+        for f in unentitled:
+            yield Finding(
+                "rights",
+                ref,
+                _(
+                    "event {seq} ({action}{subject}) was recorded by {actor}, who was not "
+                    "entitled to it under the plan"
+                ).format(
+                    seq=f.seq,
+                    action=f.action,
+                    subject=f" {f.subject}" if f.subject else "",
+                    actor=f.actor,
+                ),
+            )
+        yield from _compare(
+            ref, state, columns, row, steps.get(row["id"], []), assignments.get(row["id"], [])
         )
-    return findings
 
 
 def _grouped(rows: list[Any]) -> dict[int, list[Any]]:
@@ -466,25 +668,19 @@ def _grouped(rows: list[Any]) -> dict[int, list[Any]]:
 
 
 def _replay_checking_rights(
-    plan: Plan, rows: list[dict[str, Any]], rights: AdoptedPlans
+    plan: Plan, rows: list[Sequence[Any]], rights: AdoptedPlans
 ) -> tuple[IncidentState, list[Fact]]:
     """The fold, and the events whose author the plan then adopted did not entitle."""
     state: IncidentState | None = None
     unentitled = []
     for row in rows:
-        fact = st.fact_of(row)
-        if not rules.entitled(rights.at(row["id"], plan), plan, state, fact):
+        fact = st.fact_of_raw(row)
+        if not rules.entitled(rights.at(row[audit.ID], plan), plan, state, fact):
             unentitled.append(fact)
         state = apply(plan, state, fact)
     if state is None:
         raise ValueError("no events")
     return state, unentitled
-
-
-def _with_ref(state: IncidentState, ref: str) -> IncidentState:
-    from dataclasses import replace
-
-    return replace(state, ref=ref)
 
 
 def _sequence_problem(seqs: list[int]) -> str:
@@ -497,37 +693,36 @@ def _sequence_problem(seqs: list[int]) -> str:
     return _("event number {seq} is missing from its trail").format(seq=expected)
 
 
+_STEP_FIELDS = ("status", "actor", "note", "happened_at", "recorded_at")
+
+
 def _compare(
     ref: str,
-    plan: Plan,
     state: IncidentState,
+    columns: Mapping[str, Any],
     row: Mapping[str, Any],
     steps: list[Mapping[str, Any]],
     assignments: list[Mapping[str, Any]],
-) -> list[Finding]:
-    found: list[Finding] = []
-    for name, value in st.incident_columns(plan, state).items():
+) -> Iterator[Finding]:
+    for name, value in columns.items():
         stored = row[name]
         if stored != value:
-            shown = "…" if name == "state" else repr(stored)
-            found.append(
-                Finding(
-                    "projection",
-                    ref,
-                    _("incident.{column} is {stored}, but its events say {value}").format(
-                        column=name, stored=shown, value="…" if name == "state" else repr(value)
-                    ),
-                )
+            hidden = name in ("state", "ledger")
+            yield Finding(
+                "projection",
+                ref,
+                _("incident.{column} is {stored}, but its events say {value}").format(
+                    column=name,
+                    stored="…" if hidden else repr(stored),
+                    value="…" if hidden else repr(value),
+                ),
             )
     expected_steps = st.step_rows(state)
-    stored_steps = {
-        s["step_id"]: {k: s[k] for k in ("status", "actor", "note", "happened_at", "recorded_at")}
-        for s in steps
-    }
-    for step_id in sorted(expected_steps.keys() | stored_steps.keys()):
-        if expected_steps.get(step_id) != stored_steps.get(step_id):
-            found.append(
-                Finding(
+    stored_steps = {s["step_id"]: {k: s[k] for k in _STEP_FIELDS} for s in steps}
+    if expected_steps != stored_steps:
+        for step_id in sorted(expected_steps.keys() | stored_steps.keys()):
+            if expected_steps.get(step_id) != stored_steps.get(step_id):
+                yield Finding(
                     "projection",
                     ref,
                     _("step_record {step} differs from what its events say").format(step=step_id)
@@ -536,43 +731,55 @@ def _compare(
                     if step_id in stored_steps
                     else _("step_record {step} is missing").format(step=step_id),
                 )
-            )
     expected_roles = st.assignment_rows(state)
     stored_roles = {
         a["role"]: {"person": a["person"], "happened_at": a["happened_at"]} for a in assignments
     }
-    for role in sorted(expected_roles.keys() | stored_roles.keys()):
-        if expected_roles.get(role) != stored_roles.get(role):
-            found.append(
-                Finding(
+    if expected_roles != stored_roles:
+        for role in sorted(expected_roles.keys() | stored_roles.keys()):
+            if expected_roles.get(role) != stored_roles.get(role):
+                yield Finding(
                     "projection",
                     ref,
                     _("assignment {role} differs from what its events say").format(role=role),
                 )
-            )
-    return found
 
 
-def _orphans(conn: Connection) -> Iterator[Finding]:
-    """Rows that name an incident that does not exist."""
-    incident = Incident.__table__  # type: ignore[attr-defined]
-    tables: tuple[tuple[str, Any], ...] = (
+class _Orphans:
+    """Rows that name an incident that does not exist, found between the incidents of
+    each batch (by the index on ``incident_id`` each table has)."""
+
+    TABLES: tuple[tuple[str, Any], ...] = (
         ("event", Event.__table__),  # type: ignore[attr-defined]
         ("step_record", StepRecord.__table__),  # type: ignore[attr-defined]
         ("assignment", Assignment.__table__),  # type: ignore[attr-defined]
     )
-    for name, table in tables:
-        orphan = conn.execute(
-            select(table.c.incident_id)
-            .where(table.c.incident_id.is_not(None))
-            .where(~table.c.incident_id.in_(select(incident.c.id)))
-            .limit(1)
-        ).first()
-        if orphan is not None:
-            yield Finding(
-                "orphan",
-                name,
-                _("rows of {table} name incident {id}, which does not exist").format(
-                    table=name, id=orphan[0]
-                ),
-            )
+
+    def __init__(self, conn: Connection, after: int | None = None) -> None:
+        self.conn = conn
+        self.after = after  # the last incident id of the batches so far
+        self.found: set[str] = set()
+
+    def up_to(self, ids: list[int] | None) -> Iterator[Finding]:
+        """Orphans after the previous batch, up to the end of ``ids`` (None: to the end)."""
+        for name, table in self.TABLES:
+            if name in self.found:
+                continue
+            key = table.c.incident_id
+            query = select(key).where(key.is_not(None))
+            if self.after is not None:
+                query = query.where(key > self.after)
+            if ids is not None:
+                query = query.where(key <= ids[-1], key.not_in(ids))
+            orphan = self.conn.execute(query.order_by(key).limit(1)).first()
+            if orphan is not None:
+                self.found.add(name)
+                yield Finding(
+                    "orphan",
+                    name,
+                    _("rows of {table} name incident {id}, which does not exist").format(
+                        table=name, id=orphan[0]
+                    ),
+                )
+        if ids is not None:
+            self.after = ids[-1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -153,7 +154,7 @@ class Checklist:
     deadlines: tuple[Verdict, ...] = ()  # every deadline of the incident, for `show`
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a long trail makes one per event, and frozen ones cost
 class EventView:
     id: int
     ref: str | None
@@ -183,7 +184,8 @@ class Trail:
     """Events to show, and the time zone to show them in."""
 
     tz: str
-    events: tuple[EventView, ...]
+    events: Iterable[EventView]  # a tuple, or (`yq log`) read as it is consumed
+    incident: str | None = None  # the reference, when every event is one incident's
 
 
 @dataclass(frozen=True)

@@ -198,6 +198,21 @@ def m004_logins(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
+@migration
+def m005_ledger_projection(conn: Connection) -> None:
+    """Incidents keep what a ledger row needs (``incident.ledger``), so the ledger is read
+    without decoding each whole state. The store fills it, and rewrites every state in
+    its current form, by replaying each incident right after this migration.
+
+    An index on (closed_at, detected_at) finds the incidents open during a past day
+    from the index alone.
+    """
+    conn.exec_driver_sql("ALTER TABLE incident ADD COLUMN ledger TEXT NOT NULL DEFAULT ''")
+    conn.exec_driver_sql(
+        "CREATE INDEX ix_incident_closed_detected ON incident (closed_at, detected_at)"
+    )
+
+
 class MigrationError(Exception):
     """The database cannot be upgraded as it is."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import ConfigDict
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
@@ -18,8 +19,15 @@ def _time(nullable: bool = False, index: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable, index=index)
 
 
+# Rows are made from columns and never validated through pydantic: its schema of each
+# table is built only if something asks for it (half the cost of defining a table).
+_DEFERRED = ConfigDict(defer_build=True)
+
+
 class PlanVersion(SQLModel, table=True):
     """The text of every plan version an incident was opened under (R-PLAN-7)."""
+
+    model_config = _DEFERRED  # type: ignore[assignment]
 
     __tablename__ = "plan_version"
 
@@ -34,10 +42,14 @@ class Incident(SQLModel, table=True):
     whole fold, the other columns what queries and people need). ``yq verify`` replays
     the events and compares every column."""
 
+    model_config = _DEFERRED  # type: ignore[assignment]
+
     __tablename__ = "incident"
     __table_args__ = (
         Index("ix_incident_stage_detected", "stage", "detected_at"),
         Index("ix_incident_url", "url"),
+        # Open during a day: closed after its start, detected before its end (report).
+        Index("ix_incident_closed_detected", "closed_at", "detected_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -64,11 +76,15 @@ class Incident(SQLModel, table=True):
     wave: int = 1  # 波次: 1, and one more for each reopen
     voided: bool = False  # a duplicate or a mistake, left out of counts
     state: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    ledger: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # JSON: what a ledger row needs beyond these columns (services.ledger.projection)
 
 
 class StepRecord(SQLModel, table=True):
     """A step done or waived for an incident in its current wave (a projection of the
     events, like ``incident``)."""
+
+    model_config = _DEFERRED  # type: ignore[assignment]
 
     __tablename__ = "step_record"
 
@@ -84,6 +100,8 @@ class StepRecord(SQLModel, table=True):
 class Assignment(SQLModel, table=True):
     """A per-incident role, e.g. the spokesperson (新闻发言人) of one incident."""
 
+    model_config = _DEFERRED  # type: ignore[assignment]
+
     __tablename__ = "assignment"
 
     incident_id: int = Field(sa_column=Column(Integer, ForeignKey("incident.id"), primary_key=True))
@@ -94,6 +112,8 @@ class Assignment(SQLModel, table=True):
 
 class Event(SQLModel, table=True):
     """The audit trail: append-only, hash-chained in ``id`` order."""
+
+    model_config = _DEFERRED  # type: ignore[assignment]
 
     __tablename__ = "event"
     __table_args__ = (
@@ -135,6 +155,7 @@ class PersonLogin(SQLModel, table=True):
     ``yq verify`` compares this table with them."""
 
     __tablename__ = "person_login"
+    model_config = _DEFERRED  # type: ignore[assignment]
 
     login: str = Field(primary_key=True)
     person: str

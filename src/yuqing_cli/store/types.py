@@ -28,9 +28,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return None if value is None else utc_from_stored(value)
+
+
+def utc_from_stored(value: Any) -> datetime:
+    """A time as a driver returns it (SQLite: text; PostgreSQL: a datetime), in UTC."""
+    if isinstance(value, str):
+        if len(value) == 26:  # as SQLite keeps what we write: naive UTC, to the microsecond
+            return datetime.fromisoformat(value + "+00:00")
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
