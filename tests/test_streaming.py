@@ -17,6 +17,10 @@ from sqlalchemy.engine import Engine
 
 from conftest import REPO, from_template
 
+pytestmark = pytest.mark.sqlite_only(
+    reason="the large database is built as a SQLite file (bench/build_db.py)"
+)
+
 EVENTS = 30_000  # about 1,800 incidents
 CEILING = 5_000_000  # bytes: loading every event alone takes several times this
 

@@ -336,6 +336,8 @@ def _trail(
                 row[audit.HASH],
                 wave,
                 data,
+                row[audit.LOGIN],
+                None if row[audit.LOGIN_ADMIN] is None else bool(row[audit.LOGIN_ADMIN]),
             )
         pending.clear()
 
