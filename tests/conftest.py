@@ -80,11 +80,15 @@ def env(
     for name in ("YQ_USER", "YQ_DEBUG"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
+    from yuqing_cli import i18n
+
+    i18n.setup()  # English again, whatever a test before ran with --lang
     try:
         yield tmp_path
     finally:
         if test is not None:
             test.end()
+        i18n.setup()
 
 
 def database() -> str:

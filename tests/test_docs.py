@@ -8,8 +8,9 @@ import pytest
 
 from yuqing_cli.cli import app
 from yuqing_cli.cli.app import YqGroup
+from yuqing_cli.plan.loader import parse_plan
 
-from conftest import REPO, ok, ok_json, yq
+from conftest import REPO, SHIPPED_PLAN, ok, ok_json, yq
 
 
 def _commands() -> list[list[str]]:
@@ -139,10 +140,14 @@ def test_docs_cover_the_plan_format_and_json() -> None:
         assert f"`{key}`" in json_doc
 
 
-def test_readme_daily_use_runs(env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Every line of the README's "Daily use" block, in order, through the CLI."""
+@pytest.mark.parametrize(("columns", "lang"), [(80, "en"), (60, "zh")])
+def test_readme_daily_use_runs(env, monkeypatch, columns: int, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """Every line of the README's "Daily use" block, in order, through the CLI, on a
+    terminal of 80 columns in English and of 60 in Chinese: every line fits, and
+    nothing that must stay whole is broken."""
     import shlex
 
+    monkeypatch.setenv("COLUMNS", str(columns))
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     block = readme.split("## Daily use", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
     lines = [line for line in block.splitlines() if line.strip()]
@@ -152,9 +157,43 @@ def test_readme_daily_use_runs(env, monkeypatch) -> None:  # type: ignore[no-unt
         command, _, comment = line.partition("  #")
         argv = shlex.split(command)
         assert argv[0] == "yq", line
-        result = yq(*argv[1:])
+        result = yq("--lang", lang, *argv[1:])
         expected = 1 if "refused (exit 1)" in comment else 0
         assert result.exit_code == expected, (line, result.stdout, result.stderr)
-    assert (env / "日报.md").read_text(encoding="utf-8").startswith("# Daily public-opinion")
+        if "--json" not in argv and "-o" not in argv and "-f" not in argv:
+            fits(result.stdout, columns, line)  # messages on stderr are one line each
+    title = "# 舆情日报" if lang == "zh" else "# Daily public-opinion"
+    assert (env / "日报.md").read_text(encoding="utf-8").startswith(title)
     assert (env / "台账.csv").read_bytes().startswith(b"\xef\xbb\xbf")
-    assert ok_json("show", "YQ-20241123-001")["assignments"] == {"spokesperson": "秦可娟"}
+    shown = ok_json("show", "YQ-20241123-001")
+    assert shown["assignments"] == {"spokesperson": "秦可娟"}
+    stage = next(s.name for s in parse_plan(SHIPPED_PLAN.read_bytes()).stages
+                 if s.id == shown["stage"])  # fmt: skip
+    listed = yq("--lang", lang, "list", "--all").stdout
+    assert "YQ-20241123-001" in listed and stage in listed
+
+
+def fits(text: str, columns: int, what: str) -> None:
+    """Every line within ``columns``; references, ids and names whole; no line starts
+    with closing punctuation."""
+    from rich.cells import cell_len
+
+    from yuqing_cli.render.wrap import CLOSING
+
+    plan = parse_plan(SHIPPED_PLAN.read_bytes())
+    ids = {x.id for x in (*plan.steps, *plan.roles, *plan.levels, *plan.categories)}
+    ids |= {x.id for x in (*plan.stages, *plan.routines, *plan.milestones)}
+    for line in text.splitlines():
+        if not re.fullmatch(r"\d+:[0-9a-f]{64}", line):  # an anchor, whole, to be copied
+            assert cell_len(line) <= columns, (what, line)
+        start = line.strip()[:2]
+        if start and not re.fullmatch(r"\.[\w/]", start):
+            assert start[0] not in CLOSING, (what, line)
+        for ref in re.findall(r"YQ-[\d-]*", line):
+            assert re.fullmatch(r"YQ-\d{8}-\d{3}", ref), (what, line)
+        for token in re.findall(r"(?<![\w/.-])[a-z]+(?:_[a-z]+)+(?![\w/.-])", line):
+            assert token in ids, (what, token, line)
+        for person in plan.people:
+            for k in range(2, len(person.name)):
+                cut = re.escape(person.name[:k]) + "(?:\\s|$)"
+                assert not re.search(cut, line), (what, person.name, line)

@@ -82,9 +82,14 @@ def report(
 
 
 def _render(
-    result: DailyReport | None, issued: Issued | None, fmt: ReportFormat, output: Path | None
+    result: DailyReport | None,
+    issued: Issued | None,
+    fmt: ReportFormat,
+    output: Path | None,
+    names: tuple[str, ...] = (),
 ) -> None:
-    """A report as made now (``result``), or as frozen when it was issued, in a format."""
+    """A report as made now (``result``), or as frozen when it was issued, in a format;
+    on the terminal, lines never break inside ``names`` (the plan's)."""
     from yuqing_cli.render import doc as docs
     from yuqing_cli.render import report_view as view
     from yuqing_cli.render.console import captured
@@ -99,6 +104,7 @@ def _render(
     else:
         assert result is not None
         document = view.report_doc(result)
+        names = result.plan.names
         data = view.report_json(result)
         csv_text = view.report_csv(result)
         created = result.generated_at
@@ -116,10 +122,10 @@ def _render(
         emit_binary(lambda f: f.write(content), output, "docx")
     elif output is not None:
         with captured() as buffer:
-            docs.to_terminal(document)
+            docs.to_terminal(document, names)
         emit(buffer.getvalue(), output)
     else:
-        docs.to_terminal(document)
+        docs.to_terminal(document, names)
 
 
 def _utc_naive(value: datetime) -> datetime:

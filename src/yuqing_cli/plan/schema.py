@@ -376,6 +376,14 @@ class Plan:
         return tuple(step for stage in self.stages for step in stage.steps)
 
     @cached_property
+    def names(self) -> tuple[str, ...]:
+        """The names a printed line never breaks inside: people, roles, levels,
+        categories, stages, milestones."""
+        groups = (self.people, self.roles, self.levels, self.categories, self.stages,
+                  self.milestones)  # fmt: skip
+        return tuple(dict.fromkeys(x.name for group in groups for x in group))
+
+    @cached_property
     def _steps_by_id(self) -> dict[str, Step]:
         return {step.id: step for step in self.steps}
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from yuqing_cli.i18n import _
-from yuqing_cli.render.console import out
+from yuqing_cli.render.console import out, say
 from yuqing_cli.render.safe import clean
 from yuqing_cli.services.verify import Finding, Run
 
@@ -19,27 +20,29 @@ def verify_result(run: Run, as_json: bool) -> bool:
         return _json(run)
     console = out()
     for finding in run.findings():
-        console.print(Text(_finding_text(finding), style="red"))
+        say(Text(_finding_text(finding), style="red"), "  ")
     result = run.chain()
     breach = result.breach
     if breach is not None:
-        console.print(
+        say(
             Text(
                 _("BROKEN at event {event}: {kind} — {detail}").format(
                     event=breach.event_id, kind=breach.kind, detail=breach.detail
                 ),
                 style="red bold",
-            )
+            ),
+            "  ",
         )
     if not run.ok or breach is not None:
         return False
-    console.print(
+    say(
         Text(
             _("ok: {events} events, chain intact; {incidents} incidents match their trails").format(
                 events=result.count, incidents=run.incidents
             ),
             style="green",
-        )
+        ),
+        "  ",
     )
     for count in run.logins():
         line = (
@@ -48,27 +51,31 @@ def verify_result(run: Run, as_json: bool) -> bool:
             else _("{events} events by the login {login}, as {people}")
         )
         people = "、".join(count.people)
-        console.print(
+        say(
             Text(
                 clean(line.format(events=count.events, login=count.login, people=people)),
                 style="dim",
-            )
+            ),
+            "  ",
+            count.people,
         )
     if result.count:
-        console.print(
-            Text(
-                _("head: {head_id}:{head}").format(head_id=result.head_id, head=result.head),
-                style="dim",
-            )
-        )
-        console.print(
+        anchor = f"{result.head_id}:{result.head}"
+        head = Text(_("head: {anchor}").format(anchor=anchor), style="dim")
+        if cell_len(head.plain) <= console.width:
+            console.print(head)
+        else:  # the anchor on a line of its own, whole, to be copied
+            console.print(Text(_("head:"), style="dim"))
+            console.print(Text(anchor, style="dim"))
+        say(
             Text(
                 _(
                     "(keep it: `yq verify --anchor ID:HASH` later shows whether history "
                     "up to here was rewritten)"
                 ),
                 style="dim",
-            )
+            ),
+            " ",
         )
     return True
 

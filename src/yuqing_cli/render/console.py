@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO, Any, TextIO
 
 from rich.console import Console
+from rich.text import Text
 
 from yuqing_cli.render.lines import Writable
 
@@ -48,8 +49,20 @@ def out() -> Console:
     if _captured is not None:
         return _captured
     if _stdout is None or _stdout.file is not sys.stdout:
-        _stdout = _Console(highlight=False, soft_wrap=True, emoji=False)
+        # bound to this stdout: a new one (a test's capture) gets a new console, which
+        # reads the terminal's width again
+        _stdout = _Console(file=sys.stdout, highlight=False, soft_wrap=True, emoji=False)
     return _stdout
+
+
+def say(text: Text, indent: str = "    ", whole: Iterable[str] = ()) -> None:
+    """Print a line wrapped to the terminal, its continuation lines indented by
+    ``indent``; ``whole`` words (the plan's names) never broken."""
+    from yuqing_cli.render.wrap import hanging
+
+    console = out()
+    for line in text.split("\n", allow_blank=True):
+        console.print(hanging(line, console.width, indent, whole))
 
 
 @contextmanager

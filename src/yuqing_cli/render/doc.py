@@ -15,11 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from yuqing_cli.render.console import out
+from yuqing_cli.render.console import out, say
 from yuqing_cli.render.lines import write_aligned
 from yuqing_cli.render.safe import clean, markdown_safe
 
@@ -113,25 +112,29 @@ def _text(value: Value) -> Text:
     return Text(clean(cell.text), style=cell.style)
 
 
-def to_terminal(doc: Doc) -> None:
+def to_terminal(doc: Doc, names: tuple[str, ...] = ()) -> None:
+    """The document on the terminal, wrapped to its width; lines never break inside
+    ``names`` (people, roles, steps…)."""
     console = out()
     if doc.masthead is not None:
         for line in masthead_lines(doc.masthead):
-            console.print(Text(clean(line), style="bold"))
+            say(Text(clean(line), style="bold"), "  ")
         console.print()
-    console.print(Text(clean(doc.title), style="bold"))
+    say(Text(clean(doc.title), style="bold"), "  ")
     for line in doc.subtitle:
-        console.print(Text(clean(line)))
+        say(Text(clean(line)), "  ")
     for note in doc.notes:
-        console.print(_text(note).copy(), style="dim")
+        text = _text(note)
+        text.stylize("dim")
+        say(text, "  ")
     console.print()
     for section in doc.sections:
-        _section_terminal(section)
+        _section_terminal(section, names)
     for line in doc.footer:
-        console.print(Text(clean(line), style="dim"))
+        say(Text(clean(line), style="dim"), "  ")
 
 
-def _section_terminal(section: Section) -> None:
+def _section_terminal(section: Section, names: tuple[str, ...]) -> None:
     console = out()
     if section.bars:
         table = Table(title=section.title, box=None, title_justify="left", show_header=False)
@@ -146,27 +149,34 @@ def _section_terminal(section: Section) -> None:
         console.print(table)
         return
     if section.title:
-        console.print(Text(clean(section.title), style="bold"))
+        say(Text(clean(section.title), style="bold"), "  ")
     if not section.rows and not section.lines:
-        console.print(Text(f"  {clean(section.empty)}", style="dim"))
+        say(Text(f"  {clean(section.empty)}", style="dim"))
         console.print()
         return
     for line in section.lines:
-        console.print(Text("  ").append_text(_text(line)))
+        say(Text("  ").append_text(_text(line)), "    ", names)
     if len(section.rows) > SCREEN:
         # Measuring every row as Rich does costs more than the report: plain lines.
         rows = ([clean(_cell(v).text) for v in row] for row in section.rows)
         write_aligned(console.file, [clean(h) for h in section.header], rows)
         console.print()
     elif section.rows:
-        table = Table(box=box.SIMPLE_HEAD)
-        for i, column in enumerate(section.header):
-            table.add_column(clean(column), overflow="fold", no_wrap=i == 0)
-        for row in section.rows:
-            table.add_row(*(_text(v) for v in row))
-        console.print(table)
+        from yuqing_cli.render.tables import Column, fitted
+
+        cells = [[_text(v) for v in row] for row in section.rows]
+        columns = [
+            Column(clean(header), token=all(_is_token(row[i].plain) for row in cells))
+            for i, header in enumerate(section.header)
+        ]
+        console.print(fitted(columns, cells, whole=names))
     else:
         console.print()
+
+
+def _is_token(text: str) -> bool:
+    """A cell kept whole on its line: one short Latin word (a reference, a number)."""
+    return len(text) <= 20 and text.isascii() and " " not in text
 
 
 # -- Markdown ---------------------------------------------------------------------------------

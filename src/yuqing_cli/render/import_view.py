@@ -11,7 +11,7 @@ from rich.text import Text
 
 from yuqing_cli.errors import BadInput
 from yuqing_cli.i18n import _
-from yuqing_cli.render.console import out, print_json
+from yuqing_cli.render.console import out, print_json, say
 from yuqing_cli.render.safe import clean
 from yuqing_cli.render.tables import Cell, Column, fitted
 from yuqing_cli.services.ledger_import import ImportResult, Problem, Progress
@@ -94,16 +94,16 @@ def import_report(result: ImportResult, *, as_json: bool) -> None:
 
 def _terminal(result: ImportResult) -> None:
     console = out()
-    console.print(
+    say(
         Text(
             clean(_("{file}: {rows} rows").format(file=result.file, rows=result.rows)),
             style="bold",
         )
     )
     mapped = ", ".join(f"{h} → {f}" if h != f else h for h, f in result.mapping)
-    console.print(Text(clean(_("columns read: {columns}").format(columns=mapped))))
+    say(Text(clean(_("columns read: {columns}").format(columns=mapped))))
     if result.ignored:
-        console.print(
+        say(
             Text(
                 clean(_("columns left out: {columns}").format(columns=", ".join(result.ignored))),
                 style="dim",
@@ -121,17 +121,19 @@ def _terminal(result: ImportResult) -> None:
         ]
         console.print(fitted(columns, rows, title=_("Problems")))
     if result.skipped:
-        console.print(Text(_("skipped {n} row(s):").format(n=len(result.skipped)), style="yellow"))
+        say(Text(_("skipped {n} row(s):").format(n=len(result.skipped)), style="yellow"))
         for s in result.skipped[:SHOWN]:
-            console.print(
-                Text(clean(_("  row {row}: {reason}").format(row=s.row, reason=s.reason)))
-            )
+            say(Text(clean(_("  row {row}: {reason}").format(row=s.row, reason=s.reason))))
         if len(result.skipped) > SHOWN:
-            console.print(
-                _("  … and {n} more (--json lists them all)").format(n=len(result.skipped) - SHOWN)
+            say(
+                Text(
+                    _("  … and {n} more (--json lists them all)").format(
+                        n=len(result.skipped) - SHOWN
+                    )
+                )
             )
     for notice in result.notices[:SHOWN]:
-        console.print(
+        say(
             Text(
                 clean(_("  row {row}: {reason}").format(row=notice.row, reason=notice.message)),
                 style="dim",
@@ -141,7 +143,7 @@ def _terminal(result: ImportResult) -> None:
         return
     if result.dry_run:
         n = result.rows - len(result.skipped)
-        console.print(
+        say(
             Text(
                 _("dry run: {n} row(s) would be imported; nothing was written").format(n=n),
                 style="green",
@@ -151,7 +153,7 @@ def _terminal(result: ImportResult) -> None:
     imported = result.imported
     if imported:
         refs = sorted(i.ref for i in imported)
-        console.print(
+        say(
             Text(
                 _("imported {n} incident(s) as late entries (补录): {first} … {last}").format(
                     n=len(imported), first=refs[0], last=refs[-1]
@@ -161,7 +163,7 @@ def _terminal(result: ImportResult) -> None:
         )
         renumbered = sum(1 for i in imported if i.source_ref and i.source_ref != i.ref)
         if renumbered:
-            console.print(
+            say(
                 Text(
                     _(
                         "{n} kept the file's own number (编号) as their source, shown by "
@@ -171,4 +173,4 @@ def _terminal(result: ImportResult) -> None:
                 )
             )
     else:
-        console.print(_("nothing to import"))
+        say(Text(_("nothing to import")))

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from yuqing_cli.i18n import _
 from yuqing_cli.plan.deadlines import Verdict
-from yuqing_cli.render.console import out, print_json, print_json_array
+from yuqing_cli.render.console import out, print_json, print_json_array, say
 from yuqing_cli.render.lines import short_or_long, write_aligned
 from yuqing_cli.render.safe import clean
 from yuqing_cli.render.substance_view import (
@@ -206,9 +206,9 @@ def outcome(result: Outcome, as_json: bool) -> None:
             }
         )
         return
-    out().print(_t(result.message))
+    say(_t(result.message), "  ", result.names)
     for line in result.details:
-        out().print(_t(f"  {line}"))
+        say(_t(f"  {line}"), "    ", result.names)
 
 
 def _level(view: IncidentView) -> Text:
@@ -299,10 +299,9 @@ def checklist(cl: Checklist, as_json: bool) -> None:
         "  ",
         _t(v.title),
     )
-    from yuqing_cli.render.plan_view import plan_words, say
     from yuqing_cli.render.tables import Column, fitted
 
-    words = plan_words(cl.plan)
+    words = cl.plan.names
     say(head, "    ", words)
     columns = [
         Column("", token=True),
@@ -385,7 +384,6 @@ def show(cl: Checklist, trail: Trail, as_json: bool) -> None:
             }
         )
         return
-    from yuqing_cli.render.plan_view import plan_words
     from yuqing_cli.render.wrap import hanging
 
     console = out()
@@ -433,7 +431,7 @@ def show(cl: Checklist, trail: Trail, as_json: bool) -> None:
     if v.summary:
         rows.append((_("summary"), _t(v.summary)))
     # a label column as wide as the widest label, the values wrapped beside it
-    words = plan_words(cl.plan)
+    words = cl.plan.names
     indent = max(cell_len(k) for k, _v in rows) + 2
     for key, value in rows:
         shown = value if isinstance(value, Text) else Text(value)

@@ -9,10 +9,9 @@ from rich.text import Text
 
 from yuqing_cli.i18n import _, language
 from yuqing_cli.plan.schema import Condition, Deadline, Plan, Step
-from yuqing_cli.render.console import out, print_json
+from yuqing_cli.render.console import out, print_json, say
 from yuqing_cli.render.safe import clean
 from yuqing_cli.render.tables import Cell, Column, fitted
-from yuqing_cli.render.wrap import hanging
 from yuqing_cli.timeutil import fmt, local
 
 if TYPE_CHECKING:
@@ -99,7 +98,7 @@ def show_plan(plan: Plan) -> None:
     )
     console.print()
 
-    words = plan_words(plan)
+    words = plan.names
     rows: list[list[Cell]] = []
     for role in plan.roles:
         holders = "、".join(plan.holders(role.id)) or (
@@ -211,27 +210,6 @@ def _handed_to(plan: Plan, category: str) -> str:
         if step.hands_over and step.when.categories and category in step.when.categories:
             return step.hands_over
     return ""
-
-
-def plan_words(plan: Plan) -> tuple[str, ...]:
-    """The plan's names that a line never breaks inside: people, roles, levels,
-    categories, stages, milestones."""
-    return tuple(
-        {
-            *(x.name for x in plan.people),
-            *(x.name for x in plan.roles),
-            *(x.name for x in plan.levels),
-            *(x.name for x in plan.categories),
-            *(x.name for x in plan.stages),
-            *(x.name for x in plan.milestones),
-        }
-    )
-
-
-def say(text: Text, indent: str = "    ", whole: tuple[str, ...] = ()) -> None:
-    """Print a line wrapped to the terminal, its continuation lines indented."""
-    console = out()
-    console.print(hanging(text, console.width, indent, whole))
 
 
 def _print_step(plan: Plan, step: Step, words: tuple[str, ...]) -> None:

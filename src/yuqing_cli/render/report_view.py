@@ -17,7 +17,7 @@ from rich.text import Text
 from yuqing_cli.i18n import _, language
 from yuqing_cli.plan import deadlines
 from yuqing_cli.plan.state import IncidentState
-from yuqing_cli.render.console import out
+from yuqing_cli.render.console import out, say
 from yuqing_cli.render.doc import Cell, Doc, Masthead, Section, Value, doc_data
 from yuqing_cli.render.safe import clean, json_safe
 from yuqing_cli.render.substance_view import (
@@ -840,15 +840,10 @@ def routine_recorded(status: RoutineStatus) -> None:
         if status.last_zero
         else _("{routine}: done by {person} at {time}; next due {due}")
     )
-    out().print(
-        Text(
-            clean(
-                message.format(
-                    routine=status.routine.name,
-                    person=status.last_by,
-                    time=show_when(status.last, tz) if status.last else "—",
-                    due=fmt(status.due_at, tz),
-                )
-            )
-        )
+    text = message.format(
+        routine=status.routine.name,
+        person=status.last_by,
+        time=show_when(status.last, tz) if status.last else "—",
+        due=fmt(status.due_at, tz),
     )
+    say(Text(clean(text)), "  ", (status.routine.name, status.last_by or ""))

@@ -11,7 +11,7 @@ from yuqing_cli.i18n import _
 from yuqing_cli.plan.grading import Suggestion
 from yuqing_cli.plan.schema import METRICS, Plan
 from yuqing_cli.plan.state import Assessment, LineVersion, Statement
-from yuqing_cli.render.console import out, print_json
+from yuqing_cli.render.console import out, print_json, say
 from yuqing_cli.render.safe import clean
 from yuqing_cli.render.tables import Cell, Column, fitted
 from yuqing_cli.render.times import when_json
@@ -151,7 +151,7 @@ def assessments_section(assessments: tuple[Assessment, ...], plan: Plan, tz: str
     table = fitted(columns, rows)
     console.print(table)
     last = assessments[-1]
-    console.print(
+    say(
         Text(
             clean(
                 _("latest: {when} by {person} · sentiment {sentiment} · trend {trend}").format(
@@ -163,7 +163,9 @@ def assessments_section(assessments: tuple[Assessment, ...], plan: Plan, tz: str
                 + (f" · {last.note}" if last.note else "")
             ),
             style="dim",
-        )
+        ),
+        "  ",
+        plan.names,
     )
     console.print()
 
@@ -172,7 +174,12 @@ def suggestions_lines(found: tuple[Suggestion, ...]) -> None:
     from yuqing_cli.services.substance import suggestion_text
 
     for s in found:
-        out().print(Text(clean(suggestion_text(s)), style="yellow"))
+        say(Text(clean(suggestion_text(s)), style="yellow"), "  ")
+
+
+def _people(v: LineVersion) -> tuple[str, ...]:
+    """Who drafted and who signed a version: names a wrapped line keeps whole."""
+    return (v.drafted_by, *(x.person for x in v.signatures))
 
 
 def lines_section(versions: tuple[LineVersion, ...], needed: int, tz: str) -> None:
@@ -183,8 +190,8 @@ def lines_section(versions: tuple[LineVersion, ...], needed: int, tz: str) -> No
         console.print()
         return
     for v in versions:
-        console.print(Text(clean(_line_head(v, needed, tz))))
-        console.print(Text(f"    {clean(excerpt(v.text))}", style="dim"))
+        say(Text(clean(_line_head(v, needed, tz))), "      ", _people(v))
+        say(Text(f"    {clean(excerpt(v.text))}", style="dim"))
     console.print()
 
 
@@ -242,7 +249,7 @@ def statements_section(statements: tuple[Statement, ...], plan: Plan, tz: str) -
         Column(_("who"), min_width=8),
         Column(_("text")),
     ]
-    table = fitted(columns, rows)
+    table = fitted(columns, rows, whole=plan.names)
     console.print(table)
 
 
@@ -265,16 +272,16 @@ def line_report(report: LineReport, as_json: bool) -> None:
     previous: LineVersion | None = None
     for v in report.versions:
         console.print()
-        console.print(Text(clean(_line_head(v, report.needed, tz)), style="bold"))
+        say(Text(clean(_line_head(v, report.needed, tz)), style="bold"), "      ", _people(v))
         for x in v.signatures:
-            console.print(
+            say(
                 Text(clean(_("    signed by {person} {when}").format(
                     person=x.person, when=show_when(x.when, tz))), style="dim")
             )  # fmt: skip
         if previous is None:
-            console.print(Text(clean(v.text)))
+            say(Text(clean(v.text)), "")
         else:
-            console.print(diff_text(previous.text, v.text))
+            say(diff_text(previous.text, v.text), "")
         previous = v
 
 

@@ -32,6 +32,12 @@ def _pieces(text: str, whole: Iterable[str] = ()) -> list[tuple[int, str]]:
     pieces: list[tuple[int, str]] = []
     for m in _TOKEN.finditer(text):
         piece = m.group()
+        if piece[0] in CLOSING and len(pieces) > 1 and pieces[-1][1] in (" ", "\u3000"):
+            # " · " between two parts: the line breaks after the mark, not before it
+            space = pieces.pop()[1]
+            start, prev = pieces[-1]
+            pieces[-1] = (start, prev + space + piece)
+            continue
         if pieces and (
             (piece[0] in CLOSING and not pieces[-1][1].isspace())
             or (pieces[-1][1][-1] in OPENING and not piece.isspace())
@@ -42,6 +48,11 @@ def _pieces(text: str, whole: Iterable[str] = ()) -> list[tuple[int, str]]:
         else:
             pieces.append((m.start(), piece))
     return pieces
+
+
+def widest_piece(text: str, whole: Iterable[str] = ()) -> int:
+    """The width of the widest piece of ``text`` that a line does not break inside."""
+    return max((cell_len(p) for _at, p in _pieces(text, whole) if not p.isspace()), default=0)
 
 
 def _kept(text: str, whole: Iterable[str]) -> set[int]:

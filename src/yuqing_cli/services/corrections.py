@@ -105,6 +105,7 @@ def edit(
             ),
             incident_view(plan, loaded.state, w.now),
             details=details,
+            names=plan.names,
         )
 
 
@@ -134,7 +135,8 @@ def void(ctx: Context, ref: str, *, reason: str, duplicate_of: str | None = None
             if data
             else _("{ref} voided").format(ref=loaded.ref)
         )
-        return Outcome(loaded.ref, "void", message, incident_view(loaded.plan, loaded.state, w.now))
+        view = incident_view(loaded.plan, loaded.state, w.now)
+        return Outcome(loaded.ref, "void", message, view, names=loaded.plan.names)
 
 
 def undo(ctx: Context, ref: str, step_token: str | None = None, *, reason: str = "") -> Outcome:
@@ -184,4 +186,5 @@ def undo(ctx: Context, ref: str, step_token: str | None = None, *, reason: str =
                 ref=loaded.ref, step=step_id, status=record.status, person=record.actor
             ),
             incident_view(plan, loaded.state, w.now),
+            names=plan.names,
         )

@@ -97,6 +97,7 @@ def _outcome(
         incident_view(loaded.plan, loaded.state, w.now),
         events=events,
         details=details,
+        names=loaded.plan.names,
     )
 
 

@@ -37,7 +37,10 @@ def _outcome(
     details: tuple[str, ...] = (),
 ) -> Outcome:
     view = incident_view(loaded.plan, loaded.state, w.now)
-    return Outcome(loaded.ref, action, message, view, events=events, details=details)
+    return Outcome(
+        loaded.ref, action, message, view, events=events, details=details,
+        names=loaded.plan.names,
+    )  # fmt: skip
 
 
 def _open_step(plan: Plan, state: IncidentState, step_id: str | None) -> Step | None:

@@ -198,3 +198,4 @@ class Outcome:
     incident: IncidentView
     events: int = 1
     details: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()  # the plan's names, never broken when the message wraps
