@@ -162,3 +162,23 @@ def test_wrap_follows_chinese_line_breaking(width: int) -> None:
     for token in ("（YQ-20241123-002），", "14:30", "report_leading_group"):
         if cell_len(token) <= width:
             assert any(token in line for line in lines), (token, lines)
+
+
+@pytest.mark.parametrize(
+    ("text", "whole"),
+    [
+        ("due 2024-11-23 10:15 missed by 736d 8h", ("2024-11-23 10:15", "736d 8h")),
+        ("时限 2024年11月23日 14:15，已超时 736天8小时", ("2024年11月23日 14:15", "736天8小时")),
+        ("约 ~2020-06-10 16:00 或 2022-06-10 14:00..18:00", ("~2020-06-10 16:00",)),
+        ("发现于 2024-11-23 下午 · 剩余 1小时59分", ("2024-11-23 下午", "1小时59分")),
+        ("yq new 标题 --at '今天 09:40' -m '电话报告郭雁'", ("'今天 09:40'", "'电话报告郭雁'")),
+    ],
+)
+def test_times_durations_and_quoted_values_stay_whole(text: str, whole: tuple[str, ...]) -> None:
+    """A date with its time, a duration, a value typed in quotes: never parted at a
+    space or between characters, at any width they fit in (with a mark glued to them)."""
+    for width in range(max(cell_len(w) for w in whole) + 2, cell_len(text) + 1):
+        lines = wrap(text, width)
+        assert "".join(lines).replace(" ", "") == text.replace(" ", ""), (width, lines)
+        for token in whole:
+            assert any(token in line for line in lines), (width, token, lines)

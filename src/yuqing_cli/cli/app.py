@@ -597,6 +597,7 @@ class AppState:
     user: str | None = None
     debug: bool = False
     quiet: bool = False  # no notices on stderr (shell completion)
+    walkthrough: bool = False  # `yq demo`: the first run's notice does not suggest it
     _plan: Plan | None = field(default=None, repr=False)
     _store: Store | None = field(default=None, repr=False)
     _writable: bool = field(default=False, repr=False)
@@ -640,7 +641,7 @@ class AppState:
         if store.missing and not self.quiet:
             _no_database_yet(store)
         if store.created and not self.quiet:
-            _first_run(store)
+            _first_run(store, suggest_demo=not self.walkthrough)
         self._store, self._writable = store, write
         return store
 
@@ -665,17 +666,18 @@ def _no_database_yet(store: Store) -> None:
     )
 
 
-def _first_run(store: Store) -> None:
+def _first_run(store: Store, *, suggest_demo: bool) -> None:
     """Say where the new database is, and what to do next (on stderr: stdout may be JSON)."""
-    print(
-        _(
-            "yq: created a new database at {path}\n"
-            "next: `yq demo` walks an exercise incident through a stage; "
-            "`yq plan show` prints the plan;\n"
-            "      `yq --as NAME new TITLE` logs an incident (NAME on the plan's roster)"
-        ).format(path=store.where),
-        file=sys.stderr,
-    )
+    print(_("yq: created a new database at {path}").format(path=store.where), file=sys.stderr)
+    if suggest_demo:
+        print(
+            _(
+                "next: `yq demo` walks an exercise incident through a stage;\n"
+                "      `yq plan show` prints the plan;\n"
+                "      `yq --as NAME new TITLE` logs an incident (NAME on the plan's roster)"
+            ),
+            file=sys.stderr,
+        )
 
 
 def state(ctx: typer.Context) -> AppState:

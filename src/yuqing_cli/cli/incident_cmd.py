@@ -437,6 +437,8 @@ def demo(ctx: typer.Context) -> None:
     from yuqing_cli.services.demo import run_demo
 
     st = state(ctx)
+    st.walkthrough = True
+    st.open_store(True)  # the demo writes: the database is created now, not read first
     with reading(st) as r:
         plan = r.plan
     run = run_demo(st, plan)

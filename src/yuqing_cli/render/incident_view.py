@@ -635,8 +635,9 @@ def _event_detail(e: EventView) -> list[tuple[str, str]]:
 def demo(run: DemoRun, where: str) -> None:
     console = out()
     ref = run.before.incident.ref
-    console.print(Text(_("database: {where}").format(where=where), style="dim"))
-    console.print(
+    names = run.before.plan.names
+    say(Text(_("database: {where}").format(where=where), style="dim"), "  ")
+    say(
         Text(
             clean(
                 _("plan: {title} ({source})").format(
@@ -644,26 +645,24 @@ def demo(run: DemoRun, where: str) -> None:
                 )
             ),
             style="dim",
-        )
+        ),
+        "  ",
     )
     console.print()
-    console.print(
-        Text(_("1. An exercise incident is logged, and its checklist printed:"), style="bold")
-    )
-    console.print(_t(f"   {run.steps[0][1].message}"))
+    say(Text(_("1. An exercise incident is logged, and its checklist printed:"), style="bold"))
+    say(_t(f"   {run.steps[0][1].message}"), "     ", names)
     checklist(run.before, as_json=False)
     console.print()
-    console.print(
-        Text(_("2. The first stage's steps are done, and the incident advanced:"), style="bold")
-    )
+    say(Text(_("2. The first stage's steps are done, and the incident advanced:"), style="bold"))
     for what, result in run.steps[1:]:
-        console.print(_t(f"   {what}: {result.message}"))
+        say(_t(f"   {what}"), "     ", names)
+        say(_t(f"     {result.message}"), "       ", names)
     console.print()
     checklist(run.after, as_json=False)
     console.print()
-    console.print(Text(_("3. Every change is in the audit trail, hash-chained:"), style="bold"))
+    say(Text(_("3. Every change is in the audit trail, hash-chained:"), style="bold"))
     events_table(run.trail, as_json=False)
-    console.print(Text(_("Next:"), style="bold"))
+    say(Text(_("Next:"), style="bold"))
     for command, what in (
         (f"yq checklist {ref}", _("what is left to do")),
         ("yq plan show", _("the whole plan, step by step")),
@@ -671,5 +670,10 @@ def demo(run: DemoRun, where: str) -> None:
         ("yq report", _("today's report (exercises left out)")),
         ("yq verify", _("check the audit trail")),
     ):
-        line = command + " " * max(1, 52 - cell_len(command)) + f"# {what}"
-        console.print(_t(f"  {line}"))
+        # the command whole on its line (to be copied), what it does beside it or below
+        line = f"  {command}" + " " * max(2, 52 - cell_len(command)) + f"# {what}"
+        if cell_len(line) <= console.width:
+            console.print(_t(line))
+        else:
+            console.print(_t(f"  {command}"))
+            say(_t(f"    # {what}"), "      ")

@@ -19,8 +19,18 @@ from rich.text import Text
 CLOSING = set("，。、；：？！）》」』】〕〉”’…—·%％,.;:?!)]}>")
 # May not end a line.
 OPENING = set("（《「『【〔〈“‘([{<")
-# Runs kept whole: letters, digits and the marks inside identifiers, times and paths.
-_TOKEN = re.compile(r"[A-Za-z0-9_\-:./@#%+=~'\"|\\]+|[ \t]+|\n|.", re.S)
+# Runs kept whole: a date with its time or part of the day, a duration, a short quoted
+# value (typed as one argument); letters, digits and the marks inside identifiers, times
+# and paths; then spaces, a newline, or any other single character.
+_DAY = r"(?:\d{4}-\d\d-\d\d|(?:\d{4}年)?\d{1,2}月\d{1,2}日)"
+_TIME = r"(?:~?\d{1,2}:\d\d(?::\d\d)?(?:\.\.\d{1,2}:\d\d)?|上午|中午|下午|晚上|凌晨|深夜)"
+_DURATION = r"(?:\d+天(?:\d+小时)?(?:\d+分)?|\d+小时(?:\d+分)?|\d+d(?: \d+h)?(?: \d+m)?|\d+h \d+m)"
+_TOKEN = re.compile(
+    rf"~?{_DAY} ?{_TIME}(?![0-9A-Za-z:])|{_DURATION}(?![0-9A-Za-z])"
+    r"|'[^'\n]{1,24}'|\"[^\"\n]{1,24}\""
+    r"|[A-Za-z0-9_\-:./@#%+=~'\"|\\]+|[ \t]+|\n|.",
+    re.S,
+)
 
 
 def _pieces(text: str, whole: Iterable[str] = ()) -> list[tuple[int, str]]:
