@@ -384,8 +384,6 @@ def show(cl: Checklist, trail: Trail, as_json: bool) -> None:
             }
         )
         return
-    from yuqing_cli.render.wrap import hanging
-
     console = out()
     rows: list[tuple[str, Text | str]] = [
         (_("ref"), _ref(v)),
@@ -436,7 +434,7 @@ def show(cl: Checklist, trail: Trail, as_json: bool) -> None:
     for key, value in rows:
         shown = value if isinstance(value, Text) else Text(value)
         line = Text(key, style="bold") + Text(" " * (indent - cell_len(key))) + shown
-        console.print(hanging(line, console.width, " " * indent, words))
+        say(line, " " * indent, words)
     console.print()
     suggestions_lines(v.suggestions)
     deadline_table(cl.deadlines, tz)

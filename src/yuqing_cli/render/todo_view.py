@@ -7,10 +7,9 @@ from typing import Any
 from rich.text import Text
 
 from yuqing_cli.i18n import _
-from yuqing_cli.render.console import out, print_json
+from yuqing_cli.render.console import out, print_json, say
 from yuqing_cli.render.safe import clean
 from yuqing_cli.render.times import verdict_json, verdict_text
-from yuqing_cli.render.wrap import hanging
 from yuqing_cli.services.todo import Task, TaskList
 
 
@@ -38,7 +37,6 @@ def task_list(found: TaskList, as_json: bool) -> None:
     if not found.tasks:
         console.print(Text(_("nothing to do now"), style="green"))
         return
-    width = console.width
     for task in found.tasks:
         line = Text()
         line.append("! " if task.overdue else "• ", style="red bold" if task.overdue else "")
@@ -48,12 +46,12 @@ def task_list(found: TaskList, as_json: bool) -> None:
         if task.verdict is not None:
             line.append("  ")
             line.append_text(verdict_text(task.verdict, tz))
-        console.print(hanging(line, width))
-        console.print(hanging(Text(f"    {task.command}", style="cyan"), width, " " * 6))
+        say(line)
+        say(Text(f"    {task.command}", style="cyan"), " " * 6)
         if found.person is None:
             people = "、".join(task.people) or _("nobody on the roster")
             who = Text(clean("    " + _("who: {people}").format(people=people)), style="dim")
-            console.print(hanging(who, width, " " * 6, whole=task.people))
+            say(who, " " * 6, task.people)
     overdue = sum(1 for t in found.tasks if t.overdue)
     console.print(
         Text(
