@@ -15,11 +15,12 @@ from yuqing_cli.services.incidents import (
     MAX_SHORT,
     MAX_TITLE,
     clean_text,
+    outcome,
     require,
     resolve_categories,
     resolve_step,
 )
-from yuqing_cli.services.views import Outcome, incident_view
+from yuqing_cli.services.views import Outcome
 from yuqing_cli.when import When
 
 
@@ -97,15 +98,14 @@ def edit(
             )
             for s in newly
         )
-        return Outcome(
-            loaded.ref,
+        return outcome(
+            w,
+            loaded,
             "edit",
             _("{ref}: corrected {fields}").format(
                 ref=loaded.ref, fields=", ".join(sorted(changes))
             ),
-            incident_view(plan, loaded.state, w.now),
             details=details,
-            names=plan.names,
         )
 
 
@@ -135,8 +135,7 @@ def void(ctx: Context, ref: str, *, reason: str, duplicate_of: str | None = None
             if data
             else _("{ref} voided").format(ref=loaded.ref)
         )
-        view = incident_view(loaded.plan, loaded.state, w.now)
-        return Outcome(loaded.ref, "void", message, view, names=loaded.plan.names)
+        return outcome(w, loaded, "void", message)
 
 
 def undo(ctx: Context, ref: str, step_token: str | None = None, *, reason: str = "") -> Outcome:
@@ -179,12 +178,11 @@ def undo(ctx: Context, ref: str, step_token: str | None = None, *, reason: str =
             subject=step_id, old=record.status, new="open", note=reason,
             data={"undoes": record.seq}, now=w.now,
         )  # fmt: skip
-        return Outcome(
-            loaded.ref,
+        return outcome(
+            w,
+            loaded,
             "undo",
             _("{ref}: {step} is open again (was {status} by {person})").format(
                 ref=loaded.ref, step=step_id, status=record.status, person=record.actor
             ),
-            incident_view(plan, loaded.state, w.now),
-            names=plan.names,
         )

@@ -81,7 +81,7 @@ def require(plan: Plan, actor: str, action: str, what: str, state: IncidentState
         )
 
 
-def _outcome(
+def outcome(
     w: Writing,
     loaded: st.Loaded,
     action: str,
@@ -90,6 +90,7 @@ def _outcome(
     events: int = 1,
     details: tuple[str, ...] = (),
 ) -> Outcome:
+    """What a writing command did to an incident, for its confirmation."""
     return Outcome(
         loaded.ref,
         action,
@@ -178,7 +179,7 @@ def new_incident(ctx: Context, data: NewIncident) -> Outcome:
             data={"first_seen": first_seen.to_dict()} if first_seen else None,
             now=w.now,
         )
-        return _outcome(
+        return outcome(
             w,
             loaded,
             "create",
@@ -312,7 +313,7 @@ def complete_step(
         message = (
             _("{ref}: {step} waived ({title})") if waive else _("{ref}: {step} done ({title})")
         )
-        return _outcome(
+        return outcome(
             w, loaded, status, message.format(ref=loaded.ref, step=step.id, title=step.title)
         )
 
@@ -378,7 +379,7 @@ def advance(ctx: Context, ref: str, *, at: str | None = None, note: str = "") ->
             note=note,
             now=w.now,
         )
-        return _outcome(
+        return outcome(
             w, loaded, check.action, f"{loaded.ref}: {check.current.name} → {check.target.name}"
         )
 
@@ -415,7 +416,7 @@ def reopen(ctx: Context, ref: str, *, reason: str, at: str | None = None) -> Out
             now=w.now,
         )
         details = (_("steps to do again: {steps}").format(steps=", ".join(reset)),) if reset else ()
-        return _outcome(
+        return outcome(
             w,
             loaded,
             "reopen",
@@ -464,7 +465,7 @@ def grade(
             )
             for s in newly
         )
-        return _outcome(
+        return outcome(
             w, loaded, "grade", f"{loaded.ref}: {old.name} → {level.name}", details=details
         )
 
@@ -524,7 +525,7 @@ def assign(
             loaded = complete(w, loaded, step, when, f"{role.name}: {holder}")
             events += 1
             done.append(step.id)
-        return _outcome(
+        return outcome(
             w,
             loaded,
             "assign",
@@ -545,7 +546,7 @@ def add_note(ctx: Context, ref: str, text: str, *, at: str | None = None) -> Out
         loaded = st.record(
             w.session, loaded, action="note", actor=w.actor, when=when, note=text, now=w.now
         )
-        return _outcome(w, loaded, "note", _("{ref}: note added").format(ref=loaded.ref))
+        return outcome(w, loaded, "note", _("{ref}: note added").format(ref=loaded.ref))
 
 
 def complete(

@@ -21,26 +21,11 @@ from yuqing_cli.plan.schema import METRICS, TRENDS, Plan, Step
 from yuqing_cli.plan.state import IncidentState, LineVersion
 from yuqing_cli.services import state as st
 from yuqing_cli.services.context import Context, Writing, reading, writing
-from yuqing_cli.services.incidents import MAX_SHORT, clean_text, complete, require
-from yuqing_cli.services.views import Outcome, incident_view
+from yuqing_cli.services.incidents import MAX_SHORT, clean_text, complete, outcome, require
+from yuqing_cli.services.views import Outcome
 from yuqing_cli.when import When
 
 MAX_STATEMENT = 20_000
-
-
-def _outcome(
-    w: Writing,
-    loaded: st.Loaded,
-    action: str,
-    message: str,
-    events: int,
-    details: tuple[str, ...] = (),
-) -> Outcome:
-    view = incident_view(loaded.plan, loaded.state, w.now)
-    return Outcome(
-        loaded.ref, action, message, view, events=events, details=details,
-        names=loaded.plan.names,
-    )  # fmt: skip
 
 
 def _open_step(plan: Plan, state: IncidentState, step_id: str | None) -> Step | None:
@@ -123,13 +108,13 @@ def assess(ctx: Context, ref: str, data: AssessmentInput) -> Outcome:
             details.append(_("step {step} done").format(step=step.id))
         details += [suggestion_text(s) for s in suggestions(plan, loaded.state)]
         number = len(loaded.state.assessments)
-        return _outcome(
+        return outcome(
             w,
             loaded,
             "assess",
             _("{ref}: assessment {n} recorded").format(ref=loaded.ref, n=number),
-            events,
-            tuple(details),
+            events=events,
+            details=tuple(details),
         )
 
 
@@ -170,12 +155,11 @@ def draft_line(ctx: Context, ref: str, text: str, *, at: str | None = None) -> O
             w.session, loaded, action="line_draft", actor=w.actor, when=when,
             subject=str(version), data={"version": version, "text": text}, now=w.now,
         )  # fmt: skip
-        return _outcome(
+        return outcome(
             w,
             loaded,
             "line_draft",
             _("{ref}: line version {version} drafted").format(ref=loaded.ref, version=version),
-            1,
         )
 
 
@@ -238,7 +222,7 @@ def approve_line(
                 )  # fmt: skip
                 events += 1
                 details.append(_("step {step} done").format(step=step.id))
-        return _outcome(w, loaded, "line_approve", message, events, tuple(details))
+        return outcome(w, loaded, "line_approve", message, events=events, details=tuple(details))
 
 
 def _line_version(state: IncidentState, version: int | None) -> LineVersion:
@@ -353,7 +337,7 @@ def add_statement(ctx: Context, ref: str, data: StatementInput) -> Outcome:
                 ref=loaded.ref, n=payload["number"], kind=kind.name, body=body
             )
         )
-        return _outcome(w, loaded, "statement", message, events, tuple(details))
+        return outcome(w, loaded, "statement", message, events=events, details=tuple(details))
 
 
 def _line_for(
@@ -444,13 +428,12 @@ def retract_statement(
                 if record is not None
                 else _("step {step} is open again").format(step=step_id)
             )
-        return _outcome(
+        return outcome(
             w,
             loaded,
             "retract",
             _("{ref}: statement {n} retracted").format(ref=loaded.ref, n=number),
-            1,
-            tuple(details),
+            details=tuple(details),
         )
 
 
@@ -469,10 +452,9 @@ def handover(ctx: Context, ref: str, body: str, *, reason: str, at: str | None =
             old=loaded.state.lead or None, new=body, note=reason, data={"body": body},
             now=w.now,
         )  # fmt: skip
-        return _outcome(
+        return outcome(
             w,
             loaded,
             "handover",
             _("{ref}: now led by {body}; still tracked here").format(ref=loaded.ref, body=body),
-            1,
         )
