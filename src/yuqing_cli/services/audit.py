@@ -210,16 +210,11 @@ RAW = Table(
     Column("prev_hash", String),
     Column("hash", String),
 )
-# A raw event as a plain tuple, in this order (see :func:`raw_events`).
+# A raw event as a row of ``select(*RAW_COLUMNS)``, its values in this order.
 RAW_ORDER = ("id", *CONTENT_FIELDS, "prev_hash", "hash")
 (ID, INCIDENT, SEQ, ACTION, ACTOR, SUBJECT, OLD, NEW, NOTE, HAPPENED, RECORDED, VERSION, DATA,
  LOGIN, LOGIN_ADMIN, PREV, HASH) = range(len(RAW_ORDER))  # fmt: skip
 RAW_COLUMNS = tuple(RAW.c[name] for name in RAW_ORDER)
-
-
-def raw_events(conn: Connection, query: Any) -> Iterator[Sequence[Any]]:
-    """The events a ``select(*RAW_COLUMNS)…`` query finds, as plain tuples."""
-    return iter(conn.execute(query).all())
 
 
 # How SQLite stores a time written by the tool (SQLAlchemy's format for DateTime).

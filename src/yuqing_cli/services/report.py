@@ -285,11 +285,7 @@ def _fold(plan: Plan, facts: Sequence[Fact], until: datetime, ref: str) -> Incid
     for fact in facts:
         if fact.when.at < until or (state is not None and fact.action in CORRECTIONS):
             state = apply(plan, state, fact)
-    if state is not None and not state.ref:
-        from dataclasses import replace
-
-        state = replace(state, ref=ref)
-    return state
+    return st.with_ref(state, ref) if state is not None else None
 
 
 def _assemble(

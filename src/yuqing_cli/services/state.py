@@ -169,7 +169,12 @@ def state_of(session: Session, plan: Plan, incident_id: int, ref: str, text: str
 
 
 def replay_state(plan: Plan, ref: str, events: Iterable[Event]) -> IncidentState:
-    state = replay(plan, (fact_of(e) for e in events))
+    return with_ref(replay(plan, (fact_of(e) for e in events)), ref)
+
+
+def with_ref(state: IncidentState, ref: str) -> IncidentState:
+    """A replayed state with the incident's reference (a trail imported or made before
+    the reference was an event's may not name it)."""
     return state if state.ref else replace(state, ref=ref)
 
 
@@ -573,8 +578,7 @@ def rebuild_all(session: Session, names: list[str]) -> None:
         rows = sa_select(incident.c.id, incident.c.ref, incident.c.plan_version)
         for incident_id, ref, version in conn.execute(rows.where(incident.c.id.in_(ids))):
             plan = plan_for(session, None, version)
-            state = replay(plan, trails[incident_id])
-            state = state if state.ref else replace(state, ref=ref)
+            state = with_ref(replay(plan, trails[incident_id]), ref)
             updates.append({"key": incident_id, **incident_columns(plan, state)})
             step_values += [
                 {"incident_id": incident_id, "step_id": k, **v} for k, v in step_rows(state).items()

@@ -29,7 +29,7 @@ import os
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
@@ -441,7 +441,7 @@ def _identities(
                 actors[str(actor)] = actors.get(str(actor), 0) + 1
             if incident_id is None and action in identity.LINK_ACTIONS:
                 event = identity.LinkEvent(
-                    event_id, action, actor, subject, new, login, admin, _time(at)
+                    event_id, action, actor, subject, new, login, admin, utc_from_stored(at)
                 )
                 problem = links.apply(event, rights.at(event_id, None))
                 kind = "identity" if links.impersonation(actor, login, admin) else "rights"
@@ -457,15 +457,6 @@ def _identities(
                     ),
                 )
     yield from _links_projection(conn, links)
-
-
-def _time(value: Any) -> Any:
-    """A time as the raw event table gives it (text on SQLite), as a datetime."""
-    from datetime import UTC, datetime
-
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _links_projection(conn: Connection, links: identity.Links) -> Iterator[Finding]:
@@ -631,8 +622,7 @@ def _check_batch(
         try:
             plan = plan_for(session, current, str(row["plan_version"]))
             state, unentitled = _replay_checking_rights(plan, own, rights)
-            if not state.ref:
-                state = replace(state, ref=ref)
+            state = st.with_ref(state, ref)
             columns = st.incident_columns(plan, state)
         except Exception as exc:  # noqa: BLE001 - a trail that cannot be replayed is a finding
             yield Finding(
