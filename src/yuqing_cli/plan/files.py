@@ -20,9 +20,6 @@ from yuqing_cli.errors import BadInput
 from yuqing_cli.i18n import _
 from yuqing_cli.plan.schema import Plan
 
-# The modules whose code decides what a cached plan holds.
-_READER_SOURCES = ("loader.py", "schema.py", "../codec.py")
-
 
 def shipped_plan_path() -> Path:
     return Path(__file__).resolve().parent.parent / "data" / "plan.yaml"
@@ -65,11 +62,12 @@ def cache_dir() -> Path:
 
 @cache
 def reader_hash() -> str:
-    """A hash of the code that turns a plan file into a :class:`Plan`."""
+    """A hash of the code that turns a plan file into a :class:`Plan` and stores it:
+    every module of the plan package (a new one included) and the codec."""
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for name in _READER_SOURCES:
-        digest.update((here / name).read_bytes())
+    for source in (*sorted(here.glob("*.py")), here.parent / "codec.py"):
+        digest.update(source.read_bytes())
     return digest.hexdigest()[:16]
 
 
