@@ -6,12 +6,10 @@ the shipped plan), and times are shown in that zone too.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from yuqing_cli.errors import BadInput
 from yuqing_cli.i18n import _
 
 # How far in the future a given time may be before it is refused (clock skew).
@@ -33,45 +31,6 @@ def utcnow() -> datetime:
 @cache
 def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
-
-
-_FORMATS_HINT = "use e.g. 2024-11-23 14:30, 2024-11-23T14:30:00+08:00, or 'now'"
-_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
-
-
-def parse_instant(text: str, tz: str, *, now: datetime | None = None) -> datetime:
-    """Parse a time given on the command line; naive times are in ``tz``."""
-    raw = text.strip()
-    now = now or utcnow()
-    if raw.lower() in ("now", "现在"):
-        return now
-    if not _DATE_TIME.fullmatch(raw):
-        raise BadInput(_("cannot read the time {text!r}").format(text=text), hint=_FORMATS_HINT)
-    try:
-        value = datetime.fromisoformat(raw.replace(" ", "T", 1))
-    except ValueError:
-        raise BadInput(
-            _("cannot read the time {text!r}").format(text=text), hint=_FORMATS_HINT
-        ) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=zone(tz))
-    value = value.astimezone(UTC)
-    if value > now + FUTURE_TOLERANCE:
-        raise BadInput(
-            _("the time {text!r} is in the future").format(text=text),
-            hint=_("give when it happened"),
-        )
-    return value
-
-
-def parse_day(text: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise BadInput(
-            _("cannot read the date {text!r}").format(text=text),
-            hint=_("use YYYY-MM-DD, e.g. 2024-11-23"),
-        ) from None
 
 
 def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:

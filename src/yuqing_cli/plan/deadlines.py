@@ -194,25 +194,15 @@ def _verdicts(plan: Plan, state: IncidentState, now: datetime) -> Iterator[Verdi
             step = plan.step(past.step)
             if step.due is not None:
                 yield verdict(plan, step, state, past.record, past.record.wave, now)
-    closed = state.closed is not None
     for step in plan.steps:
-        if step.due is None:
-            continue
-        record = state.steps.get(step.id)
-        if record is not None:
-            yield verdict(plan, step, state, record, record.wave, now)
-        elif not closed and step.when.applies(state.level, state.categories):
-            yield verdict(plan, step, state, None, state.wave, now)
+        found = step_verdict(plan, state, step, now)
+        if found is not None:
+            yield found
 
 
 def _order(plan: Plan):  # type: ignore[no-untyped-def]
     rank = {step.id: i for i, step in enumerate(plan.steps)}
     return lambda v: (v.wave, rank.get(v.step.id, 0))
-
-
-def open_missed(plan: Plan, state: IncidentState, now: datetime) -> list[Verdict]:
-    """Open steps past their deadline (overdue) — what must be done now."""
-    return [v for v in verdicts(plan, state, now) if v.open and v.kind == "missed"]
 
 
 def step_verdict(plan: Plan, state: IncidentState, step: Step, now: datetime) -> Verdict | None:
