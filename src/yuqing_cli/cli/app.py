@@ -247,6 +247,7 @@ _METAVARS = {
     "anchor": "ID:HASH",
     "duplicate_of": "REF",
     "replaced_by": "N",
+    **dict.fromkeys(("limit", "reads", "reposts", "comments", "likes", "rank"), "N"),
     "line": "VERSION",
     "within": "WINDOW",
     "output": "FILE",
@@ -273,10 +274,7 @@ def _name_placeholders(params: list[Any]) -> None:
         if getattr(getattr(param, "type_descriptor", None), "is_choice", False):
             continue  # shown as its choices: table|markdown|json|csv
         name = (param.name or "").strip("_")
-        if name in ("limit", "reads", "reposts", "comments", "likes", "rank"):
-            param.metavar = "N"
-        else:
-            param.metavar = _METAVARS.get(name, name.upper())
+        param.metavar = _METAVARS.get(name, name.upper())
 
 
 # The framework's help formatter, reached through its public context class.

@@ -11,12 +11,15 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from rich.console import Console
 from rich.text import Text
 
 from yuqing_cli.render.lines import Writable
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, ProgressColumn
 
 
 class _Console(Console):
@@ -39,6 +42,7 @@ def reader_went_away() -> None:
 
 
 _stdout: Console | None = None
+_stderr: Console | None = None
 _captured: Console | None = None
 
 
@@ -53,6 +57,25 @@ def out() -> Console:
         # reads the terminal's width again
         _stdout = _Console(file=sys.stdout, highlight=False, soft_wrap=True, emoji=False)
     return _stdout
+
+
+def err() -> Console:
+    """Console on stderr: notices and progress, while stdout keeps the result."""
+    global _stderr
+    if _stderr is None or _stderr.file is not sys.stderr:
+        _stderr = Console(file=sys.stderr, highlight=False, soft_wrap=True, emoji=False)
+    return _stderr
+
+
+def progress(*columns: ProgressColumn) -> Progress:
+    """A progress bar on stderr that goes when done: what, a bar, how many of how many,
+    then ``columns``."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), *columns,
+        console=err(), transient=True,
+    )  # fmt: skip
 
 
 def say(text: Text, indent: str = "    ", whole: Iterable[str] = ()) -> None:

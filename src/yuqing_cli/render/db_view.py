@@ -5,12 +5,11 @@ from __future__ import annotations
 import sys
 from types import TracebackType
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import TimeElapsedColumn
 from rich.text import Text
 
 from yuqing_cli.i18n import _
-from yuqing_cli.render.console import out
+from yuqing_cli.render.console import out, progress
 from yuqing_cli.render.safe import clean
 from yuqing_cli.services.roles import RolesSetup
 from yuqing_cli.services.transfer import CopyResult
@@ -20,14 +19,7 @@ class CopyProgress:
     """A progress bar of the rows copied, on stderr (stdout keeps the summary)."""
 
     def __init__(self) -> None:
-        self._bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(file=sys.stderr),
-            transient=True,
-        )
+        self._bar = progress(TimeElapsedColumn())
         self._task = self._bar.add_task(_("copying"), total=None)
 
     def __enter__(self) -> CopyProgress:

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from yuqing_cli.errors import BadInput
 from yuqing_cli.i18n import _
-from yuqing_cli.render.console import out, print_json, say
+from yuqing_cli.render.console import err, out, print_json, progress, say
 from yuqing_cli.render.safe import clean
 from yuqing_cli.render.tables import Cell, Column, fitted
 from yuqing_cli.services.ledger_import import ImportResult, Problem, Progress
@@ -24,18 +24,10 @@ SHOWN = 50  # skipped rows and notices listed in the terminal (all in JSON)
 def progress_bar() -> Iterator[Progress | None]:
     """A progress bar on stderr, for a terminal and a file of more than a few hundred
     rows; None (no reports) otherwise."""
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    if not console.is_terminal:
+    if not err().is_terminal:
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    bar = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
-        transient=True,
-    )  # fmt: skip
+    bar = progress()
     tasks: dict[str, Any] = {}
     words = {"check": _("checking rows"), "write": _("writing incidents")}
 

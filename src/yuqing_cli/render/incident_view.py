@@ -29,11 +29,11 @@ from yuqing_cli.render.substance_view import (
     suggestions_lines,
 )
 from yuqing_cli.render.times import (
-    duration,
     iso,
     verdict_json,
     verdict_text,
     wave_label,
+    wave_ref,
     when_json,
 )
 from yuqing_cli.services.views import (
@@ -44,22 +44,11 @@ from yuqing_cli.services.views import (
     Outcome,
     Trail,
 )
-from yuqing_cli.timeutil import fmt
+from yuqing_cli.timeutil import fmt, fmt_duration
 from yuqing_cli.when import show_when
 
 if TYPE_CHECKING:
-    from rich.table import Table
-
     from yuqing_cli.services.demo import DemoRun
-
-
-def _table() -> Table:
-    """A table as every view here draws one (Rich's table module is imported when a
-    table is drawn: a writing command's one-line confirmation needs none)."""
-    from rich import box
-    from rich.table import Table
-
-    return Table(box=box.SIMPLE_HEAD)
 
 
 def _t(value: str | None, style: str = "") -> Text:
@@ -216,7 +205,7 @@ def _level(view: IncidentView) -> Text:
 
 
 def _ref(view: IncidentView) -> str:
-    return view.ref if view.wave == 1 else f"{view.ref} {wave_label(view.wave)}"
+    return wave_ref(view.ref, view.wave)
 
 
 def incident_list(views: Iterable[IncidentView], as_json: bool) -> None:
@@ -402,7 +391,7 @@ def show(cl: Checklist, trail: Trail, as_json: bool) -> None:
     if delay is not None:
         from datetime import timedelta
 
-        rows.append((_("detection delay"), duration(timedelta(seconds=delay))))
+        rows.append((_("detection delay"), fmt_duration(timedelta(seconds=delay))))
     recorded = _("{time} by {person}").format(time=fmt(v.recorded_at, tz), person=v.reporter)
     if v.imported:
         recorded += _(" (imported)")

@@ -304,7 +304,7 @@ def write_xlsx(
             if value is None or value == "":
                 continue
             if isinstance(value, bool):
-                sheet_.write_string(r, c, "是" if value else "否")
+                sheet_.write_string(r, c, yes(value))
             elif isinstance(value, datetime):
                 sheet_.write_datetime(r, c, value, when)
             elif isinstance(value, timedelta):

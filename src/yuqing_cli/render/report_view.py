@@ -17,7 +17,7 @@ from rich.text import Text
 from yuqing_cli.i18n import _, language
 from yuqing_cli.plan import deadlines
 from yuqing_cli.plan.state import IncidentState
-from yuqing_cli.render.console import out, say
+from yuqing_cli.render.console import err, out, say
 from yuqing_cli.render.doc import Cell, Doc, Masthead, Section, Value, doc_data
 from yuqing_cli.render.safe import clean, json_safe
 from yuqing_cli.render.substance_view import (
@@ -30,7 +30,7 @@ from yuqing_cli.render.substance_view import (
 from yuqing_cli.render.tables import Cell as TableCell
 from yuqing_cli.render.tables import Column as TableColumn
 from yuqing_cli.render.tables import fitted
-from yuqing_cli.render.times import iso, seconds, verdict_json, wave_label, when_json
+from yuqing_cli.render.times import iso, seconds, verdict_json, wave_ref, when_json
 from yuqing_cli.services.issued import Issued, IssueMark
 from yuqing_cli.services.report import DailyReport, DayIncident, DayStatement, Movement
 from yuqing_cli.services.routines import RoutineStatus
@@ -116,7 +116,7 @@ def _when(when: When | None, report: DailyReport, *, short: bool = False) -> str
 
 
 def _ref(i: DayIncident) -> str:
-    return i.ref if i.state.wave == 1 else f"{i.ref} {wave_label(i.state.wave)}"
+    return wave_ref(i.ref, i.state.wave)
 
 
 def _late(recorded: Any, tz: str) -> str:
@@ -722,18 +722,12 @@ def issued_done(issued: Issued, *, as_json: bool) -> None:
     )
     if m.revision_of is not None:
         message += _(" (a correction of {number})").format(number=issue_number(*m.revision_of))
-    console = _err_console()
+    console = err()
     console.print(Text(clean(message)))
     console.print(Text(_("content SHA-256: {digest}").format(digest=issued.content_hash)))
     console.print(
         Text(_("audit chain head (for `yq verify --anchor`): {anchor}").format(anchor=m.anchor))
     )
-
-
-def _err_console() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def issued_list(items: list[Issued], *, as_json: bool) -> None:

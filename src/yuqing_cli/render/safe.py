@@ -26,11 +26,6 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def has_control(text: str) -> bool:
-    """Does ``text`` hold anything :func:`clean` would change (one pass for many cells)?"""
-    return _CONTROL.search(text) is not None
-
-
 def clean(text: str, *, single_line: bool = False) -> str:
     """Return ``text`` with control characters made visible."""
     out = _CONTROL.sub(_escape, text)

@@ -31,10 +31,6 @@ def when_json(value: When | None, tz: str) -> dict[str, Any] | None:
     }
 
 
-def duration(delta: timedelta) -> str:
-    return fmt_duration(delta)
-
-
 def seconds(delta: timedelta | None) -> int | None:
     return int(delta.total_seconds()) if delta is not None else None
 
@@ -43,14 +39,9 @@ def wave_label(number: int) -> str:
     return _("wave {n}").format(n=number)
 
 
-def verdict_word(kind: str) -> str:
-    return {
-        "pending": _("pending"),
-        "met": _("met"),
-        "missed": _("missed"),
-        "waived": _("waived"),
-        "undeterminable": _("undeterminable"),
-    }.get(kind, kind)
+def wave_ref(ref: str, wave: int) -> str:
+    """The reference, with its wave after the first: ``YQ-20200330-001 第2波``."""
+    return ref if wave == 1 else f"{ref} {wave_label(wave)}"
 
 
 def verdict_text(v: Verdict, tz: str) -> Text:

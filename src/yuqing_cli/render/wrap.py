@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
-from rich.text import Text
+
+if TYPE_CHECKING:  # help pages wrap plain strings: Rich's text module is not loaded for them
+    from rich.text import Text
 
 # May not start a line.
 CLOSING = set("，。、；：？！）》」』】〕〉”’…—·%％,.;:?!)]}>")
@@ -143,6 +146,8 @@ def wrap(text: str, width: int, whole: Iterable[str] = ()) -> list[str]:
 
 def wrap_text(text: Text, width: int, whole: Iterable[str] = ()) -> Text:
     """A Rich text wrapped to ``width`` columns, its styles kept."""
+    from rich.text import Text
+
     spans = line_spans(text.plain, width, whole)
     lines = [text[a:b] for a, b in spans]
     return Text("\n").join(lines)
@@ -153,6 +158,8 @@ def hanging(text: Text, width: int, indent: str = "    ", whole: Iterable[str] =
     continuation lines indented by ``indent``."""
     if cell_len(text.plain) <= width:
         return text
+    from rich.text import Text
+
     whole = tuple(whole)
     first_end = line_spans(text.plain, width, whole)[0][1]
     first = text[:first_end]
