@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, update
+from sqlalchemy import bindparam, delete, func, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
@@ -408,12 +408,9 @@ def create_many(
                     "data": event_data(when, data),
                 }
             )
-        steps += [
-            {"incident_id": incident_id, "step_id": k, **v} for k, v in step_rows(state).items()
-        ]
-        roles += [
-            {"incident_id": incident_id, "role": k, **v} for k, v in assignment_rows(state).items()
-        ]
+        more_steps, more_roles = _projection_rows(incident_id, state)
+        steps += more_steps
+        roles += more_roles
     audit.append_many(session, contents)
     insert_many(conn, StepRecord.__table__, steps)  # type: ignore[attr-defined]
     insert_many(conn, Assignment.__table__, roles)  # type: ignore[attr-defined]
@@ -580,20 +577,25 @@ def rebuild_all(session: Session, names: list[str]) -> None:
             plan = plan_for(session, None, version)
             state = with_ref(replay(plan, trails[incident_id]), ref)
             updates.append({"key": incident_id, **incident_columns(plan, state)})
-            step_values += [
-                {"incident_id": incident_id, "step_id": k, **v} for k, v in step_rows(state).items()
-            ]
-            role_values += [
-                {"incident_id": incident_id, "role": k, **v}
-                for k, v in assignment_rows(state).items()
-            ]
+            more_steps, more_roles = _projection_rows(incident_id, state)
+            step_values += more_steps
+            role_values += more_roles
         conn.execute(update(incident).where(incident.c.id == bindparam("key")), updates)
         conn.execute(delete(steps).where(steps.c.incident_id.in_(ids)))
         conn.execute(delete(roles).where(roles.c.incident_id.in_(ids)))
-        if step_values:
-            conn.execute(insert(steps), step_values)
-        if role_values:
-            conn.execute(insert(roles), role_values)
+        insert_many(conn, steps, step_values)
+        insert_many(conn, roles, role_values)
+
+
+def _projection_rows(
+    incident_id: int, state: IncidentState
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The step_record and assignment rows of an incident's state."""
+    steps = [{"incident_id": incident_id, "step_id": k, **v} for k, v in step_rows(state).items()]
+    roles = [
+        {"incident_id": incident_id, "role": k, **v} for k, v in assignment_rows(state).items()
+    ]
+    return steps, roles
 
 
 def next_ref(session: Session, plan: Plan, detected_at: datetime) -> str:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Table, delete, func, insert, select, text
+from sqlalchemy import Table, delete, func, select, text
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from yuqing_cli.store import tables  # noqa: F401  (registers the tables)
+from yuqing_cli.store.bulk import insert_many
 from yuqing_cli.store.grants import SERIAL
-from yuqing_cli.store.migrations import migrations_table
+from yuqing_cli.store.migrations import MIGRATIONS_TABLE, migrations_table
 
 # In the order foreign keys need: a row's target is always copied before it.
 TABLES = ("plan_version", "incident", "event", "step_record", "assignment", "person_login")
@@ -44,13 +45,13 @@ def copy_rows(
     record of migrations is replaced by the source's). Returns rows per table."""
     copied: dict[str, int] = {}
     for table in _tables():
-        if table.name == migrations_table().name:
+        if table.name == MIGRATIONS_TABLE:
             target.execute(delete(table))
         order = list(table.primary_key.columns)
         result = source.execution_options(yield_per=batch).execute(select(table).order_by(*order))
         count = 0
         for rows in result.partitions(batch):
-            target.execute(insert(table), [dict(row._mapping) for row in rows])
+            insert_many(target, table, [dict(row._mapping) for row in rows])
             count += len(rows)
             advance(table.name, len(rows))
         copied[table.name] = count
