@@ -102,11 +102,7 @@ def append(
     """
     prev = session.info.get(_LAST_HASH)
     if prev is None:
-        # The head of the chain, by primary key (max() of the key is a single lookup).
-        table = Event.__table__  # type: ignore[attr-defined]
-        last_id = select(func.max(table.c.id)).scalar_subquery()
-        head = session.scalar(select(table.c.hash).where(table.c.id == last_id))
-        prev = str(head) if head is not None else GENESIS
+        prev = head(session)[1]
     content: dict[str, Any] = {
         "incident_id": incident_id,
         "seq": seq,
@@ -142,11 +138,9 @@ def append_many(session: Session, contents: Sequence[Mapping[str, Any]]) -> None
         return
     session.flush()
     prev = session.info.get(_LAST_HASH)
-    table = Event.__table__  # type: ignore[attr-defined]
     if prev is None:
-        last_id = select(func.max(table.c.id)).scalar_subquery()
-        head = session.scalar(select(table.c.hash).where(table.c.id == last_id))
-        prev = str(head) if head is not None else GENESIS
+        prev = head(session)[1]
+    table = Event.__table__  # type: ignore[attr-defined]
     login = session_login(session)
     mark = {"login": login.name, "login_admin": login.admin} if login is not None else {}
     rows = []
@@ -158,6 +152,15 @@ def append_many(session: Session, contents: Sequence[Mapping[str, Any]]) -> None
         prev = digest
     insert_many(session.connection(), table, rows)
     session.info[_LAST_HASH] = prev
+
+
+def head(session: Session) -> tuple[int, str]:
+    """The id and hash of the newest event: ``(0, GENESIS)`` when there is none. By
+    primary key: max() of the key is a single lookup."""
+    table = Event.__table__  # type: ignore[attr-defined]
+    last_id = select(func.max(table.c.id)).scalar_subquery()
+    row = session.execute(select(table.c.id, table.c.hash).where(table.c.id == last_id)).first()
+    return (int(row[0]), str(row[1])) if row is not None else (0, GENESIS)
 
 
 def session_login(session: Session) -> dialect.Login | None:

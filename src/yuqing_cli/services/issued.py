@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from yuqing_cli import codec
@@ -151,10 +150,7 @@ def issue(
 
 def chain_head(session: Session) -> str:
     """``id:hash`` of the newest event (``0:`` and the genesis hash when there is none)."""
-    last = session.exec(select(func.max(Event.id))).first()
-    if last is None:
-        return f"0:{audit.GENESIS}"
-    digest = session.exec(select(Event.hash).where(Event.id == last)).first()
+    last, digest = audit.head(session)
     return f"{last}:{digest}"
 
 

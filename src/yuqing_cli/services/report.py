@@ -262,14 +262,12 @@ def build(
         plan = plan_for(r.session, r.plan, row.plan_version)
         facts = events.get(row.id, [])
         at_end = _fold(plan, facts, end, row.ref)
-        if at_end is None:
+        if at_end is None or at_end.voided:
             continue
         notes = tuple((f.when, f.note) for f in facts if f.action == "note" and f.when.at < end)
         item = DayIncident(
             row.id, plan, at_end, _fold(plan, facts, start, row.ref), row.recorded_at, notes
         )
-        if at_end.voided:
-            continue
         incidents.append(item)
         day_facts += [(item, f) for f in facts if start <= f.when.at < end]
     routines = tuple(_routine_day(r.session, x, start, end, as_of, known) for x in r.plan.routines)
@@ -311,7 +309,8 @@ def _assemble(
     reopened_ids = {i.id for i, f in day_facts if f.action == "reopen"}
     closed = [i for i in incidents if i.id in closed_ids]
     reopened = [i for i in incidents if i.id in reopened_ids]
-    covered = [i for i in incidents if i.is_open or i in new or i.id in closed_ids | reopened_ids]
+    shown_ids = {i.id for i in new} | closed_ids | reopened_ids
+    covered = [i for i in incidents if i.is_open or i.id in shown_ids]
     covered.sort(key=lambda i: (i.state.detected.at, i.ref))
     open_ = [i for i in covered if i.is_open]
     stage_counts = Counter(i.state.stage for i in open_)
