@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from yuqing_cli.cli.app import YqCommand, YqGroup, app, state
+from yuqing_cli.cli.output import PrintJson
 from yuqing_cli.errors import BadInput, ExitCode
 from yuqing_cli.i18n import _
 
@@ -149,7 +150,7 @@ def verify(
             show_default=False,
         ),
     ] = None,
-    json_: Annotated[bool, typer.Option("--json", help=_("Print JSON."))] = False,
+    json_: PrintJson = False,
 ) -> None:
     from yuqing_cli.render.audit_view import verify_result
     from yuqing_cli.services.verify import verification

@@ -10,7 +10,7 @@ import typer
 
 from yuqing_cli.cli import complete
 from yuqing_cli.cli.app import YqCommand, app, state
-from yuqing_cli.cli.output import Exercises, Output, emit_binary, emit_stream
+from yuqing_cli.cli.output import Exercises, Output, PrintJson, emit_binary, emit_stream
 from yuqing_cli.i18n import _
 
 
@@ -133,7 +133,7 @@ def import_(
         bool,
         typer.Option("--dry-run", help=_("Check every row and report; write nothing.")),
     ] = False,
-    json_: Annotated[bool, typer.Option("--json", help=_("Print JSON."))] = False,
+    json_: PrintJson = False,
 ) -> None:
     from yuqing_cli.render.import_view import import_report, progress_bar
     from yuqing_cli.services.ledger_import import import_ledger

@@ -13,6 +13,8 @@ import typer
 from yuqing_cli.errors import BadInput, YqError
 from yuqing_cli.i18n import _
 
+PrintJson = Annotated[bool, typer.Option("--json", help=_("Print JSON."))]
+
 Output = Annotated[
     Path | None,
     typer.Option(

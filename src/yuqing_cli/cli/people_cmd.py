@@ -8,6 +8,7 @@ import typer
 
 from yuqing_cli.cli import complete
 from yuqing_cli.cli.app import YqCommand, YqGroup, app, state
+from yuqing_cli.cli.output import PrintJson
 from yuqing_cli.i18n import _
 
 people_app = typer.Typer(
@@ -20,7 +21,6 @@ people_app = typer.Typer(
 )
 app.add_typer(people_app, name="people")
 
-_JSON = typer.Option("--json", help=_("Print JSON."))
 _NOTE = typer.Option("--note", "-m", help=_("Why, e.g. who asked for it."))
 
 
@@ -46,7 +46,7 @@ def link(
         ),
     ],
     note: Annotated[str, _NOTE] = "",
-    json_: Annotated[bool, _JSON] = False,
+    json_: PrintJson = False,
 ) -> None:
     from yuqing_cli.render.people_view import linked
     from yuqing_cli.services.people import link as service
@@ -63,7 +63,7 @@ def unlink(
     ctx: typer.Context,
     login: Annotated[str, typer.Argument(metavar="LOGIN", help=_("The login to unlink."))],
     note: Annotated[str, _NOTE] = "",
-    json_: Annotated[bool, _JSON] = False,
+    json_: PrintJson = False,
 ) -> None:
     from yuqing_cli.render.people_view import linked
     from yuqing_cli.services.people import unlink as service
@@ -74,7 +74,7 @@ def unlink(
 @people_app.command(
     "list", cls=YqCommand, help=_("Each linked login, its person and roles, and who you are.")
 )
-def list_(ctx: typer.Context, json_: Annotated[bool, _JSON] = False) -> None:
+def list_(ctx: typer.Context, json_: PrintJson = False) -> None:
     from yuqing_cli.render.people_view import people_list
     from yuqing_cli.services.people import listing
 

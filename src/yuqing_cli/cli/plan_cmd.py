@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from yuqing_cli.cli.app import YqCommand, YqGroup, app, state
+from yuqing_cli.cli.output import PrintJson
 from yuqing_cli.errors import ExitCode
 from yuqing_cli.i18n import _
 
@@ -106,7 +107,7 @@ def adopt(
 )
 def history(
     ctx: typer.Context,
-    json_: Annotated[bool, typer.Option("--json", help=_("Print JSON."))] = False,
+    json_: PrintJson = False,
 ) -> None:
     from yuqing_cli.render.plan_view import adoption_history
     from yuqing_cli.services.plan_admin import history as service

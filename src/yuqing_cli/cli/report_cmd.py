@@ -11,7 +11,7 @@ import typer
 
 from yuqing_cli.cli import complete
 from yuqing_cli.cli.app import YqCommand, YqGroup, app, state
-from yuqing_cli.cli.output import Exercises, Output, emit, emit_binary
+from yuqing_cli.cli.output import Exercises, Output, PrintJson, emit, emit_binary
 from yuqing_cli.errors import BadInput
 from yuqing_cli.i18n import _
 
@@ -167,7 +167,7 @@ def report_issue(
         ),
     ] = None,
     output: Output = None,
-    json_: Annotated[bool, typer.Option("--json", help=_("Print JSON."))] = False,
+    json_: PrintJson = False,
 ) -> None:
     from yuqing_cli.render import report_view as view
     from yuqing_cli.services import issued as service
@@ -225,7 +225,7 @@ def report_show(
 @report_app.command("list", cls=YqCommand, help=_("The issued reports, by number."))
 def report_list(
     ctx: typer.Context,
-    json_: Annotated[bool, typer.Option("--json", help=_("Print JSON."))] = False,
+    json_: PrintJson = False,
 ) -> None:
     from yuqing_cli.render.report_view import issued_list
     from yuqing_cli.services import issued as service
@@ -281,7 +281,7 @@ def routine_done(
 )
 def routine_list(
     ctx: typer.Context,
-    json_: Annotated[bool, typer.Option("--json", help=_("Print JSON."))] = False,
+    json_: PrintJson = False,
 ) -> None:
     from yuqing_cli.render.report_view import routine_list as render
     from yuqing_cli.services.routines import statuses
