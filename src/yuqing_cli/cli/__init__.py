@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import typer
 
 # Options of the root that take a value: the command's name comes after them.
-_VALUE_OPTIONS = ("--plan", "--db", "--as", "--lang")
+GLOBAL_WITH_VALUE = ("--as", "--db", "--plan", "--lang")
 
 
 def command_named(argv: Sequence[str]) -> str | None:
@@ -32,7 +32,7 @@ def command_named(argv: Sequence[str]) -> str | None:
             return argv[i + 1] if i + 1 < len(argv) else None
         if not arg.startswith("-"):
             return arg
-        i += 2 if arg in _VALUE_OPTIONS else 1
+        i += 2 if arg in GLOBAL_WITH_VALUE else 1
     return None
 
 
@@ -64,8 +64,13 @@ def main() -> int:
     try:
         app_for(sys.argv[1:])(prog_name="yq")
     except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        return exit_code(exc)
     return 0
+
+
+def exit_code(exc: SystemExit) -> int:
+    """The process's exit code for ``exc`` (None is success; a message is failure)."""
+    return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
 
 
 def __getattr__(name: str) -> Any:

@@ -24,7 +24,7 @@ import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from yuqing_cli import __version__, i18n
-from yuqing_cli.cli import complete
+from yuqing_cli.cli import GLOBAL_WITH_VALUE, complete
 from yuqing_cli.errors import ExitCode, YqError
 from yuqing_cli.i18n import _
 
@@ -507,7 +507,6 @@ class YqGroup(TyperGroup):
 
 # The root's options, accepted anywhere on the line: `yq done REF STEP --as 李丹` works
 # like `yq --as 李丹 done REF STEP`. (No command has an option of these names.)
-GLOBAL_WITH_VALUE = ("--as", "--db", "--plan", "--lang")
 GLOBAL_FLAGS = ("--debug",)
 
 

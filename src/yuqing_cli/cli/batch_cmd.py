@@ -22,6 +22,7 @@ from typing import Annotated, Any, TextIO
 import typer
 
 from yuqing_cli import i18n
+from yuqing_cli.cli import command_named, exit_code
 from yuqing_cli.cli.app import YqCommand, app, state
 from yuqing_cli.errors import BadInput, ExitCode, YqError
 from yuqing_cli.i18n import _
@@ -162,8 +163,6 @@ def _run(command: Any, line: Line, defaults: list[str], as_json: bool) -> int:
 
 
 def _names_batch(argv: list[str]) -> bool:
-    from yuqing_cli.cli import command_named
-
     return command_named(argv) == "batch"
 
 
@@ -171,7 +170,7 @@ def _invoke(command: Any, argv: list[str]) -> int:
     try:
         command.main(args=argv, prog_name="yq", standalone_mode=True)
     except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        return exit_code(exc)
     except YqError as exc:  # raised before a command took over (e.g. by an option)
         from yuqing_cli.cli.app import report_error
 
