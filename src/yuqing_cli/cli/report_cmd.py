@@ -95,8 +95,10 @@ def _render(
     from yuqing_cli.render.console import captured
 
     if issued is not None:
+        from yuqing_cli.render.issued_view import issued_json
+
         document = docs.doc_from_data(issued.content["doc"])
-        data = {"issue": view.issued_json(issued), "report": issued.content["json"]}
+        data = {"issue": issued_json(issued), "report": issued.content["json"]}
         csv_text = str(issued.content["csv"])
         created = issued.mark.issued_at
         stamp = f"SHA-256 {issued.content_hash}"  # the same in every language: a reprint is
@@ -185,7 +187,9 @@ def report_issue(
     result = service.issue(state(ctx), date, by=by, revision=revision, freeze=view.frozen)
     if format_ is not None:
         _render(None, result, format_, output)
-    view.issued_done(result, as_json=json_)
+    from yuqing_cli.render.issued_view import issued_done
+
+    issued_done(result, as_json=json_)
 
 
 @report_app.command(
@@ -227,7 +231,7 @@ def report_list(
     ctx: typer.Context,
     json_: PrintJson = False,
 ) -> None:
-    from yuqing_cli.render.report_view import issued_list
+    from yuqing_cli.render.issued_view import issued_list
     from yuqing_cli.services import issued as service
 
     issued_list(service.listing(state(ctx)), as_json=json_)
@@ -270,7 +274,7 @@ def routine_done(
         typer.Option("--at", help=_("When it was done (default now)."), show_default=False),
     ] = None,
 ) -> None:
-    from yuqing_cli.render.report_view import routine_recorded
+    from yuqing_cli.render.issued_view import routine_recorded
     from yuqing_cli.services.routines import record_run
 
     routine_recorded(record_run(state(ctx), routine, note=note, zero=zero, at=at, force=force))
@@ -283,7 +287,7 @@ def routine_list(
     ctx: typer.Context,
     json_: PrintJson = False,
 ) -> None:
-    from yuqing_cli.render.report_view import routine_list as render
+    from yuqing_cli.render.issued_view import routine_list as render
     from yuqing_cli.services.routines import statuses
 
     render(statuses(state(ctx)), json_)

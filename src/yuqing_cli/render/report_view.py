@@ -1,4 +1,4 @@
-"""The daily report: a document (terminal, Markdown, Word), JSON and CSV; routines.
+"""The daily report: a document (terminal, Markdown, Word), JSON and CSV.
 
 :func:`report_doc` builds the report once as a :class:`~yuqing_cli.render.doc.Doc`,
 with the office's masthead (版头): a draft's, or an issued report's number and
@@ -12,14 +12,11 @@ import json
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from rich.text import Text
-
 from yuqing_cli.i18n import _, language
 from yuqing_cli.plan import deadlines
 from yuqing_cli.plan.state import IncidentState
-from yuqing_cli.render.console import err, out, say
 from yuqing_cli.render.doc import Cell, Doc, Masthead, Section, Value, doc_data
-from yuqing_cli.render.safe import clean, json_safe
+from yuqing_cli.render.safe import json_safe
 from yuqing_cli.render.substance_view import (
     assessment_json,
     excerpt,
@@ -27,13 +24,9 @@ from yuqing_cli.render.substance_view import (
     statement_json,
     trend_name,
 )
-from yuqing_cli.render.tables import Cell as TableCell
-from yuqing_cli.render.tables import Column as TableColumn
-from yuqing_cli.render.tables import fitted
 from yuqing_cli.render.times import iso, seconds, verdict_json, wave_ref, when_json
-from yuqing_cli.services.issued import Issued, IssueMark
+from yuqing_cli.services.issued import IssueMark
 from yuqing_cli.services.report import DailyReport, DayIncident, DayStatement, Movement
-from yuqing_cli.services.routines import RoutineStatus
 from yuqing_cli.timeutil import fmt, fmt_duration, local
 from yuqing_cli.when import PART_ZH, When, show_when
 
@@ -682,162 +675,3 @@ def report_csv(report: DailyReport) -> str:
     buffer = io.StringIO()
     write_rows(buffer, header, rows)
     return buffer.getvalue()
-
-
-# -- issued reports ---------------------------------------------------------------------------
-
-
-def issued_json(issued: Issued) -> dict[str, Any]:
-    m = issued.mark
-    return {
-        "date": m.day.isoformat(),
-        "year": m.year,
-        "number": m.number,
-        "total": m.total,
-        "signed_by": m.signed_by,
-        "issued_by": m.issued_by,
-        "issued_at": iso(m.issued_at, issued.tz),
-        "anchor": m.anchor,
-        "revision_of": (
-            {"year": m.revision_of[0], "number": m.revision_of[1], "total": m.revision_of[2]}
-            if m.revision_of
-            else None
-        ),
-        "corrected_by": issued.corrected_by,
-        "content_hash": issued.content_hash,
-        "event": issued.event_id,
-    }
-
-
-def issued_done(issued: Issued, *, as_json: bool) -> None:
-    """What `yq report issue` says: the number, the sign-off, the hashes to keep."""
-    if as_json:
-        from yuqing_cli.render.console import print_json
-
-        print_json(issued_json(issued))
-        return
-    m = issued.mark
-    message = _("issued {number} for {day}, signed off by {person}").format(
-        number=issue_number(m.year, m.number, m.total), day=m.day.isoformat(), person=m.signed_by
-    )
-    if m.revision_of is not None:
-        message += _(" (a correction of {number})").format(number=issue_number(*m.revision_of))
-    console = err()
-    console.print(Text(clean(message)))
-    console.print(Text(_("content SHA-256: {digest}").format(digest=issued.content_hash)))
-    console.print(
-        Text(_("audit chain head (for `yq verify --anchor`): {anchor}").format(anchor=m.anchor))
-    )
-
-
-def issued_list(items: list[Issued], *, as_json: bool) -> None:
-    if as_json:
-        from yuqing_cli.render.console import print_json
-
-        print_json([issued_json(i) for i in items])
-        return
-    if not items:
-        out().print(_("no report has been issued yet"))
-        return
-    rows: list[list[TableCell]] = []
-    for i in items:
-        m = i.mark
-        state = ""
-        if m.revision_of is not None:
-            state = _("corrects No. {total}").format(total=m.revision_of[2])
-        if i.corrected_by is not None:
-            state = (state + "; " if state else "") + _("corrected by No. {total}").format(
-                total=i.corrected_by
-            )
-        rows.append(
-            [
-                f"{m.year}-{m.number}",
-                str(m.total),
-                m.day.isoformat(),
-                clean(m.signed_by),
-                fmt(m.issued_at, i.tz),
-                i.content_hash[:12],
-                Text(state, style="yellow") if state else "",
-            ]
-        )
-    columns = [
-        TableColumn(_("no."), token=True),
-        TableColumn(_("overall"), token=True, priority=3),
-        TableColumn(_("date"), token=True),
-        TableColumn(_("signed off by"), token=True),
-        TableColumn(_("issued"), token=True, priority=2),
-        TableColumn("SHA-256", token=True, priority=1),
-        TableColumn("", min_width=8),
-    ]
-    table = fitted(columns, rows)
-    out().print(table)
-
-
-# -- routines ------------------------------------------------------------------------------
-
-
-def routine_list(items: list[RoutineStatus], as_json: bool) -> None:
-    tz = items[0].tz if items else "UTC"
-    if as_json:
-        from yuqing_cli.render.console import print_json
-
-        print_json(
-            [
-                {
-                    "id": s.routine.id,
-                    "name": s.routine.name,
-                    "article": s.routine.article,
-                    "every_hours": s.routine.every_hours,
-                    "last_at": iso(s.last_at, tz),
-                    "last_by": s.last_by,
-                    "last_zero": s.last_zero,
-                    "due": iso(s.due_at, tz),
-                    "overdue": s.overdue,
-                }
-                for s in items
-            ]
-        )
-        return
-    rows: list[list[TableCell]] = []
-    for s in items:
-        state = Text(_("OVERDUE"), style="red bold") if s.overdue else Text(_("ok"), style="green")
-        rows.append(
-            [
-                clean(s.routine.name),
-                s.routine.id,
-                s.routine.article,
-                _("{hours:g} h").format(hours=s.routine.every_hours),
-                show_when(s.last, tz) if s.last else "—",
-                clean(s.last_by or "—"),
-                fmt(s.due_at, tz),
-                state,
-            ]
-        )
-    columns = [
-        TableColumn(_("routine"), min_width=8),
-        TableColumn("id", token=True, priority=2),
-        TableColumn(_("art."), token=True, priority=1),
-        TableColumn(_("every"), token=True, priority=3),
-        TableColumn(_("last"), token=True),
-        TableColumn(_("by"), token=True, priority=4),
-        TableColumn(_("next due"), token=True),
-        TableColumn("", token=True),
-    ]
-    table = fitted(columns, rows)
-    out().print(table)
-
-
-def routine_recorded(status: RoutineStatus) -> None:
-    tz = status.tz
-    message = (
-        _("{routine}: zero report (零报告) by {person} at {time}; next due {due}")
-        if status.last_zero
-        else _("{routine}: done by {person} at {time}; next due {due}")
-    )
-    text = message.format(
-        routine=status.routine.name,
-        person=status.last_by,
-        time=show_when(status.last, tz) if status.last else "—",
-        due=fmt(status.due_at, tz),
-    )
-    say(Text(clean(text)), "  ", (status.routine.name, status.last_by or ""))
