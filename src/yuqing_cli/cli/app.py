@@ -11,20 +11,25 @@ from __future__ import annotations
 import copy
 import os
 import re
-import stat
 import sys
-import types
-import typing
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from yuqing_cli import __version__, i18n
 from yuqing_cli.cli import GLOBAL_WITH_VALUE, complete
+from yuqing_cli.cli.help_pages import (
+    COMPLETION_HELP,
+    YqContext,
+    command_key,
+    help_option,
+    write_examples,
+    write_usage,
+)
+from yuqing_cli.cli.params import name_placeholders, plain_params
 from yuqing_cli.errors import ExitCode, YqError
 from yuqing_cli.i18n import _
 
@@ -125,243 +130,6 @@ def only(app: typer.Typer, name: str) -> typer.Typer:
     return one
 
 
-def _usage(command: Any, ctx: Any, formatter: Any) -> None:
-    words = {
-        "[OPTIONS]": _("[OPTIONS]"),
-        "COMMAND": _("COMMAND"),
-        "[ARGS]...": _("[ARGS]..."),
-    }
-    pieces = [words.get(piece, piece) for p in command.collect_usage_pieces(ctx) for piece in
-              p.split(" ")]  # fmt: skip
-    formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=_("Usage: "))
-
-
-def _help_option(option: TyperOption | None) -> TyperOption | None:
-    if option is not None:
-        option.help = _("Show this message and exit.")
-    return option
-
-
-_COMPLETION_HELP = {
-    "install_completion": lambda: _("Install completion for the current shell."),
-    "show_completion": lambda: _(
-        "Show completion for the current shell, to copy it or customize the installation."
-    ),
-}
-
-
-# -- parameters --------------------------------------------------------------------------
-
-_FRAMEWORK = object()  # "let the framework convert this value"
-_NONE = type(None)
-
-
-def _plain_value(param: Any, value: Any) -> Any:
-    """A parameter's value converted as Typer would, for the plain cases: text, a list
-    of texts, an integer within bounds, an Enum's value, a path; :data:`_FRAMEWORK` for
-    anything else (and for every value Typer would refuse, so its message stays)."""
-    descriptor = getattr(param, "type_descriptor", None)  # older Typer versions have none
-    if descriptor is None:
-        return _FRAMEWORK
-    if value is None:
-        return () if param.multiple or param.nargs == -1 else None
-    info = descriptor.parameter_info
-    if info.parser is not None:
-        return _FRAMEWORK
-    kind = descriptor.annotation
-    options = [a for a in typing.get_args(kind) if a is not _NONE]
-    if typing.get_origin(kind) in (typing.Union, types.UnionType) and len(options) == 1:
-        kind = options[0]
-    if param.multiple or param.nargs == -1:
-        if typing.get_args(kind) == (str,) and all(isinstance(v, str) for v in value):
-            return list(value)
-        return _FRAMEWORK
-    if kind is str and isinstance(value, str):
-        return value
-    if kind is int and isinstance(value, str):
-        return _integer(value, info)
-    if isinstance(kind, type) and issubclass(kind, Enum) and isinstance(value, str):
-        wanted = value if info.case_sensitive else value.casefold()
-        for member in kind:
-            text = str(member.value)
-            if (text if info.case_sensitive else text.casefold()) == wanted:
-                return member
-        return _FRAMEWORK
-    if kind is Path and isinstance(value, str):
-        return _path(value, info)
-    return _FRAMEWORK
-
-
-def _integer(value: str, info: Any) -> Any:
-    try:
-        number = int(value)
-    except ValueError:
-        return _FRAMEWORK
-    if info.clamp or (info.min is not None and number < info.min):
-        return _FRAMEWORK
-    if info.max is not None and number > info.max:
-        return _FRAMEWORK
-    return number
-
-
-def _path(value: str, info: Any) -> Any:
-    if info.path_type not in (None, Path) or info.allow_dash or info.resolve_path:
-        return _FRAMEWORK
-    try:
-        mode = os.stat(value).st_mode
-    except OSError:
-        return _FRAMEWORK if info.exists else Path(value)
-    if (not info.file_okay and stat.S_ISREG(mode)) or (not info.dir_okay and stat.S_ISDIR(mode)):
-        return _FRAMEWORK
-    if (info.readable and not os.access(value, os.R_OK)) or (
-        info.writable and not os.access(value, os.W_OK)
-    ):
-        return _FRAMEWORK
-    return Path(value)
-
-
-def _process_value(param: Any, ctx: Any, value: Any) -> Any:
-    """A parameter's ``process_value``, converting plain values here. Typer 0.29
-    converts every value through a pydantic TypeAdapter built for the parameter
-    (importing pydantic costs tens of milliseconds), also for parameters left unset."""
-    converted = _plain_value(param, value)
-    if converted is _FRAMEWORK or (param.required and param.value_is_missing(converted)):
-        return type(param).process_value(param, ctx, value)
-    return param.callback(ctx, param, converted) if param.callback is not None else converted
-
-
-def _plain_params(params: list[Any]) -> None:
-    for param in params:
-        if isinstance(param, TyperOption | TyperArgument):
-            param.process_value = types.MethodType(_process_value, param)  # type: ignore[method-assign]
-
-
-# Placeholders for option values, where the option's name alone would not say it.
-_METAVARS = {
-    "at": "TIME",
-    "since": "TIME",
-    "until": "TIME",
-    "as_known_at": "TIME",
-    "first_seen": "TIME",
-    "date": "DAY",
-    "anchor": "ID:HASH",
-    "duplicate_of": "REF",
-    "replaced_by": "N",
-    **dict.fromkeys(("limit", "reads", "reposts", "comments", "likes", "rank"), "N"),
-    "line": "VERSION",
-    "within": "WINDOW",
-    "output": "FILE",
-    "source": "PLATFORM",
-}
-
-
-def _no_type(ctx: Any = None) -> None:
-    return None
-
-
-def _name_placeholders(params: list[Any]) -> None:
-    """Give every option that takes a value a readable placeholder (TIME, N, LEVEL…)
-    instead of its Python type (``<str>``, ``<int range>``)."""
-    for param in params:
-        if param.param_type_name == "argument":
-            # An argument's placeholder (REF, STEP) says it; no Python type after it.
-            param.display_type_rich = _no_type
-            continue
-        if getattr(param, "is_flag", False):
-            continue
-        if param.metavar is not None:
-            continue
-        if getattr(getattr(param, "type_descriptor", None), "is_choice", False):
-            continue  # shown as its choices: table|markdown|json|csv
-        name = (param.name or "").strip("_")
-        param.metavar = _METAVARS.get(name, name.upper())
-
-
-# The framework's help formatter, reached through its public context class.
-_HelpFormatter: Any = typer.Context.formatter_class
-
-
-class YqHelpFormatter(_HelpFormatter):  # type: ignore[misc]
-    """Help wrapped by the width text takes on the terminal: a Chinese character is two
-    columns, and lines break as Chinese typesetting allows.
-
-    The width is the terminal's (``COLUMNS`` first) up to 80, down to 20: narrow
-    terminals get help that fits them, not the framework's floor of 50 columns.
-    """
-
-    def __init__(
-        self, indent_increment: int = 2, width: int | None = None, max_width: int | None = None
-    ) -> None:
-        if width is None:
-            import shutil
-
-            width = max(min(shutil.get_terminal_size().columns, max_width or 80) - 2, 20)
-        super().__init__(indent_increment, width, max_width)
-
-    def write_text(self, text: str) -> None:
-        from yuqing_cli.render.wrap import wrap
-
-        indent = " " * self.current_indent
-        width = max(self.width - self.current_indent, 20)
-        paragraphs = [p.strip() for p in text.split("\n\n")]
-        body = "\n\n".join(
-            "\n".join(indent + line for line in wrap(" ".join(p.split("\n")), width))
-            for p in paragraphs
-        )
-        self.write(body + "\n")
-
-    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
-        from rich.cells import cell_len
-
-        from yuqing_cli.render.wrap import wrap
-
-        rows = list(rows)
-        col_max = min(col_max, max(self.width // 3, 12))  # narrow terminals: room for help
-        first_col = min(max((cell_len(a) for a, _b in rows), default=0), col_max) + col_spacing
-        indent = " " * self.current_indent
-        for first, second in rows:
-            self.write(f"{indent}{first}")
-            if not second:
-                self.write("\n")
-                continue
-            if cell_len(first) <= first_col - col_spacing:
-                self.write(" " * (first_col - cell_len(first)))
-            else:
-                self.write("\n" + " " * (first_col + self.current_indent))
-            width = max(self.width - first_col - self.current_indent - 1, 10)
-            lines = wrap(second, width)
-            self.write(lines[0] + "\n")
-            for line in lines[1:]:
-                self.write(" " * (first_col + self.current_indent) + line + "\n")
-
-
-class YqContext(typer.Context):
-    formatter_class = YqHelpFormatter
-
-
-def _command_key(ctx: Any) -> str:
-    """The command's path without the program's name: ``"line draft"``."""
-    return " ".join(ctx.command_path.split()[1:])
-
-
-def _examples(ctx: Any, formatter: Any) -> None:
-    """The command's examples, at the end of its help page."""
-    from yuqing_cli.cli.examples import EXAMPLES
-    from yuqing_cli.render.wrap import wrap
-
-    examples = EXAMPLES.get(_command_key(ctx), ())
-    if not examples:
-        return
-    with formatter.section(_("Examples")):
-        indent = " " * formatter.current_indent
-        width = max(formatter.width - formatter.current_indent, 20)
-        for example in examples:
-            lines = wrap(f"{ctx.find_root().info_name or 'yq'} {example}", width - 4)
-            formatter.write(f"{indent}{lines[0]}\n")
-            for line in lines[1:]:
-                formatter.write(f"{indent}    {line}\n")
-
-
 class YqCommand(TyperCommand):
     """Every command of yq: Typer's own words of the help page in the interface language."""
 
@@ -369,12 +137,12 @@ class YqCommand(TyperCommand):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _name_placeholders(self.params)
-        _plain_params(self.params)
+        name_placeholders(self.params)
+        plain_params(self.params)
 
     def get_params(self, ctx: Any) -> list[Any]:
         params = super().get_params(ctx)
-        _plain_params(params)  # also the help option, made when asked for
+        plain_params(params)  # also the help option, made when asked for
         return params
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
@@ -396,14 +164,14 @@ class YqCommand(TyperCommand):
         return out
 
     def format_usage(self, ctx: Any, formatter: Any) -> None:
-        _usage(self, ctx, formatter)
+        write_usage(self, ctx, formatter)
 
     def format_epilog(self, ctx: Any, formatter: Any) -> None:
         super().format_epilog(ctx, formatter)
-        _examples(ctx, formatter)
+        write_examples(ctx, formatter)
 
     def get_help_option(self, ctx: Any) -> TyperOption | None:
-        return _help_option(super().get_help_option(ctx))
+        return help_option(super().get_help_option(ctx))
 
 
 class YqGroup(TyperGroup):
@@ -413,17 +181,17 @@ class YqGroup(TyperGroup):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _plain_params(self.params)
+        plain_params(self.params)
 
     def format_usage(self, ctx: Any, formatter: Any) -> None:
-        _usage(self, ctx, formatter)
+        write_usage(self, ctx, formatter)
 
     def format_epilog(self, ctx: Any, formatter: Any) -> None:
         super().format_epilog(ctx, formatter)
-        _examples(ctx, formatter)
+        write_examples(ctx, formatter)
 
     def get_help_option(self, ctx: Any) -> TyperOption | None:
-        return _help_option(super().get_help_option(ctx))
+        return help_option(super().get_help_option(ctx))
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         """The command, with its one-line summary for the list of commands."""
@@ -431,16 +199,16 @@ class YqGroup(TyperGroup):
 
         command = super().get_command(ctx, cmd_name)
         if command is not None:
-            key = " ".join([*_command_key(ctx).split(), command.name or cmd_name])
+            key = " ".join([*command_key(ctx).split(), command.name or cmd_name])
             command.short_help = summaries().get(key, command.short_help)
         return command
 
     def get_params(self, ctx: Any) -> list[Any]:
         params = super().get_params(ctx)
         for param in params:
-            if isinstance(param, TyperOption) and param.name in _COMPLETION_HELP:
-                param.help = _COMPLETION_HELP[param.name]()
-        _plain_params(params)  # also the help and completion options, added after __init__
+            if isinstance(param, TyperOption) and param.name in COMPLETION_HELP:
+                param.help = COMPLETION_HELP[param.name]()
+        plain_params(params)  # also the help and completion options, added after __init__
         return params
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
