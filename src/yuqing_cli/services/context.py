@@ -82,6 +82,12 @@ class Writing(Reading):
             what=what,
         )
 
+    def when_after(self, text: str | None, bound: When | None, message: str) -> When:
+        """:meth:`when`, floored at ``bound`` and refused if certainly before it."""
+        when = self.when(text, floor=bound)
+        self.not_before(when, bound, message)
+        return when
+
     def not_before(self, when: When, bound: When | None, message: str) -> None:
         """Refuse a time that is certainly before ``bound`` (exit 2, both times shown)."""
         if bound is not None and when.hi < bound.lo:

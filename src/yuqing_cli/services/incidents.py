@@ -291,11 +291,8 @@ def complete_step(
                 ),
             )
         floor = step_floor(state, step)
-        when = w.when(at, floor=floor)
-        w.not_before(
-            when,
-            floor,
-            _("{when} is before this step's stage was entered ({bound})"),
+        when = w.when_after(
+            at, floor, _("{when} is before this step's stage was entered ({bound})")
         )
         status = "waived" if waive else "done"
         loaded = st.record(
@@ -357,8 +354,9 @@ def advance(ctx: Context, ref: str, *, at: str | None = None, note: str = "") ->
                 ).format(ref=loaded.ref),
             )
         entered = state.entered(state.stage, state.wave) or state.waves[-1].started
-        when = w.when(at, floor=entered)
-        w.not_before(when, entered, _("{when} is before the current stage was entered ({bound})"))
+        when = w.when_after(
+            at, entered, _("{when} is before the current stage was entered ({bound})")
+        )
         for step in rules.applicable_steps(plan, state.level, state.categories):
             record = state.steps.get(step.id)
             if step.required and record is not None and rules.stage_passed(plan, step, state):
@@ -399,8 +397,7 @@ def reopen(ctx: Context, ref: str, *, reason: str, at: str | None = None) -> Out
             )
         require(w.plan, w.actor, "reopen", _("reopen incidents"), state)
         closed = state.closed
-        when = w.when(at, floor=closed)
-        w.not_before(when, closed, _("{when} is before the incident was closed ({bound})"))
+        when = w.when_after(at, closed, _("{when} is before the incident was closed ({bound})"))
         reset = [s.id for s in rules.steps_reset_by_reopen(plan, target) if s.id in state.steps]
         old = state.stage
         loaded = st.record(
@@ -442,8 +439,7 @@ def grade(
                 hint=_("give a different level"),
             )
         last = state.gradings[-1].since
-        when = w.when(at, floor=last)
-        w.not_before(when, last, _("{when} is before its last grading ({bound})"))
+        when = w.when_after(at, last, _("{when} is before its last grading ({bound})"))
         old = plan.level(state.level)
         before = {s.id for s in rules.outstanding(plan, state)}
         loaded = st.record(
@@ -489,9 +485,8 @@ def assign(
             )
         holder = w.plan.person(person).name
         require(w.plan, w.actor, "assign", _("designate the {role}").format(role=role.name), state)
-        when = w.when(at, floor=state.detected)
-        w.not_before(
-            when, state.detected, _("{when} is before the incident was detected ({bound})")
+        when = w.when_after(
+            at, state.detected, _("{when} is before the incident was detected ({bound})")
         )
         pending = [
             step
@@ -541,8 +536,7 @@ def add_note(ctx: Context, ref: str, text: str, *, at: str | None = None) -> Out
         loaded = st.load_for_write(w.session, w.plan, ref)
         require(w.plan, w.actor, "note", _("add notes"), loaded.state)
         detected = loaded.state.detected
-        when = w.when(at, floor=detected)
-        w.not_before(when, detected, _("{when} is before the incident was detected ({bound})"))
+        when = w.when_after(at, detected, _("{when} is before the incident was detected ({bound})"))
         loaded = st.record(
             w.session, loaded, action="note", actor=w.actor, when=when, note=text, now=w.now
         )

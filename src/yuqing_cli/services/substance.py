@@ -39,9 +39,9 @@ def _open_step(plan: Plan, state: IncidentState, step_id: str | None) -> Step | 
 
 
 def _detected_floor(w: Writing, state: IncidentState, at: str | None) -> When:
-    when = w.when(at, floor=state.detected)
-    w.not_before(when, state.detected, _("{when} is before the incident was detected ({bound})"))
-    return when
+    return w.when_after(
+        at, state.detected, _("{when} is before the incident was detected ({bound})")
+    )
 
 
 # -- assessments (研判) ---------------------------------------------------------------------
@@ -190,8 +190,7 @@ def approve_line(
             raise Refused(
                 _("line version {version} is already approved").format(version=target.number)
             )
-        when = w.when(at, floor=target.when)
-        w.not_before(when, target.when, _("{when} is before the line was drafted ({bound})"))
+        when = w.when_after(at, target.when, _("{when} is before the line was drafted ({bound})"))
         loaded = st.record(
             w.session, loaded, action="line_approve", actor=w.actor, when=when,
             subject=str(target.number), now=w.now,
@@ -413,8 +412,9 @@ def retract_statement(
                     _("statement {n} cannot replace it").format(n=replaced_by),
                     hint=_("record the correct statement first, then retract the wrong one"),
                 )
-        when = w.when(at, floor=statement.when)
-        w.not_before(when, statement.when, _("{when} is before the statement was made ({bound})"))
+        when = w.when_after(
+            at, statement.when, _("{when} is before the statement was made ({bound})")
+        )
         before = {k: v.when for k, v in state.steps.items() if v.statement == number}
         loaded = st.record(
             w.session, loaded, action="retract", actor=w.actor, when=when, subject=str(number),
