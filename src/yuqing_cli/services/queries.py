@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -31,7 +30,7 @@ from yuqing_cli.services.views import (
     Trail,
     incident_view,
 )
-from yuqing_cli.store.tables import Event, Incident
+from yuqing_cli.store.tables import Incident
 from yuqing_cli.store.types import UTCDateTime, utc_from_stored
 from yuqing_cli.timeutil import day_bounds
 from yuqing_cli.when import When
@@ -74,9 +73,13 @@ def checklist(ctx: Context, ref: str) -> Checklist:
 def show(ctx: Context, ref: str) -> tuple[Checklist, Trail]:
     with reading(ctx) as r:
         loaded = st.load(r.session, r.plan, ref, r.plan)
-        events = event_views(r.session, st.incident_events(r.session, loaded.id), with_waves=True)
+        raw = audit.RAW
+        rows = _keyset(
+            r.session.connection(), [raw.c.incident_id == loaded.id], None, (raw.c.seq,), None
+        )
+        events = tuple(_trail(r.session, rows, with_waves=True))
     tz = loaded.plan.info.timezone
-    trail = Trail(tz, tuple(events), loaded.ref)
+    trail = Trail(tz, events, loaded.ref)
     return build_checklist(loaded.plan, loaded.state, r.now), trail
 
 
@@ -157,41 +160,6 @@ def stage_id(plan: Plan, token: str) -> str:
 
 
 # -- the audit trail --------------------------------------------------------------------------
-
-
-def event_views(
-    session: Session, events: Sequence[Event], *, with_waves: bool = False
-) -> list[EventView]:
-    refs = _refs(session, {e.incident_id for e in events if e.incident_id is not None})
-    wave = 1
-    out = []
-    for e in events:
-        fact = st.fact_of(e)
-        if with_waves and e.action == "reopen":
-            wave += 1
-        out.append(
-            EventView(
-                id=e.id or 0,
-                ref=refs.get(e.incident_id) if e.incident_id is not None else None,
-                seq=e.seq,
-                action=e.action,
-                actor=e.actor,
-                subject=e.subject,
-                old=e.old,
-                new=e.new,
-                note=e.note,
-                happened=fact.when,
-                recorded_at=e.recorded_at,
-                plan_version=e.plan_version,
-                hash=e.hash,
-                wave=wave,
-                # an issued report's frozen content is printed by `yq report show`
-                data={k: v for k, v in fact.data.items() if k != "content"},
-                login=e.login,
-                login_admin=e.login_admin,
-            )
-        )
-    return out
 
 
 def _refs(session: Session, ids: set[int]) -> dict[int, str]:
@@ -317,25 +285,23 @@ def _trail(
             if with_waves and action == "reopen":
                 wave += 1
             incident = row[audit.INCIDENT]
-            happened = utc_from_stored(row[audit.HAPPENED])
-            raw = row[audit.DATA]
-            data: dict[str, object] = json.loads(raw) if raw else {}
+            fact = st.fact_of_raw(row)
             yield EventView(
                 row[audit.ID],
                 refs.get(incident) if incident is not None else None,
-                row[audit.SEQ],
+                fact.seq,
                 action,
-                row[audit.ACTOR],
-                row[audit.SUBJECT],
-                row[audit.OLD],
-                row[audit.NEW],
-                row[audit.NOTE],
-                When.from_data(happened, data.pop("when", None)) if data else When.exact(happened),
-                utc_from_stored(row[audit.RECORDED]),
-                row[audit.VERSION],
+                fact.actor,
+                fact.subject,
+                fact.old,
+                fact.new,
+                fact.note,
+                fact.when,
+                fact.recorded_at,
+                fact.plan_version,
                 row[audit.HASH],
                 wave,
-                data,
+                fact.data,
                 row[audit.LOGIN],
                 None if row[audit.LOGIN_ADMIN] is None else bool(row[audit.LOGIN_ADMIN]),
             )

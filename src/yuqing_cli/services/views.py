@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -170,7 +170,7 @@ class EventView:
     plan_version: str
     hash: str
     wave: int = 1
-    data: dict[str, object] = field(default_factory=dict)
+    data: Mapping[str, object] = field(default_factory=dict)
     login: str | None = None  # the database login that wrote it (on a server)
     login_admin: bool | None = None  # an administrator's login
 
