@@ -509,18 +509,27 @@ class Plan:
 
     def permission(self, action: str) -> tuple[str, ...]:
         """The roles granted ``action``; an unlisted action takes its fallback's roles."""
-        for permission in self.permissions:
-            if permission.action == action:
-                return permission.roles
-        fallback = FALLBACK.get(action)
-        return self.permission(fallback) if fallback else ()
+        found = self._permission(action)
+        return found.roles if found is not None else ()
 
     def permission_article(self, action: str) -> str:
-        for permission in self.permissions:
-            if permission.action == action:
-                return permission.article
-        fallback = FALLBACK.get(action)
-        return self.permission_article(fallback) if fallback else "?"
+        found = self._permission(action)
+        return found.article if found is not None else "?"
+
+    def _permission(self, action: str) -> Permission | None:
+        """The permission that decides ``action``: its own, else its fallback's."""
+        by_action = self._permissions
+        while action not in by_action:
+            fallback = FALLBACK.get(action)
+            if fallback is None:
+                return None
+            action = fallback
+        return by_action[action]
+
+    @cached_property
+    def _permissions(self) -> dict[str, Permission]:
+        # the first listing of an action decides it, as a scan of the list would
+        return {p.action: p for p in reversed(self.permissions)}
 
     @property
     def sign_off_roles(self) -> tuple[str, ...]:
