@@ -65,6 +65,24 @@ def milestone_verdict(
     """The verdict of the step that reached ``milestone``; if it is not reached yet, of
     the open step that will reach it. None where no deadline applies."""
     found = _milestone_completions(plan, state, milestone)
+    return _milestone_verdict(plan, state, milestone, now, found)
+
+
+def milestone_reached(
+    plan: Plan, state: IncidentState, milestone: str, now: datetime
+) -> tuple[StepRecord | None, Verdict | None]:
+    """:func:`milestone_record` and :func:`milestone_verdict` from one look at the steps."""
+    found = _milestone_completions(plan, state, milestone)
+    return (found[0][1] if found else None), _milestone_verdict(plan, state, milestone, now, found)
+
+
+def _milestone_verdict(
+    plan: Plan,
+    state: IncidentState,
+    milestone: str,
+    now: datetime,
+    found: list[tuple[Step, StepRecord]],
+) -> Verdict | None:
     if found:
         step, record = found[0]
         return verdict(plan, step, state, record, record.wave, now) if step.due else None

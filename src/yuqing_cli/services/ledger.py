@@ -151,9 +151,8 @@ def projection(plan: Plan, state: IncidentState) -> str:
     at = state.recorded_at  # verdicts still open then are decided when the ledger is read
     milestones = []
     for milestone in plan.milestones:
-        record = deadlines.milestone_record(plan, state, milestone.id)
+        record, found = deadlines.milestone_reached(plan, state, milestone.id, at)
         when = record.when if record is not None else None
-        found = deadlines.milestone_verdict(plan, state, milestone.id, at)
         entry: dict[str, Any] = {"id": milestone.id, "at": _stamp(when, tz)}
         if when is not None and when.is_exact and state.detected.is_exact:
             entry["elapsed"] = _seconds(when.at - state.detected.at)
