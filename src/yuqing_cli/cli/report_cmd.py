@@ -92,7 +92,7 @@ def _render(
     on the terminal, lines never break inside ``names`` (the plan's)."""
     from yuqing_cli.render import doc as docs
     from yuqing_cli.render import report_view as view
-    from yuqing_cli.render.console import captured
+    from yuqing_cli.render.console import captured, json_text
 
     if issued is not None:
         from yuqing_cli.render.issued_view import issued_json
@@ -112,7 +112,7 @@ def _render(
         created = result.generated_at
         stamp = ""
     if fmt is ReportFormat.json:
-        emit(view.dumps(data), output)
+        emit(json_text(data), output)
     elif fmt is ReportFormat.markdown:
         emit(docs.to_markdown(document), output)
     elif fmt is ReportFormat.csv:

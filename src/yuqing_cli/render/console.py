@@ -102,13 +102,16 @@ def captured(width: int = 120) -> Iterator[io.StringIO]:
         _captured = None
 
 
-def print_json(data: Any) -> None:
+def json_text(data: Any) -> str:
     """Stable JSON: UTF-8 Chinese kept as is, keys in the order given, invisible and
-    control characters escaped (they decode to the same text)."""
+    control characters escaped (they decode to the same text); a line end after it."""
     from yuqing_cli.render.safe import json_safe
 
-    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
-    sys.stdout.write(json_safe(text) + "\n")
+    return json_safe(json.dumps(data, ensure_ascii=False, indent=2, default=str)) + "\n"
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json_text(data))
 
 
 def print_json_array(items: Iterable[Any], stream: Writable | None = None) -> None:

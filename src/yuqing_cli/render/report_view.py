@@ -8,7 +8,6 @@ sign-off. In Chinese, dates are written the Chinese way (2024年11月23日).
 from __future__ import annotations
 
 import io
-import json
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -16,7 +15,6 @@ from yuqing_cli.i18n import _, language
 from yuqing_cli.plan import deadlines
 from yuqing_cli.plan.state import IncidentState
 from yuqing_cli.render.doc import Cell, Doc, Masthead, Section, Value, doc_data
-from yuqing_cli.render.safe import json_safe
 from yuqing_cli.render.substance_view import (
     assessment_json,
     excerpt,
@@ -627,11 +625,6 @@ def report_json(report: DailyReport) -> dict[str, Any]:
             for d in report.routines
         ],
     }
-
-
-def dumps(data: Any) -> str:
-    """JSON for output: UTF-8, indented, invisible and control characters escaped."""
-    return json_safe(json.dumps(data, ensure_ascii=False, indent=2)) + "\n"
 
 
 # -- CSV -----------------------------------------------------------------------------------
