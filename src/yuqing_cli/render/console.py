@@ -78,6 +78,19 @@ def progress(*columns: ProgressColumn) -> Progress:
     )  # fmt: skip
 
 
+def heading(title: str, empty: bool) -> bool:
+    """A section's bold title; when the section is ``empty``, a dim "none" and a blank
+    line after it. Returns ``empty``: the section has nothing more to print."""
+    from yuqing_cli.i18n import _
+
+    console = out()
+    console.print(Text(title, style="bold"))
+    if empty:
+        console.print(Text(_("  none"), style="dim"))
+        console.print()
+    return empty
+
+
 def say(text: Text, indent: str = "    ", whole: Iterable[str] = ()) -> None:
     """Print a line wrapped to the terminal, its continuation lines indented by
     ``indent``; ``whole`` words (the plan's names) never broken."""

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from yuqing_cli.i18n import _
 from yuqing_cli.plan.deadlines import Verdict
-from yuqing_cli.render.console import out, print_json, print_json_array, say
+from yuqing_cli.render.console import heading, out, print_json, print_json_array, say
 from yuqing_cli.render.lines import short_or_long, write_aligned
 from yuqing_cli.render.safe import clean
 from yuqing_cli.render.substance_view import (
@@ -441,10 +441,7 @@ def show(cl: Checklist, trail: Trail, as_json: bool) -> None:
 def deadline_table(verdicts: tuple[Verdict, ...], tz: str) -> None:
     """Every deadline of an incident and its verdict."""
     console = out()
-    console.print(Text(_("Deadlines"), style="bold"))
-    if not verdicts:
-        console.print(Text(_("  none"), style="dim"))
-        console.print()
+    if heading(_("Deadlines"), not verdicts):
         return
     from yuqing_cli.render.tables import Column, fitted
 

@@ -11,7 +11,7 @@ from yuqing_cli.i18n import _
 from yuqing_cli.plan.grading import Suggestion
 from yuqing_cli.plan.schema import METRICS, Plan
 from yuqing_cli.plan.state import Assessment, LineVersion, Statement
-from yuqing_cli.render.console import out, print_json, say
+from yuqing_cli.render.console import heading, out, print_json, say
 from yuqing_cli.render.safe import clean
 from yuqing_cli.render.tables import Cell, Column, fitted
 from yuqing_cli.render.times import when_json
@@ -127,10 +127,7 @@ def suggestion_json(s: Suggestion) -> dict[str, Any]:
 
 def assessments_section(assessments: tuple[Assessment, ...], plan: Plan, tz: str) -> None:
     console = out()
-    console.print(Text(_("Assessments (研判)"), style="bold"))
-    if not assessments:
-        console.print(Text(_("  none"), style="dim"))
-        console.print()
+    if heading(_("Assessments (研判)"), not assessments):
         return
     rows: list[list[Cell]] = []
     for metric in (*METRICS, "rank"):
@@ -184,10 +181,7 @@ def _people(v: LineVersion) -> tuple[str, ...]:
 
 def lines_section(versions: tuple[LineVersion, ...], needed: int, tz: str) -> None:
     console = out()
-    console.print(Text(_("Unified line (口径)"), style="bold"))
-    if not versions:
-        console.print(Text(_("  none"), style="dim"))
-        console.print()
+    if heading(_("Unified line (口径)"), not versions):
         return
     for v in versions:
         say(Text(clean(_line_head(v, needed, tz))), "      ", _people(v))
@@ -212,10 +206,7 @@ def _line_head(v: LineVersion, needed: int, tz: str) -> str:
 
 def statements_section(statements: tuple[Statement, ...], plan: Plan, tz: str) -> None:
     console = out()
-    console.print(Text(_("Public statements"), style="bold"))
-    if not statements:
-        console.print(Text(_("  none"), style="dim"))
-        console.print()
+    if heading(_("Public statements"), not statements):
         return
     kinds = {k.id: k.name for k in plan.statements.kinds} if plan.statements else {}
     rows: list[list[Cell]] = []
