@@ -58,6 +58,7 @@ from yuqing_cli.services.incidents import (
 from yuqing_cli.services.ledger import Column, columns
 from yuqing_cli.services.plans import ensure_version
 from yuqing_cli.store import dialect
+from yuqing_cli.store.bulk import chunks
 from yuqing_cli.store.tables import Incident
 from yuqing_cli.timeutil import local, zone
 from yuqing_cli.when import When, parse_when
@@ -649,18 +650,18 @@ def _duplicates(session: Session, rows: list[Row]) -> tuple[list[Skipped], list[
     urls = {row.url for row in rows if row.url}
     known_urls: dict[str, str] = {}
     ordered = sorted(urls)
-    for i in range(0, len(ordered), 500):
+    for chunk in chunks(ordered):
         for ref, url in session.exec(
-            select(Incident.ref, Incident.url).where(col(Incident.url).in_(ordered[i : i + 500]))
+            select(Incident.ref, Incident.url).where(col(Incident.url).in_(chunk))
         ):
             if url is not None:
                 known_urls.setdefault(url, ref)
     times = sorted({row.detected.at for row in rows if row.detected})
     known_titles: dict[tuple[str, datetime], str] = {}
-    for i in range(0, len(times), 500):
+    for some in chunks(times):
         for ref, title, at in session.exec(
             select(Incident.ref, Incident.title, Incident.detected_at).where(
-                col(Incident.detected_at).in_(times[i : i + 500])
+                col(Incident.detected_at).in_(some)
             )
         ):
             known_titles.setdefault((title, at), ref)
@@ -780,10 +781,8 @@ def _references(
             wanted[row.number] = f"{prefix}-{day}-{int(m[3]):03d}"
     taken = set()
     candidates = sorted(set(wanted.values()))
-    for i in range(0, len(candidates), 500):
-        taken |= set(
-            session.exec(select(Incident.ref).where(col(Incident.ref).in_(candidates[i : i + 500])))
-        )
+    for chunk in chunks(candidates):
+        taken |= set(session.exec(select(Incident.ref).where(col(Incident.ref).in_(chunk))))
     refs: dict[int, str] = {}
     kept: set[str] = set()
     for number, ref in wanted.items():

@@ -30,6 +30,7 @@ from yuqing_cli.services.views import (
     Trail,
     incident_view,
 )
+from yuqing_cli.store.bulk import chunks
 from yuqing_cli.store.tables import Incident
 from yuqing_cli.store.types import UTCDateTime, utc_from_stored
 from yuqing_cli.timeutil import day_bounds
@@ -165,8 +166,7 @@ def stage_id(plan: Plan, token: str) -> str:
 def _refs(session: Session, ids: set[int]) -> dict[int, str]:
     refs: dict[int, str] = {}
     ordered = sorted(ids)
-    for i in range(0, len(ordered), BATCH):
-        chunk = ordered[i : i + BATCH]
+    for chunk in chunks(ordered, BATCH):
         for incident_id, ref in session.exec(
             select(Incident.id, Incident.ref).where(col(Incident.id).in_(chunk))
         ):

@@ -36,12 +36,12 @@ from yuqing_cli.services import audit
 from yuqing_cli.services import state as st
 from yuqing_cli.services.context import Context, Reading, reading
 from yuqing_cli.services.plans import plan_for
+from yuqing_cli.store.bulk import chunks
 from yuqing_cli.store.tables import Event, Incident
 from yuqing_cli.store.types import UTCDateTime
 from yuqing_cli.timeutil import day_bounds, today
 from yuqing_cli.when import When, parse_day, parse_when
 
-CHUNK = 500  # ids per IN (...) query
 CORRECTIONS = ("edit", "void", "undo")
 MOVES = (
     "done", "waived", "advance", "close", "grade", "reopen", "assign", "note", "edit",
@@ -493,7 +493,7 @@ def _candidates(session: Session, start: datetime, end: datetime) -> list[_Candi
     columns = (t.c.id, t.c.ref, t.c.plan_version, t.c.detected_at, t.c.recorded_at, t.c.exercise)
     found: list[_Candidate] = []
     conn = session.connection()
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunks(sorted(ids)):
         found += (
             _Candidate(*row) for row in conn.execute(sa_select(*columns).where(t.c.id.in_(chunk)))
         )
@@ -505,7 +505,7 @@ def _events(session: Session, ids: Sequence[int], known: datetime) -> dict[int, 
     raw = audit.RAW
     conn = session.connection()
     out: dict[int, list[Fact]] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         rows = conn.execute(
             sa_select(*audit.RAW_COLUMNS)
             .where(raw.c.incident_id.in_(chunk), raw.c.recorded_at <= literal(known, UTCDateTime()))
@@ -514,11 +514,6 @@ def _events(session: Session, ids: Sequence[int], known: datetime) -> dict[int, 
         for incident_id, group in groupby(rows, key=lambda e: e[audit.INCIDENT]):
             out[incident_id] = [st.fact_of_raw(e) for e in group]
     return out
-
-
-def _chunks(items: Sequence[int]) -> Iterator[Sequence[int]]:
-    for i in range(0, len(items), CHUNK):
-        yield items[i : i + CHUNK]
 
 
 def _routine_day(

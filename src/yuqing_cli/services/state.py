@@ -34,7 +34,7 @@ from yuqing_cli.plan.schema import Plan
 from yuqing_cli.plan.state import Fact, IncidentState, apply, replay
 from yuqing_cli.services import audit, ledger
 from yuqing_cli.services.plans import plan_for
-from yuqing_cli.store.bulk import insert_many
+from yuqing_cli.store.bulk import chunks, insert_many
 from yuqing_cli.store.tables import Assignment, Event, Incident, StepRecord
 from yuqing_cli.store.types import utc_from_stored
 from yuqing_cli.timeutil import fmt_iso, local, utcnow
@@ -379,11 +379,11 @@ def create_many(
     # the ids, by reference (RETURNING would make SQLite insert one row per statement)
     refs = [trail.ref for trail, _e, _s in items]
     found: dict[str, int] = {}
-    for i in range(0, len(refs), 500):
+    for chunk in chunks(refs):
         found.update(
             (ref, row_id)
             for row_id, ref in session.execute(
-                select(incident.c.id, incident.c.ref).where(incident.c.ref.in_(refs[i : i + 500]))
+                select(incident.c.id, incident.c.ref).where(incident.c.ref.in_(chunk))
             )
         )
     ids = [found[ref] for ref in refs]

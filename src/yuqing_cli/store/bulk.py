@@ -1,4 +1,5 @@
-"""Many rows into one table in one statement, for bulk imports.
+"""Many rows into one table in one statement, for bulk imports; many keys looked up in
+bounded ``IN`` lists.
 
 SQLAlchemy's own ``executemany`` prepares every row through its compiled statement,
 which costs more than the insert itself when there are tens of thousands of rows. Here
@@ -9,12 +10,23 @@ single insert stores it), and the driver receives the rows as they are.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, insert
 from sqlalchemy.engine import Connection
+
+T = TypeVar("T")
+
+
+IN_LIST = 500  # values in one ``IN (...)``: well under SQLite's limit of bound parameters
+
+
+def chunks(items: Sequence[T], size: int = IN_LIST) -> Iterator[Sequence[T]]:
+    """``items`` in consecutive slices of ``size`` (for ``IN`` lists of bounded length)."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
