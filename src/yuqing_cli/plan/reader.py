@@ -167,10 +167,7 @@ class Reader:
     def texts(self, node: yaml.Node | None, what: str) -> list[tuple[str, yaml.Node]]:
         if node is None:
             return []
-        return [
-            (self.text(item, what), item)
-            for item in self.sequence(node, _("{what} list").format(what=what))
-        ]
+        return [(self.text(item, what), item) for item in self.sequence(node, what)]
 
     def each(self, node: yaml.Node | None, what: str, read: Callable[[yaml.Node], T]) -> list[T]:
         """Read every item of a list, going on past items that are broken."""
@@ -189,10 +186,45 @@ class Reader:
         return out
 
 
-# Zero-width characters, bidirectional controls and other format characters (Cf), and
-# controls (Cc): they make a name read differently from what it holds.
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt, Unicode 15.1): code
+# points a renderer shows as nothing, whatever their general category — U+034F COMBINING
+# GRAPHEME JOINER is a mark (Mn), the variation selectors too, U+3164 HANGUL FILLER a
+# letter (Lo). Python's unicodedata does not carry the property, so here it is.
+_DEFAULT_IGNORABLE = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160),
+    (0x17B4, 0x17B5), (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E),
+    (0x2060, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)  # fmt: skip
+# Controls (Cc: C0 and C1), format characters (Cf: zero-width, bidirectional controls),
+# line and paragraph separators, private-use, surrogates and unassigned code points.
+_HIDDEN = frozenset(("Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"))
+
+
+def default_ignorable(char: str) -> bool:
+    code = ord(char)
+    return any(low <= code <= high for low, high in _DEFAULT_IGNORABLE)
+
+
+def invisible_chars(text: str) -> list[str]:
+    """The characters of ``text`` that make it read differently from what it holds."""
+    return [
+        c
+        for c in text
+        if not (c.isprintable() and c.isascii())
+        and (unicodedata.category(c) in _HIDDEN or default_ignorable(c))
+    ]
+
+
 def invisible(text: str) -> bool:
-    return any(unicodedata.category(c) in ("Cf", "Cc", "Co", "Cn") for c in text)
+    return bool(invisible_chars(text))
+
+
+def code_point(char: str) -> str:
+    """``U+034F COMBINING GRAPHEME JOINER``: a character named so it can be seen."""
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X} {name}".rstrip()
 
 
 def line_of(node: yaml.Node) -> int:
