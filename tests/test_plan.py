@@ -11,7 +11,7 @@ import pytest
 from yuqing_cli.plan.files import load_plan, shipped_plan_path
 from yuqing_cli.plan.loader import check_plan
 
-from conftest import PLANS, SHIPPED_PLAN, ok, ok_json, run_yq, yq
+from conftest import PLANS, REPO, SHIPPED_PLAN, ok, ok_json, run_yq, yq
 
 pytestmark = pytest.mark.no_store  # never opens a database: run once, on SQLite
 
@@ -269,3 +269,219 @@ def test_check_of_a_missing_file() -> None:
     result = yq("plan", "check", "no-such-plan.yaml")
     assert result.exit_code == 2
     assert result.stderr.startswith("yq: error: plan file not found: no-such-plan.yaml")
+
+
+# -- the schema declared once -------------------------------------------------------------
+
+
+def test_plan_format_tables_are_written_from_the_declarations() -> None:
+    """docs/plan-format.md's field tables are generated; when this fails, run
+    python -m yuqing_cli.plan.docs"""
+    from yuqing_cli.plan import docs
+
+    text = (REPO / "docs" / "plan-format.md").read_text(encoding="utf-8")
+    assert docs.update(text) == text, "run python -m yuqing_cli.plan.docs"
+    assert docs.tabled(text) == set(docs.models()), "every model needs its table"
+    for row in (
+        "| `assigns` | no | a role id |",
+        "| `countersign.signatures` | yes | whole number |",
+        "| `from` | yes | one of `detected`, `stage`, `wave`, `graded`, or a milestone id |",
+        "| `approximate_minutes` | no, default `30` | number |",
+        "| `reference_prefix` | no, default `YQ` | text |",
+    ):
+        assert row in text
+
+
+def test_every_field_of_every_model_is_declared() -> None:
+    from dataclasses import dataclass
+
+    from yuqing_cli.plan import docs
+    from yuqing_cli.plan.fields import declared
+
+    assert len(docs.models()) >= 24
+    for cls in docs.models().values():
+        assert declared(cls)
+
+    @dataclass
+    class Undeclared:
+        name: str
+
+    with pytest.raises(TypeError, match=r"Undeclared\.name has no plan declaration"):
+        declared(Undeclared)
+
+
+def test_the_loader_restates_no_key_of_the_schema() -> None:
+    """The loader's key lists come from the declarations: no YAML key of a model is
+    written as a string in plan/loader.py or plan/sections.py (issue 19)."""
+    import ast
+
+    keys = {
+        "when", "suggest", "countersign", "min_level", "from", "unknown", "plan", "format",
+        "roles", "title", "id", "name", "name_en", "article", "steps", "levels", "sign_off",
+        "signatures", "approvers", "kinds", "timezone", "reference_prefix", "purpose",
+        "assigns", "milestone", "hours", "source", "reads", "rank", "trend", "consecutive",
+    }  # fmt: skip
+    for module in ("loader.py", "sections.py"):
+        tree = ast.parse((REPO / "src" / "yuqing_cli" / "plan" / module).read_text("utf-8"))
+        strings = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)}
+        assert not keys & strings, module
+
+
+def test_a_missing_required_key_is_named_with_its_line(tmp_path: Path) -> None:
+    text = (PLANS / "minimal.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "plan.yaml"
+    path.write_text(text.replace("        roles: [member]\n", ""), encoding="utf-8")
+    result = yq("plan", "check", str(path))
+    assert result.exit_code == 2
+    assert f"{path}:34: step 'report' is missing 'roles' — add `roles:`" in result.stdout
+
+
+def test_a_section_may_name_what_the_file_lists_after_it(tmp_path: Path) -> None:
+    """References wait for the section they name: milestones after the stages that use
+    them, a stage's `next` before that stage."""
+    text = (PLANS / "minimal.yaml").read_text(encoding="utf-8")
+    text = text.replace("due: {from: detected,", "milestone: told\n        due: {from: told,")
+    text += 'milestones:\n  - {id: told, name: 已报告, article: "2"}\n'
+    path = tmp_path / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    plan, errors, _warnings = check_plan(path.read_bytes(), str(path))
+    assert errors == [] and plan is not None
+    assert plan.step("report").due.from_ == "told" and plan.step("report").milestone == "told"
+
+
+# -- one lookup for every kind of item ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lookup", "token", "expected"),
+    [
+        ("level", "特别重大", "especially_major"),
+        ("level", "i", "especially_major"),
+        ("level", "二级", "major"),
+        ("level", "Ⅱ", "major"),
+        ("level", "II级", "major"),
+        ("level", "重大舆情", "major"),
+        ("level", "Major", "major"),
+        ("level", "重大", "major"),  # a whole name wins over the start of another
+        ("level", "特别", "especially_major"),
+        ("level", "较", "large"),
+        ("category", "rumour", "rumour"),
+        ("category", "谣言", "rumour"),
+        ("category", "ＲＵＭＯＵＲ", "rumour"),
+        ("category", "工作人员", "staff_error"),
+        ("sentiment", " negative ", "negative"),
+        ("sentiment", "负面", "negative"),
+        ("sentiment", "负", "negative"),
+        ("role", "spokesperson", "spokesperson"),
+        ("role", "新闻发言人", "spokesperson"),
+        ("role", "新闻", "spokesperson"),
+        ("role", "Deputy leader", "deputy"),
+        ("routine", "patrol", "patrol"),
+        ("routine", "每日网上巡查", "patrol"),
+        ("routine", "部门", "coordination"),
+        ("stage", "handling", "handling"),
+        ("stage", "处置", "handling"),
+        ("stage", "Handling", "handling"),
+        ("stage", "平", "closed"),
+        ("step", "trace_source", "trace_source"),
+        ("step", "了解舆情出处", "trace_source"),
+        ("step", "了解", "trace_source"),
+        ("milestone", "reported", "reported"),
+        ("milestone", "报告领导小组", "reported"),
+        ("milestone", "首次", "first_response"),
+    ],
+)
+def test_lookups_accept_every_name_and_a_unique_start(
+    plan, lookup: str, token: str, expected: str
+) -> None:  # type: ignore[no-untyped-def]
+    assert getattr(plan, lookup)(token).id == expected
+
+
+@pytest.mark.parametrize(
+    ("token", "expected"),
+    [
+        ("表态", "position"),
+        ("authoritative", "authoritative"),
+        ("权威信息/通报", "authoritative"),
+        ("通报", "authoritative"),  # one name of 权威信息/通报
+        ("权威", "authoritative"),
+        ("吹风会", "briefing"),
+        ("吹风", "briefing"),
+        ("Briefing", "briefing"),
+        ("阶段性", "staged"),
+    ],
+)
+def test_statement_kinds_by_either_name_or_its_start(plan, token: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+    assert plan.statements.kind(token).id == expected
+
+
+def test_a_start_that_fits_several_is_refused_with_the_candidates(plan) -> None:  # type: ignore[no-untyped-def]
+    from yuqing_cli.errors import BadInput
+
+    with pytest.raises(BadInput) as caught:
+        plan.step("向")
+    message = str(caught.value)
+    for step_id in ("report_leading_group", "notify_units", "report_progress"):
+        assert step_id in message
+    assert caught.value.hint == "type more of the name, or the id"
+
+
+def test_a_person_is_named_in_full(plan) -> None:  # type: ignore[no-untyped-def]
+    from yuqing_cli.errors import BadInput
+
+    assert plan.person("郭  雁").name == "郭雁"
+    with pytest.raises(BadInput, match="not on the plan's roster") as caught:
+        plan.person("张江")  # the start of 张江晖's name is not 张江晖
+    assert caught.value.hint == "did you mean 张江晖?"
+
+
+def test_unknown_tokens_keep_their_hints(plan) -> None:  # type: ignore[no-untyped-def]
+    from yuqing_cli.errors import BadInput
+
+    cases = [
+        ("level", "xx", "unknown level 'xx'", "levels: 一般 (general, IV)"),
+        ("stage", "nope", "unknown stage 'nope'", "stages: detected (发现)"),
+        ("milestone", "zz", "unknown milestone 'zz'", "milestones: reported (报告领导小组)"),
+        ("step", "report", "unknown step 'report'", "did you mean report_superior"),
+    ]
+    for lookup, token, message, hint in cases:
+        with pytest.raises(BadInput) as caught:
+            getattr(plan, lookup)(token)
+        assert str(caught.value) == message and caught.value.hint.startswith(hint)
+
+
+# -- names that hide characters (issue 22) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("where", "line"),
+    [
+        ('{name: 甲, roles: [leader], article: "1"}', 17),
+        ('{id: member, name: 成员, article: "1"}', 14),
+        ('{id: low, name: 一般, roman: IV, colour: blue, article: "1"}', 22),
+        ('{id: rumour, name: 谣言, article: "2"}', 25),
+        ("    name: 发现\n", 28),
+    ],
+    ids=["person", "role", "level", "category", "stage"],
+)
+@pytest.mark.parametrize(
+    "char",
+    ["\u034f", "\u200b", "\u2060", "\ufe0f", "\U000e0041", "\u3164", "\x85", "\x07", "\x1b"],
+    ids=lambda c: f"U+{ord(c):04X}",
+)
+def test_a_name_with_a_hidden_character_is_refused(
+    tmp_path: Path, where: str, line: int, char: str
+) -> None:
+    text = (PLANS / "minimal.yaml").read_text(encoding="utf-8")
+    name = re.search(r"name: (\S+?)[,\n]", where)[1]  # type: ignore[index]
+    escaped = f"\\U{ord(char):08X}"  # written as a YAML escape: the file stays plain text
+    assert where in text
+    text = text.replace(where, where.replace(f"name: {name}", f'name: "{name}{escaped}"'))
+    path = tmp_path / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = yq("plan", "check", str(path))
+    assert result.exit_code == 2, result.stdout
+    assert f"{path}:{line}: " in result.stdout
+    assert "contains invisible or compatibility characters" in result.stdout
+    assert f"without U+{ord(char):04X}" in result.stdout
+    assert "Traceback" not in result.output

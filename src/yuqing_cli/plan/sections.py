@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+import yaml
+
 from yuqing_cli.i18n import _
 from yuqing_cli.plan.fields import Name, id_field, name_fields
 from yuqing_cli.plan.reader import Reader, code_point, invisible_chars
@@ -46,14 +48,17 @@ class SectionChecks:
                 ident = getattr(item.value, ident_field.name) if ident_field else ""
                 for field, how in fields:
                     text = getattr(item.value, field)
+                    # as written, before spaces around it (a trailing NEL…) are trimmed
+                    node = getattr(item.at, field)
+                    written = node.value if isinstance(node, yaml.ScalarNode) else text
                     # a title is a sentence, and English is checked for what hides only
                     sentence = how in (Name.TITLE, Name.EN)
-                    if text and self._plain(item, text, sentence) and not sentence:
+                    if text and self._plain(item, text, written, sentence) and not sentence:
                         self._distinct(item, text, ident, seen)
 
-    def _plain(self, item: Item[Any], text: str, sentence: bool) -> bool:
+    def _plain(self, item: Item[Any], text: str, written: str, sentence: bool) -> bool:
         what = item.ref.noun() if item.ref is not None else type(item.value).__name__
-        odd = invisible_chars(text)
+        odd = invisible_chars(written)
         if not sentence and unicodedata.normalize("NFKC", text) != text:
             odd += [c for c in text if unicodedata.normalize("NFKC", c) != c]
         if not odd:
@@ -61,7 +66,7 @@ class SectionChecks:
         self.reader.fail(
             item.node,
             _("{what} {name!r} contains invisible or compatibility characters").format(
-                what=what, name=text
+                what=what, name=written
             ),
             _("type it again in plain characters, without {chars}").format(
                 chars=", ".join(dict.fromkeys(code_point(c) for c in odd))
