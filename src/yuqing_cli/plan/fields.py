@@ -24,7 +24,6 @@ import enum
 import types
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -62,49 +61,77 @@ class Name(enum.Enum):
 ID, ZH, TITLE, EN, ALIAS = Name.ID, Name.ZH, Name.TITLE, Name.EN, Name.ALIAS
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+# (Plain classes, not dataclasses: they are made when the models are, on every start.)
+
+
 class Ref:
     """A kind of thing a value names: an item the plan lists, or one of a fixed list.
 
-    ``noun`` gives its name in messages, translated when shown (``lambda: _("role")``).
+    ``noun`` gives its name in messages, translated when shown (``lambda: _("role")``);
+    ``also``: or an id of this kind (a deadline's origin: or a milestone).
     """
 
-    id: str
-    noun: Callable[[], str]
-    fixed: tuple[str, ...] = ()
-    also: Ref | None = None  # or an id of this kind (a deadline's origin: a milestone)
+    __slots__ = ("id", "noun", "fixed", "also")
+
+    def __init__(
+        self,
+        id: str,
+        noun: Callable[[], str],
+        fixed: tuple[str, ...] = (),
+        also: Ref | None = None,
+    ) -> None:
+        self.id, self.noun, self.fixed, self.also = id, noun, fixed, also
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Group:
     """A mapping of keys inside an item that holds some of its fields (e.g. ``when``)."""
 
-    key: str
-    doc: str
-    required: bool = False
+    __slots__ = ("key", "doc", "required")
+
+    def __init__(self, key: str, doc: str, required: bool = False) -> None:
+        self.key, self.doc, self.required = key, doc, required
 
 
 NOTHING: Any = object()  # no value given
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Key:
-    """One key of ``plan.yaml`` and how it is read. Build one with the functions below."""
+    """One key of ``plan.yaml`` and how it is read. Build one with the functions below.
 
-    kind: Kind
-    doc: str
-    key: str = ""  # the YAML key; "" means the field's name
-    required: bool = False
-    absent: Any = NOTHING  # the value when the key is absent, if not the field's default
-    ref: Ref | None = None  # what the value names (ONE, MANY, FLOOR; the items of RECORDS)
-    within: Group | None = None  # the mapping inside the item that holds the key
-    names: Name | None = None  # how it names its item in lookups
-    clean: Callable[[str], str] | None = None  # applied to a text as read
-    check: Callable[[Any], tuple[str, str] | None] | None = None  # (message, hint) if bad
-    nonempty: bool = False  # a list that must name at least one
-    keys: tuple[str, ...] = ()  # THRESHOLDS: the keys it is written as
-    combine: Callable[[Any, Any], Any] | None = None  # a further key: (value, this) -> value
-    anonymous: bool = False  # RECORD: an item without an id of its own (the plan's purpose)
+    ``key``: the YAML key, if not the field's name; ``absent``: the value when the key is
+    absent, if not the field's default; ``ref``: what the value names (ONE, MANY, FLOOR;
+    the items of RECORDS); ``within``: the mapping inside the item that holds the key;
+    ``names``: how it names its item in lookups; ``clean``: applied to a text as read;
+    ``check``: (message, hint) if the value is bad; ``nonempty``: a list that must name at
+    least one; ``keys``: THRESHOLDS, the keys it is written as; ``combine``: a further
+    key, (value, this) -> value; ``anonymous``: RECORD, an item without an id of its own.
+    """
+
+    __slots__ = ("kind", "doc", "key", "required", "absent", "ref", "within", "names",
+                 "clean", "check", "nonempty", "keys", "combine", "anonymous")  # fmt: skip
+
+    def __init__(
+        self,
+        kind: Kind,
+        doc: str,
+        *,
+        key: str = "",
+        required: bool = False,
+        absent: Any = NOTHING,
+        ref: Ref | None = None,
+        within: Group | None = None,
+        names: Name | None = None,
+        clean: Callable[[str], str] | None = None,
+        check: Callable[[Any], tuple[str, str] | None] | None = None,
+        nonempty: bool = False,
+        keys: tuple[str, ...] = (),
+        combine: Callable[[Any, Any], Any] | None = None,
+        anonymous: bool = False,
+    ) -> None:
+        self.kind, self.doc, self.key, self.required = kind, doc, key, required
+        self.absent, self.ref, self.within, self.names = absent, ref, within, names
+        self.clean, self.check, self.nonempty, self.keys = clean, check, nonempty, keys
+        self.combine, self.anonymous = combine, anonymous
 
 
 def text(doc: str, **options: Any) -> Key:
@@ -173,16 +200,23 @@ def derived(doc: str, **options: Any) -> Key:
 # -- the declarations of a model, resolved --------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Field:
     """A model's field with its keys: what the reader and the docs need."""
 
-    name: str  # the dataclass field
-    spec: Key  # the key that gives the value
-    more: tuple[Key, ...]  # further keys combined into it
-    model: type | None  # RECORD, RECORDS: the model read
-    collection: type  # MANY, TEXTS: tuple or frozenset
-    default: Any  # the value when absent; NOTHING when the key is required or has none
+    __slots__ = ("name", "key", "spec", "more", "model", "collection", "default")
+
+    def __init__(
+        self,
+        name: str,  # the dataclass field
+        key: str,  # the YAML key of ``spec``
+        spec: Key,  # the key that gives the value
+        more: tuple[Key, ...],  # further keys combined into it
+        model: type | None,  # RECORD, RECORDS: the model read
+        collection: type,  # MANY, TEXTS: tuple or frozenset
+        default: Any,  # the value when absent; NOTHING if the key is required or has none
+    ) -> None:
+        self.name, self.key, self.spec, self.more = name, key, spec, more
+        self.model, self.collection, self.default = model, collection, default
 
     @property
     def keys(self) -> tuple[Key, ...]:
@@ -214,7 +248,8 @@ def declared(cls: type) -> tuple[Field, ...]:
             model = typing.get_args(base)[0]
         collection = frozenset if typing.get_origin(base) is frozenset else tuple
         default = _default(f, specs[0])
-        out.append(Field(f.name, specs[0], tuple(specs[1:]), model, collection, default))
+        key = specs[0].key or f.name
+        out.append(Field(f.name, key, specs[0], tuple(specs[1:]), model, collection, default))
     return tuple(out)
 
 
@@ -242,6 +277,7 @@ def _default(f: dataclasses.Field[Any], spec: Key) -> Any:
     return _EMPTY.get(spec.kind, NOTHING)
 
 
+@cache
 def id_field(cls: type) -> Field | None:
     """The field that identifies an item of ``cls`` (its id, or a person's name)."""
     return next((f for f in declared(cls) if f.spec.names is Name.ID), None)

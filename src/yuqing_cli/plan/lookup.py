@@ -11,7 +11,6 @@ several is refused with the candidates; one that names none, with a did-you-mean
 
 from __future__ import annotations
 
-import difflib
 import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
@@ -31,6 +30,8 @@ def normal(text: str) -> str:
 
 def suggest(token: str, names: Sequence[str], otherwise: str) -> str:
     """A "did you mean" hint with the closest names, else ``otherwise``."""
+    import difflib  # only when a token is not found
+
     close = difflib.get_close_matches(token.strip(), list(names), n=3, cutoff=0.5)
     if close:
         return _("did you mean {names}?").format(names=", ".join(dict.fromkeys(close)))

@@ -7,6 +7,7 @@ each problem is reported as ``file:line: what is wrong — what to do``.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,6 +56,22 @@ class PlanError(BadInput):
         )
 
 
+class Label:
+    """Text for a message, made only if a message is: what a value is, as messages name it
+    ("`due.hours` of step 'report'"). Most values read are fine and never need it."""
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make: Callable[[], str]) -> None:
+        self._make = make
+
+    def __str__(self) -> str:
+        return self._make()
+
+
+What = str | Label
+
+
 class Abort(Exception):
     """Stops reading a part of the plan whose shape is too wrong to go on."""
 
@@ -73,7 +90,7 @@ class Reader:
         self.problems.append(Problem(line, message, hint))
 
     def mapping(
-        self, node: yaml.Node, what: str, required: tuple[str, ...], optional: tuple[str, ...]
+        self, node: yaml.Node, what: What, required: tuple[str, ...], optional: tuple[str, ...]
     ) -> dict[str, yaml.Node]:
         if not isinstance(node, yaml.MappingNode):
             self.fail(node, _("{what} must be a mapping of keys to values").format(what=what))
@@ -109,13 +126,13 @@ class Reader:
                 )
         return out
 
-    def sequence(self, node: yaml.Node, what: str) -> list[yaml.Node]:
+    def sequence(self, node: yaml.Node, what: What) -> list[yaml.Node]:
         if not isinstance(node, yaml.SequenceNode):
             self.fail(node, _("{what} must be a list").format(what=what))
             raise Abort
         return list(node.value)
 
-    def scalar(self, node: yaml.Node, what: str) -> Any:
+    def scalar(self, node: yaml.Node, what: What) -> Any:
         if not isinstance(node, yaml.ScalarNode):
             self.fail(
                 node, _("{what} must be a single value, not a list or mapping").format(what=what)
@@ -123,7 +140,7 @@ class Reader:
             raise Abort
         return _CONSTRUCTOR.construct_object(node)
 
-    def text(self, node: yaml.Node | None, what: str, default: str = "") -> str:
+    def text(self, node: yaml.Node | None, what: What, default: str = "") -> str:
         if node is None:
             return default
         value = self.scalar(node, what)
@@ -138,7 +155,7 @@ class Reader:
             return str(node.value)
         return value.strip()
 
-    def flag(self, node: yaml.Node | None, what: str, default: bool) -> bool:
+    def flag(self, node: yaml.Node | None, what: What, default: bool) -> bool:
         if node is None:
             return default
         value = self.scalar(node, what)
@@ -152,7 +169,7 @@ class Reader:
             raise Abort
         return value
 
-    def number(self, node: yaml.Node, what: str) -> float:
+    def number(self, node: yaml.Node, what: What) -> float:
         value = self.scalar(node, what)
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             self.fail(
@@ -164,12 +181,12 @@ class Reader:
             raise Abort
         return float(value)
 
-    def texts(self, node: yaml.Node | None, what: str) -> list[tuple[str, yaml.Node]]:
+    def texts(self, node: yaml.Node | None, what: What) -> list[tuple[str, yaml.Node]]:
         if node is None:
             return []
         return [(self.text(item, what), item) for item in self.sequence(node, what)]
 
-    def each(self, node: yaml.Node | None, what: str, read: Callable[[yaml.Node], T]) -> list[T]:
+    def each(self, node: yaml.Node | None, what: What, read: Callable[[yaml.Node], T]) -> list[T]:
         """Read every item of a list, going on past items that are broken."""
         if node is None:
             return []
@@ -190,30 +207,28 @@ class Reader:
 # points a renderer shows as nothing, whatever their general category — U+034F COMBINING
 # GRAPHEME JOINER is a mark (Mn), the variation selectors too, U+3164 HANGUL FILLER a
 # letter (Lo). Python's unicodedata does not carry the property, so here it is.
-_DEFAULT_IGNORABLE = (
-    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160),
-    (0x17B4, 0x17B5), (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E),
-    (0x2060, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
-    (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
-    (0xE0000, 0xE0FFF),
-)  # fmt: skip
-# Controls (Cc: C0 and C1), format characters (Cf: zero-width, bidirectional controls),
-# line and paragraph separators, private-use, surrogates and unassigned code points.
-_HIDDEN = frozenset(("Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"))
+_DEFAULT_IGNORABLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
 
 
 def default_ignorable(char: str) -> bool:
-    code = ord(char)
-    return any(low <= code <= high for low, high in _DEFAULT_IGNORABLE)
+    return _DEFAULT_IGNORABLE.match(char) is not None
 
 
 def invisible_chars(text: str) -> list[str]:
-    """The characters of ``text`` that make it read differently from what it holds."""
+    """The characters of ``text`` that make it read differently from what it holds:
+    controls (Cc: C0 and C1), format characters (Cf: zero-width, bidirectional controls),
+    line and paragraph separators, private-use, surrogates, unassigned code points, and
+    every default-ignorable code point whatever its category."""
+    if text.isprintable():  # no Cc, Cf, Co, Cs, Cn, Zl, Zp: only marks or letters to find
+        return _DEFAULT_IGNORABLE.findall(text)
     return [
         c
         for c in text
-        if not (c.isprintable() and c.isascii())
-        and (unicodedata.category(c) in _HIDDEN or default_ignorable(c))
+        if (not c.isprintable() and unicodedata.category(c) != "Zs") or default_ignorable(c)
     ]
 
 

@@ -12,7 +12,7 @@ item as it is read.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Generic, TypeVar
 
@@ -32,7 +32,7 @@ from yuqing_cli.plan.fields import (
     id_field,
     yaml_key,
 )
-from yuqing_cli.plan.reader import Abort, Reader, line_of
+from yuqing_cli.plan.reader import Abort, Label, Reader, What, line_of
 from yuqing_cli.plan.vocabulary import ARTICLE, LEVEL
 
 T = TypeVar("T")
@@ -61,7 +61,7 @@ class Item(Generic[T]):
     value: T
     node: yaml.Node  # the mapping
     at: Nodes
-    owner: str  # how messages name it: "step 'report'"
+    owner: What  # how messages name it: "step 'report'"
     index: int = 0  # its place in its list
     ref: Ref | None = None  # what its id is, for an item of a list
 
@@ -71,21 +71,36 @@ class Where:
     """Where a value is: in which item (``owner``, "" for the plan itself) and under which
     keys of it (``path``); ``parent`` is the id of the item it is listed under."""
 
-    owner: str = ""
+    owner: What = ""
     path: tuple[str, ...] = ()
     parent: str = ""
 
     def here(self) -> str:
         """The record itself, as messages name it."""
         if not self.path:
-            return self.owner or _("the plan file")
+            return str(self.owner) if self.owner else _("the plan file")
         path = ".".join(self.path)
         if self.owner:
             return _("`{path}` of {owner}").format(path=path, owner=self.owner)
         return f"`{path}`"
 
     def inside(self, key: str) -> Where:
-        return replace(self, path=(*self.path, key))
+        return Where(self.owner, (*self.path, key), self.parent)
+
+    def of(self, key: str) -> Label:
+        """A key of the record, as messages name it — made only if one is."""
+        return _KeyLabel(self, key)
+
+
+class _KeyLabel(Label):
+    __slots__ = ("_where", "_key")
+
+    def __init__(self, where: Where, key: str) -> None:
+        self._where = where
+        self._key = key
+
+    def __str__(self) -> str:
+        return self._where.inside(self._key).here()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +110,7 @@ class _Layout:
     top: tuple[tuple[str, ...], tuple[str, ...]]
     groups: tuple[tuple[Group, tuple[str, ...], tuple[str, ...]], ...]
     allowed: frozenset[str]  # names of item.at
+    needed: frozenset[str]  # the required keys of the mapping itself
 
 
 @cache
@@ -125,6 +141,7 @@ def _layout(cls: type, anonymous: bool) -> _Layout:
         (tuple(required), tuple(optional)),
         tuple((g, tuple(r), tuple(o)) for g, (r, o) in inner.items()),
         frozenset(allowed),
+        frozenset(required),
     )
 
 
@@ -140,8 +157,16 @@ class Records:
         self.reading: dict[Ref, dict[str, yaml.Node | None]] = {}
         self.pending: list[tuple[Ref, str, yaml.Node, Where, str, bool]] = []
         self.items: dict[type, list[Item[Any]]] = {}
+        self._sets: dict[Ref, frozenset[str]] = {}
 
     # -- what is known ------------------------------------------------------------------
+
+    def id_set(self, ref: Ref) -> frozenset[str]:
+        """:meth:`ids` as a set (empty until their section is read), kept until more are."""
+        found = self._sets.get(ref)
+        if found is None:
+            found = self._sets[ref] = frozenset(self.ids(ref) or ())
+        return found
 
     def ids(self, ref: Ref) -> list[str] | None:
         """The ids a value naming ``ref`` may have; None until their section is read."""
@@ -163,7 +188,8 @@ class Records:
 
     def find(self, cls: type[T], item_id: str) -> T | None:
         """The item of ``cls`` read with this id, if any."""
-        ident = id_field(cls)
+        model: type = cls
+        ident = id_field(model)
         for item in self.items_of(cls):
             if ident is not None and getattr(item.value, ident.name) == item_id:
                 return item.value
@@ -173,11 +199,11 @@ class Records:
         self, ref: Ref, value: str, node: yaml.Node, where: Where, key: str, is_id: bool = False
     ) -> None:
         """Check that ``value`` is an id of ``ref`` — now, or once its section is read."""
+        if value in self.id_set(ref):
+            return
         known = self.ids(ref)
         if known is None:
             self.pending.append((ref, value, node, where, key, is_id))
-            return
-        if value in known:
             return
         what = ref.noun()
         if is_id:
@@ -197,6 +223,7 @@ class Records:
         for ref, found in self.reading.items():
             self.known.setdefault(ref, {}).update(found)
         self.reading.clear()
+        self._sets.clear()
         waiting, self.pending = self.pending, []
         for ref, value, node, where, key, is_id in waiting:
             self.refer(ref, value, node, where, key, is_id)
@@ -220,15 +247,13 @@ class Records:
         r = self.reader
         model: type = cls
         layout = _layout(model, anonymous)
-        here = where.here()
-        m = r.mapping(node, here, *layout.top)
+        m = r.mapping(node, Label(where.here), *layout.top)
         inner: dict[Group, dict[str, yaml.Node]] = {}
-        missing = not set(layout.top[0]) <= m.keys()
+        missing = not layout.needed <= m.keys()
         for group, required, optional in layout.groups:
             if group.key in m:
-                inner[group] = r.mapping(m[group.key], where.inside(group.key).here(), required,
-                                         optional)  # fmt: skip
-                missing |= not set(required) <= inner[group].keys()
+                inner[group] = r.mapping(m[group.key], where.of(group.key), required, optional)
+                missing |= not inner[group].keys() >= set(required)
         if missing:
             raise Abort
         nodes: dict[str, yaml.Node] = {g.key: m[g.key] for g in inner}
@@ -248,7 +273,7 @@ class Records:
             except Abort:
                 failed = True
             if f is ident and f.name in values:
-                where = replace(where, parent=values[f.name])  # for the items listed under it
+                where = Where(where.owner, where.path, values[f.name])  # for items listed under it
             if top:
                 self.complete()
         if failed:
@@ -270,8 +295,14 @@ class Records:
         nodes: dict[str, yaml.Node],
         owner_node: yaml.Node,
     ) -> Any:
-        if f.spec.kind is Kind.DERIVED:
+        spec = f.spec
+        if spec.kind is Kind.DERIVED:
             return f.default
+        if not f.more and spec.within is None:  # most fields: one key of the mapping itself
+            node = m.get(f.key)
+            if node is not None:
+                nodes[f.name] = node
+            return self.value(f, spec, f.key, node, m, where, owner_node)
         value = NOTHING
         for spec in f.keys:
             source = m if spec.within is None else inner.get(spec.within, {})
@@ -303,7 +334,7 @@ class Records:
             return self.cite(node, where, owner_node)
         if kind is Kind.THRESHOLDS:
             present = [k for k in spec.keys if k in source]
-            return {k: r.number(source[k], where.inside(k).here()) for k in present}
+            return {k: r.number(source[k], where.of(k)) for k in present}
         if kind is Kind.RECORDS:
             return self.records(f, spec, key, node, where)
         if node is None:
@@ -311,7 +342,7 @@ class Records:
                 empty = yaml.MappingNode("tag:yaml.org,2002:map", [], owner_node.start_mark)
                 return self.record(f.model or object, empty, where.inside(key)).value
             return None if f.default is NOTHING else f.default
-        what = where.inside(key).here()
+        what = where.of(key)
         if kind is Kind.TEXT:
             text = r.text(node, what)
             text = spec.clean(text) if spec.clean is not None else text
@@ -350,7 +381,7 @@ class Records:
                 self.reader.fail(node, *problem)
 
     def many(self, f: Field, spec: Key, key: str, node: yaml.Node, where: Where) -> Any:
-        named = self.reader.texts(node, where.inside(key).here())
+        named = self.reader.texts(node, where.of(key))
         if spec.ref is not None:
             for value, item in named:
                 self.refer(spec.ref, value, item, where, key)
@@ -365,7 +396,7 @@ class Records:
 
     def floor(self, spec: Key, key: str, node: yaml.Node, where: Where) -> frozenset[str] | None:
         """A level id: that level and every level above it (levels are listed lowest first)."""
-        lowest = self.reader.text(node, where.inside(key).here())
+        lowest = self.reader.text(node, where.of(key))
         ref = spec.ref or LEVEL
         ids = self.ids(ref)
         if ids is None:
@@ -377,7 +408,7 @@ class Records:
 
     def cite(self, node: yaml.Node | None, where: Where, owner_node: yaml.Node) -> str:
         r = self.reader
-        what = where.here()
+        what = Label(where.here)
         if node is None:
             r.fail(
                 owner_node,
@@ -385,9 +416,10 @@ class Records:
                 _('add `article: "N"` (e.g. "7.3")'),
             )
             return ""
-        value = r.text(node, _("{what} article").format(what=what))
-        known = self.ids(ARTICLE)
-        if known is not None and value.split(".", 1)[0] not in known:
+        value = r.text(node, Label(lambda: _("{what} article").format(what=what)))
+        head = value.split(".", 1)[0]
+        known = self.ids(ARTICLE) if head not in self.id_set(ARTICLE) else None
+        if known is not None:
             r.fail(
                 node,
                 _("{what} cites article {value!r}, which the plan does not have").format(
@@ -400,7 +432,7 @@ class Records:
     def hours(self, node: yaml.Node, where: Where) -> dict[str, float]:
         """A number of hours, or level id (``*`` for the rest) -> hours."""
         r = self.reader
-        what = where.inside("hours").here()
+        what = where.of("hours")
         if not isinstance(node, yaml.MappingNode):
             return {"*": r.number(node, what)}
         levels = self.ids(LEVEL)
@@ -432,7 +464,7 @@ class Records:
             return f.default
         r = self.reader
         try:
-            nodes = r.sequence(node, where.inside(key).here())
+            nodes = r.sequence(node, where.of(key))
         except Abort:
             return ()
         seen = self.reading.setdefault(ref, {}) if ref is not None else {}
@@ -463,19 +495,29 @@ class Records:
                 seen[item_id] = item_node
         return tuple(out)
 
-    def owner(self, ref: Ref | None, model: type, node: yaml.Node, number: int) -> str:
+    def owner(self, ref: Ref | None, model: type, node: yaml.Node, number: int) -> Label:
         """How messages name an item of a list: by its id if it has a readable one."""
-        what = ref.noun() if ref is not None else model.__name__
-        ident = id_field(model)
-        if ident is not None and isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                if key_node.value == yaml_key(ident) and isinstance(value_node, yaml.ScalarNode):
+        return _OwnerLabel(ref, model, node, number)
+
+
+class _OwnerLabel(Label):
+    __slots__ = ("_ref", "_model", "_node", "_number")
+
+    def __init__(self, ref: Ref | None, model: type, node: yaml.Node, number: int) -> None:
+        self._ref, self._model, self._node, self._number = ref, model, node, number
+
+    def __str__(self) -> str:
+        what = self._ref.noun() if self._ref is not None else self._model.__name__
+        ident = id_field(self._model)
+        if ident is not None and isinstance(self._node, yaml.MappingNode):
+            for key_node, value_node in self._node.value:
+                if key_node.value == ident.key and isinstance(value_node, yaml.ScalarNode):
                     value = str(value_node.value).strip()
                     if ident.spec.clean is not None:
                         value = ident.spec.clean(value)
                     if value:
                         return _("{what} {id!r}").format(what=what, id=value)
-        return _("{what} no. {n}").format(what=what, n=number)
+        return _("{what} no. {n}").format(what=what, n=self._number)
 
 
 # -- the order of the plan's sections ----------------------------------------------------------

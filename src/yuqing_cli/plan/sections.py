@@ -57,12 +57,12 @@ class SectionChecks:
                         self._distinct(item, text, ident, seen)
 
     def _plain(self, item: Item[Any], text: str, written: str, sentence: bool) -> bool:
-        what = item.ref.noun() if item.ref is not None else type(item.value).__name__
         odd = invisible_chars(written)
         if not sentence and unicodedata.normalize("NFKC", text) != text:
             odd += [c for c in text if unicodedata.normalize("NFKC", c) != c]
         if not odd:
             return True
+        what = item.ref.noun() if item.ref is not None else type(item.value).__name__
         self.reader.fail(
             item.node,
             _("{what} {name!r} contains invisible or compatibility characters").format(
@@ -75,10 +75,10 @@ class SectionChecks:
         return False
 
     def _distinct(self, item: Item[Any], text: str, ident: str, seen: dict[str, str]) -> None:
-        what = item.ref.noun() if item.ref is not None else type(item.value).__name__
         key = unicodedata.normalize("NFKC", text).casefold()
         other = seen.get(key)
         if other is not None and other != ident:
+            what = item.ref.noun() if item.ref is not None else type(item.value).__name__
             self.reader.fail(
                 item.node,
                 _("{what} {name!r} looks the same as {other!r}").format(
