@@ -238,8 +238,12 @@ def declared(cls: type) -> tuple[Field, ...]:
     for f in dataclasses.fields(cls):
         hint = hints[f.name]
         specs = [m for m in getattr(hint, "__metadata__", ()) if isinstance(m, Key)]
-        if not specs:
-            raise TypeError(f"{cls.__name__}.{f.name} has no plan declaration")
+        if not specs:  # a field added without saying how the file writes it
+            raise TypeError(
+                f"{cls.__name__}.{f.name} has no plan declaration: annotate it, e.g. "
+                f'Annotated[{f.type!r}, key.text("…")], or key.derived("…") if not in the '
+                "file (docs/plan-format.md, the last section)"
+            )
         base = _strip(typing.get_args(hint)[0])
         model = None
         if specs[0].kind is Kind.RECORD:
