@@ -186,6 +186,34 @@ def test_issue_number_reprint_and_anchor(
     assert caught.exit_code == 1 and "rewritten" in caught.stdout  # …not against the paper
 
 
+FIRST_LAYOUT = Path(__file__).resolve().parent / "expected" / "issued-v1"
+
+
+def test_reports_issued_in_the_first_layout_reprint_as_issued(
+    scripted_day: dict[str, str], clock: Clock, env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An issue frozen by an earlier version (its content as stored then, in the first
+    layout) prints again exactly as it did then, in Word, Markdown and on the terminal."""
+    import zipfile
+
+    from yuqing_cli.render import report_view
+
+    content = json.loads((FIRST_LAYOUT / "content.json").read_text(encoding="utf-8"))
+    monkeypatch.setattr(report_view, "frozen", lambda *args: content)
+    clock.set("2024-11-24 17:00")
+    ok("report", "issue", "--date", "2024-11-23", "--by", LEADER, user=LIAISON)
+    clock.set("2024-11-25 09:00")
+    target = env / "reprint.docx"
+    ok("report", "show", "1", "-f", "docx", "-o", str(target))
+    parts = json.loads((FIRST_LAYOUT / "docx-parts.json").read_text(encoding="utf-8"))
+    with zipfile.ZipFile(target) as z:
+        assert {n: hashlib.sha256(z.read(n)).hexdigest() for n in parts} == parts
+    for name, args in (("report.md", ("-f", "markdown")), ("report.txt", ())):
+        expected = (FIRST_LAYOUT / name).read_text(encoding="utf-8")
+        assert ok("--lang", "zh", "report", "show", "1", *args).stdout == expected, name
+    ok("verify")
+
+
 def test_truncated_chain_fails_the_printed_anchor(
     scripted_day: dict[str, str], clock: Clock, env: Path
 ) -> None:
