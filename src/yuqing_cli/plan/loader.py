@@ -139,6 +139,7 @@ _TOP = (
     "line",
     "statements",
     "report",
+    "unit",
 )
 _TOP_REQUIRED = ("format", "plan", "articles", "roles", "people", "levels", "categories", "stages")
 
@@ -279,6 +280,7 @@ class _Builder(SectionReaders):
         line = self.read_line(top.get("line"), plain_stages, plain_people)
         statements = self.read_statements(top.get("statements"), plain_stages, self.ctx_milestones)
         report = self.read_report(top.get("report"), role_ids)
+        unit = self.read_unit(top.get("unit"))
         self.check_names(
             [
                 (_("role"), [(x.id, x.name, n) for x, n in roles]),
@@ -310,6 +312,7 @@ class _Builder(SectionReaders):
             line=line,
             statements=statements,
             report=report,
+            unit=unit,
         )
 
     def with_nodes(

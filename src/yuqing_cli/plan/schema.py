@@ -318,8 +318,19 @@ class StatementRules:
 
 
 @dataclass(frozen=True, slots=True)
+class Distribution:
+    """Who receives the daily report, as its 版记 lists them: 报 (superiors), 送 (other
+    units), 发 (within the unit)."""
+
+    report_to: tuple[str, ...] = ()
+    send_to: tuple[str, ...] = ()
+    distribute_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class ReportSettings:
-    """The daily report (舆情日报) as an issued document: who signs it off (签发).
+    """The daily report (舆情日报) as an issued document: who signs it off (签发), who
+    receives it and how it is marked (e.g. 内部资料　注意保存).
 
     ``sign_off`` empty: those who may adopt a plan sign it off.
     """
@@ -327,6 +338,21 @@ class ReportSettings:
     sign_off: tuple[str, ...] = ()
     article: str = ""
     source: str = ""
+    distribution: Distribution = field(default_factory=Distribution)
+    marking: str = ""
+
+
+DOCUMENT_LANGUAGES = ("zh", "en")
+
+
+@dataclass(frozen=True, slots=True)
+class UnitSettings:
+    """The unit as its documents show it: the language they are written in (whatever
+    the operator's) and the name at the head of the daily report (发文机关标志; "": the
+    plan's ``unit``)."""
+
+    language: str = "zh"
+    masthead: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,6 +391,7 @@ class Plan:
     line: LineRules | None = None
     statements: StatementRules | None = None
     report: ReportSettings = field(default_factory=ReportSettings)
+    unit: UnitSettings = field(default_factory=UnitSettings)
     source: str = ""  # where it was loaded from
     version: str = ""  # sha256 of the file's bytes
     text: str = ""  # the file's text, stored with each version in the database
@@ -535,6 +562,11 @@ class Plan:
     def sign_off_roles(self) -> tuple[str, ...]:
         """The roles that sign off (签发) an issued daily report."""
         return self.report.sign_off or self.permission("adopt")
+
+    @property
+    def masthead(self) -> str:
+        """The issuing unit's name at the head of its documents."""
+        return self.unit.masthead or self.info.unit
 
     @property
     def sign_off_article(self) -> str:

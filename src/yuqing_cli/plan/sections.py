@@ -17,12 +17,14 @@ import yaml
 from yuqing_cli.i18n import _
 from yuqing_cli.plan.reader import Abort, Reader, invisible
 from yuqing_cli.plan.schema import (
+    DOCUMENT_LANGUAGES,
     METRICS,
     TRENDS,
     AssessmentRule,
     AssessmentRules,
     Category,
     Defaults,
+    Distribution,
     Level,
     LineRules,
     Milestone,
@@ -34,6 +36,7 @@ from yuqing_cli.plan.schema import (
     StatementKind,
     StatementRules,
     TimeSettings,
+    UnitSettings,
 )
 
 if TYPE_CHECKING:
@@ -162,7 +165,12 @@ class SectionReaders:
         if node is None:
             return ReportSettings()
         r = self.reader
-        m = r.mapping(node, _("`report`"), ("sign_off",), ("article", "source"))
+        m = r.mapping(
+            node,
+            _("`report`"),
+            ("sign_off",),
+            ("article", "source", "distribution", "marking"),
+        )
         roles = tuple(t for t, _n in r.texts(m["sign_off"], _("roles that sign off")))
         if not roles:
             r.fail(
@@ -175,7 +183,35 @@ class SectionReaders:
             roles,
             self.article(m.get("article"), node, "`report`"),
             r.text(m.get("source"), "source"),
+            self._distribution(m.get("distribution")),
+            r.text(m.get("marking"), "marking"),
         )
+
+    def _distribution(self, node: yaml.Node | None) -> Distribution:
+        """`report.distribution`: who receives the report (报, 送, 发 in its 版记)."""
+        if node is None:
+            return Distribution()
+        r = self.reader
+        keys = ("report_to", "send_to", "distribute_to")
+        m = r.mapping(node, "`report.distribution`", (), keys)
+        lists = [tuple(t for t, _n in r.texts(m.get(key), f"`{key}`")) for key in keys]
+        return Distribution(*lists)
+
+    def read_unit(self, node: yaml.Node | None) -> UnitSettings:
+        """`unit:` the language of the unit's documents and its masthead name."""
+        if node is None:
+            return UnitSettings()
+        r = self.reader
+        m = r.mapping(node, "`unit`", (), ("language", "masthead"))
+        language = r.text(m.get("language"), "language", UnitSettings().language)
+        if language not in DOCUMENT_LANGUAGES:
+            r.fail(
+                m["language"],
+                _("unknown document language {language!r}").format(language=language),
+                _("use one of: {languages}").format(languages=", ".join(DOCUMENT_LANGUAGES)),
+            )
+            language = UnitSettings().language
+        return UnitSettings(language, r.text(m.get("masthead"), "masthead"))
 
     # -- the substance of a response -----------------------------------------------------
 
