@@ -1,9 +1,15 @@
-"""A document built once, written in several formats: one writer per format.
+"""The first layout of the daily report, kept to print reports issued in it again.
+
+Reports issued before the layout of issue 23 froze their document in this shape; they
+are printed again with these writers, unchanged, so that a reprint is what was issued
+(:mod:`yuqing_cli.render.doc` is the layout of new documents). Do not change them.
+
+A document built once, written in several formats: one writer per format.
 
 A report is a :class:`Doc`: a masthead (the office's header block), a title, lines
 under it, sections of tables, bars or lines, and a footer. Cells hold the text as it
 is (untrusted text included); each writer escapes it for its own format — Rich text
-for the terminal, Markdown escapes, Word runs (:mod:`yuqing_cli.render.word`).
+for the terminal, Markdown escapes, Word runs (:mod:`yuqing_cli.render.word_v1`).
 
 A Doc is plain data: :func:`doc_data` and :func:`doc_from_data` turn it into JSON and
 back exactly, so an issued report is kept as data and printed again, the same, in any

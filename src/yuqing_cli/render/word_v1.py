@@ -1,4 +1,5 @@
-"""A :class:`~yuqing_cli.render.doc.Doc` as a Word document (python-docx).
+"""A document of the first layout (:mod:`yuqing_cli.render.doc_v1`) as a Word document,
+kept unchanged to print reports issued in that layout again, byte for byte.
 
 The page follows the usual layout of an office document in China (GB/T 9704): A4,
 margins of 3.7/3.5/2.8/2.6 cm, a red masthead with the document's name and number, a
@@ -19,7 +20,7 @@ import zipfile
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from yuqing_cli.render.doc import Cell, Doc, Section, Value, masthead_name
+from yuqing_cli.render.doc_v1 import Cell, Doc, Section, Value, masthead_name
 from yuqing_cli.render.safe import clean
 
 if TYPE_CHECKING:
