@@ -184,7 +184,7 @@ def _block_terminal(block: Block, names: tuple[str, ...]) -> None:
     cell = _cell(block.text)
     text = Text("  ")
     if block.kind == "item":
-        text.append("· ")
+        text.append("- ")
     if block.lead:
         text.append(clean(block.lead), style="bold")
     text.append(clean(cell.text), style=cell.style or ("dim" if block.kind == "note" else ""))

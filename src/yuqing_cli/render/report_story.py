@@ -16,6 +16,7 @@ from yuqing_cli.plan.state import Assessment, LineVersion, Statement
 from yuqing_cli.render.doc import Block, Part
 from yuqing_cli.render.report_dates import recorded_on, when_text
 from yuqing_cli.services.report import DailyReport, DayIncident, Movement
+from yuqing_cli.when import When
 
 CHINESE_NUMERALS = "一二三四五六七八九十"
 _ENDS = ("。", "！", "？", ".", "!", "?", "…")
@@ -204,7 +205,9 @@ _SILENT = ("create", "assess", "routine")
 _COMPLETED_BY = ("statement", "assessment", "line")
 
 
-def _said_elsewhere(i: DayIncident | None, m: Movement, moves: Sequence[Movement]) -> bool:
+def _said_elsewhere(
+    i: DayIncident | None, m: Movement, designations: set[tuple[str, str, When]]
+) -> bool:
     if m.action in _SILENT:
         return True
     if m.action != "done":
@@ -212,25 +215,16 @@ def _said_elsewhere(i: DayIncident | None, m: Movement, moves: Sequence[Movement
     if any(key in m.data for key in _COMPLETED_BY):
         return True
     step = i.plan.step(m.subject) if i is not None and i.plan.has_step(m.subject) else None
-    return (
-        step is not None
-        and bool(step.assigns)
-        and any(
-            x.action == "assign"
-            and x.subject == step.assigns
-            and x.when == m.when
-            and x.ref == m.ref
-            for x in moves
-        )
-    )
+    return step is not None and bool(step.assigns) and (m.ref, step.assigns, m.when) in designations
 
 
 def handling_parts(report: DailyReport) -> list[Part]:
     """For each incident with something done that day, what was done, in order."""
     known = {i.ref: i for i in report.incidents}
+    designations = {(m.ref, m.subject, m.when) for m in report.activity if m.action == "assign"}
     by_ref: dict[str, list[Movement]] = {}
     for m in report.activity:
-        if _said_elsewhere(known.get(m.ref), m, report.activity):
+        if _said_elsewhere(known.get(m.ref), m, designations):
             continue
         by_ref.setdefault(m.ref, []).append(m)
     incidents = by_importance([i for i in report.incidents if i.ref in by_ref])

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from itertools import groupby
 from typing import Any, NamedTuple
 
@@ -196,23 +197,23 @@ class DailyReport:
     def open(self) -> tuple[DayIncident, ...]:
         return tuple(r for r in self.incidents if r.is_open)
 
-    @property
+    @cached_property
     def missed(self) -> tuple[DayVerdict, ...]:
         """Deadlines missed (超时事项): steps open past due at the end of the day, and
         steps done late that day."""
         return missed(self.verdicts)
 
-    @property
+    @cached_property
     def overdue(self) -> tuple[DayVerdict, ...]:
         """Open steps past their deadline at the end of the day."""
         return tuple(m for m in self.missed if not m.done)
 
-    @property
+    @cached_property
     def due_next(self) -> tuple[DayVerdict, ...]:
         """Open steps whose deadline is still to come, soonest first."""
         return due_next(self.verdicts)
 
-    @property
+    @cached_property
     def active(self) -> tuple[DayIncident, ...]:
         """The incidents new that day or with something recorded about the day."""
         acted = {m.ref for m in self.activity}
