@@ -26,7 +26,9 @@ from rich.text import Text
 from yuqing_cli.render.console import out, say
 from yuqing_cli.render.safe import clean, markdown_safe
 
-# The version of the layout a frozen document is in (1: :mod:`doc_v1`).
+# The version of the layout a frozen document is in (1: :mod:`doc_v1`). An issued report
+# prints again exactly: a change to how documents of this layout are written comes with
+# a new number, and the writers of this one are kept for the reports issued in it.
 LAYOUT = 2
 DIGEST = "{digest}"  # where an issued document's content hash goes in its check line
 
@@ -222,9 +224,10 @@ def _is_token(text: str) -> bool:
 # -- Markdown ---------------------------------------------------------------------------------
 
 
-def _md(value: Value) -> str:
+def _md(value: Value, joiner: str = " ") -> str:
+    """A cell or a paragraph as Markdown inline text; a cell's lines joined by ``joiner``."""
     cell = _cell(value)
-    text = markdown_safe(cell.text)
+    text = markdown_safe(joiner.join(cell.text.split("\n")))
     return f"**{text}**" if text and ("bold" in cell.style or "red" in cell.style) else text
 
 
@@ -243,10 +246,7 @@ def _block_markdown(block: Block, joiner: str) -> list[str]:
         return [
             "| " + " | ".join(markdown_safe(h) for h in t.header) + " |",
             _separator(t),
-            *(
-                "| " + " | ".join(_md(v).replace("\n", joiner) for v in row) + " |"
-                for row in t.rows
-            ),
+            *("| " + " | ".join(_md(v, joiner) for v in row) + " |" for row in t.rows),
             "",
         ]
     lead = f"**{markdown_safe(block.lead)}**" if block.lead else ""

@@ -103,9 +103,11 @@ def incident_parts(report: DailyReport) -> list[Part]:
                 for i in quiet
             ]
         )
-        text = _("{n} other open incidents had nothing new that day: {incidents}").format(
-            n=len(quiet), incidents=names
-        )
+        text = (
+            _("{n} other open incidents had nothing new that day: {incidents}")
+            if active
+            else _("{n} open incidents had nothing new that day: {incidents}")
+        ).format(n=len(quiet), incidents=names)
         parts.append(Part(blocks=(Block(text=sentence(text)),)))
     return parts
 
