@@ -150,11 +150,11 @@ def test_checklist_and_report_in_chinese(clock: Clock) -> None:
     # Step ids are the plan's identifiers; everything else is Chinese.
     assert _english_words(checklist, {"detected", "assess", "trace_source"}) == set()
     report = ok("--lang", "zh", "report").stdout
-    for word in ("舆情日报", "新增舆情", "当日进展", "超时事项", "响应时间", "例行工作", "零报告"):
+    for word in ("舆情日报", "概况", "重点舆情", "处置情况", "超时事项", "下步工作建议", "零报告"):
         assert word in report
     assert _english_words(report, {"Asia", "Shanghai", "assess", "trace_source"}) == set()
     markdown = ok("--lang", "zh", "report", "--format", "markdown").stdout
-    assert markdown.startswith("# 舆情日报 2024年11月23日")
+    assert "# 红旗区社区矫正中心舆情日报\n\n（草稿，未签发）  \n2024年11月23日" in markdown
     error = yq("--lang", "zh", "show", "YQ-19990101-001")
     assert error.exit_code == 1 and error.stderr.startswith("yq：错误：没有舆情")
     assert "提示：" in error.stderr

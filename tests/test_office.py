@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -66,24 +67,156 @@ def _docx_text(path: Path) -> tuple[Any, str]:
 def test_report_as_a_word_document(scripted_day: dict[str, str], clock: Clock, env: Path) -> None:
     clock.set("2024-11-25 09:00")
     target = env / "舆情日报.docx"
-    ok("--lang", "zh", "report", "--date", "2024-11-23", "-f", "docx", "-o", str(target))
+    ok("report", "--date", "2024-11-23", "-f", "docx", "-o", str(target))  # --lang en
     document, text = _docx_text(target)
-    section = document.sections[0]
-    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
-    assert "红旗区社区矫正中心" in text and "舆情日报" in text
-    assert "2024年11月23日" in text and "未签发" in text  # a draft: no number yet
-    assert "第1期" not in text
+    assert "红旗区社区矫正中心舆情日报" in text and "内部资料　注意保存" in text
+    assert "2024年11月23日" in text and "（草稿，未签发）" in text  # a draft: no number yet
+    assert "第1期" not in text and "签发人" not in text
     assert STEP_TITLE in text and "report_leading_group" not in text
     assert "视频发布者已删帖" in text  # notes, as 处置情况
-    assert "一、概况" in text and "处置情况" in text
-    # the columns of a table follow the document's proportions, references on one line
+    assert "一、概况" in text and "三、处置情况" in text and "报：区司法局主要领导" in text
+    # tables: columns as wide as what must not break (references, times), the rest wrap
     table = next(t for t in document.tables if t.rows[0].cells[0].text == "编号")
-    widths = [c.width for c in table.rows[0].cells]
-    assert widths[4] > widths[0] > widths[1]  # the title widest, the level narrowest
+    widths = [c.width.pt for c in table.rows[0].cells]
+    assert widths[1] == max(widths)  # the step: the widest
+    ref = 12 * (2 * 0.72 + 2 * 0.34 + 11 * 0.5)  # YQ-20241123-002 at 五号, in points
+    assert ref < widths[0] < 2 * ref
+    for row in table.rows:
+        tr = row._tr
+        assert tr.find(qn("w:trPr")).find(qn("w:cantSplit")) is not None  # rows never split
+    assert table.rows[0]._tr.find(qn("w:trPr")).find(qn("w:tblHeader")) is not None
     # the same report twice is the same file
     again = env / "again.docx"
     ok("--lang", "zh", "report", "--date", "2024-11-23", "-f", "docx", "-o", str(again))
     assert again.read_bytes() == target.read_bytes()
+
+
+def qn(tag: str) -> str:
+    from docx.oxml.ns import qn as name
+
+    return str(name(tag))
+
+
+# The body's words: a reference (YQ-20241123-001), a link, a time (09:20) are not words.
+_ASCII_WORD = re.compile(r"[A-Za-z]{3,}")
+_ALLOWED = re.compile(r"[A-Z]{1,4}-\d{8}-\d{3}|https?://\S+")
+
+
+def test_word_layout_follows_gb_t_9704(
+    scripted_day: dict[str, str], clock: Clock, env: Path
+) -> None:
+    """The page, fonts, line pitch, indents, language tags, page numbers, 版头 and 版记 of
+    GB/T 9704-2012, as python-docx reads them back."""
+    from docx.shared import Pt
+
+    clock.set("2024-11-24 17:00")
+    target = env / "第1期.docx"
+    ok("report", "issue", "-d", "2024-11-23", "--by", LEADER, "-f", "docx", "-o", str(target),
+       user=LIAISON)  # fmt: skip
+    document, _text = _docx_text(target)
+    section = document.sections[0]
+    assert [round(x.mm) for x in (section.page_width, section.page_height)] == [210, 297]
+    margins = (section.top_margin, section.bottom_margin, section.left_margin, section.right_margin)
+    assert [round(x.mm) for x in margins] == [37, 35, 28, 26]
+    # body: 仿宋_GB2312 三号, exact 28.95 pt, two characters' first-line indent
+    normal = document.styles["Normal"]
+    assert normal.font.size == Pt(16)
+    assert normal.element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
+    f = normal.paragraph_format
+    assert f.line_spacing == Pt(28.95) and str(f.line_spacing_rule) == "EXACTLY (4)"
+    assert f.first_line_indent == Pt(32)  # two characters of 16 pt
+    assert normal.element.pPr.find(qn("w:ind")).get(qn("w:firstLineChars")) == "200"
+    # 22 lines of 28 characters: the grid's pitch, and the body's character spacing
+    grid = section._sectPr.find(qn("w:docGrid"))
+    assert grid.get(qn("w:linePitch")) == "579" and 22 * 28.95 <= 225 * 72 / 25.4
+    pitch = 16 + int(normal.element.rPr.find(qn("w:spacing")).get(qn("w:val"))) / 20
+    text_width = section.page_width.pt - section.left_margin.pt - section.right_margin.pt
+    assert 28 * pitch <= text_width < 29 * pitch
+    # headings: 一、 in 黑体, （一） in 楷体_GB2312, 三号, not bold
+    for name, font in (("Heading 1", "黑体"), ("Heading 2", "楷体_GB2312")):
+        style = document.styles[name]
+        assert style.element.rPr.rFonts.get(qn("w:eastAsia")) == font
+        assert style.font.size == Pt(16) and not style.font.bold
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert headings == [
+        "一、概况",
+        "二、重点舆情",
+        "三、处置情况",
+        "四、超时事项",
+        "五、下步工作建议",
+    ]
+    # every run of the body text is 三号 仿宋 (or a heading's, or marked as the masthead's)
+    body = [p for p in document.paragraphs if p.style.name == "Normal"]
+    sizes = {r.font.size for p in body for r in p.runs if r.text.strip()}
+    assert sizes <= {None, Pt(14), Pt(6), document.paragraphs[1].runs[0].font.size}
+    # Chinese language tags, current Word, different odd and even footers
+    styles = document.styles.element
+    lang = styles.find(qn("w:docDefaults")).find(".//" + qn("w:lang"))
+    assert lang.get(qn("w:eastAsia")) == "zh-CN"
+    assert normal.element.rPr.find(qn("w:lang")).get(qn("w:eastAsia")) == "zh-CN"
+    with zipfile.ZipFile(target) as z:
+        package = {n: z.read(n).decode("utf-8", "replace") for n in z.namelist() if ".xml" in n}
+    assert not any("ja-JP" in x for x in package.values())
+    assert (
+        'w:name="compatibilityMode" w:uri="http://schemas.microsoft.com/office/word" w:val="15"'
+        in package["word/settings.xml"]
+    )
+    assert "<w:evenAndOddHeaders/>" in package["word/settings.xml"]
+    fonts = package["word/fontTable.xml"]
+    assert '<w:font w:name="方正小标宋简体"><w:altName w:val="宋体"/>' in fonts
+    assert '<w:font w:name="仿宋_GB2312"><w:altName w:val="仿宋"/>' in fonts
+    # page numbers: "— N —" in 4号, right on odd pages, left on even ones
+    for footer, side in ((section.footer, "RIGHT"), (section.even_page_footer, "LEFT")):
+        paragraph = footer.paragraphs[0]
+        field = paragraph._p.find(qn("w:fldSimple"))
+        assert field.get(qn("w:instr")) == "PAGE" and field.find(".//" + qn("w:t")).text == "1"
+        assert paragraph.text == "—  —" and side in str(paragraph.alignment)  # around the field
+        assert {r.font.size for r in paragraph.runs} == {Pt(14)}
+    # the masthead: the unit's name in red 小标宋, the number and the signer over a red rule
+    paragraphs = document.paragraphs
+    assert paragraphs[0].text == "内部资料　注意保存"
+    title = paragraphs[1].runs[0]
+    assert title.text == "红旗区社区矫正中心舆情日报" and str(title.font.color.rgb) == "FF0000"
+    assert title.element.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"
+    assert paragraphs[2].text == "第1期（总第1期）"
+    assert paragraphs[3].text.split() == ["2024年11月23日", "签发人：郭雁"]
+    rule = paragraphs[3]._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
+    assert rule.get(qn("w:color")) == "FF0000"
+    # the 版记: distribution, printer and date of printing, and the check line last
+    texts = [p.text for p in paragraphs]
+    closing = texts[texts.index("\t报：区司法局主要领导") :]
+    assert closing[1:3] == ["\t送：区司法局办公室", "\t发：领导小组成员"]
+    assert closing[3].split() == ["红旗区社区矫正中心", "2024年11月24日印发"]
+    check = closing[4]
+    assert check.startswith("审计链头：") and len(closing) == 5
+    data = ok_json("report", "list")[0]
+    assert check == f"审计链头：{data['anchor']}　内容校验码：{data['content_hash']}"
+    # no English word in the body, beside references, links and the check line (and what
+    # the web wrote: a title)
+    cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
+    body_text = "\n".join([*texts[:-1], *cells]).replace(FORMULA_TITLE, "")
+    assert _ASCII_WORD.findall(_ALLOWED.sub("", body_text)) == []
+    assert not re.search(r"#\d|\bv\d", "\n".join(texts))
+
+
+def test_an_issued_report_converts_to_three_pages_at_most(
+    scripted_day: dict[str, str], clock: Clock, env: Path
+) -> None:
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice (soffice) is not installed: the page count needs it")
+    clock.set("2024-11-24 17:00")
+    target = env / "日报.docx"
+    ok("report", "issue", "-d", "2024-11-23", "-f", "docx", "-o", str(target), user=LEADER)
+    profile = env / "lo-profile"
+    done = subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless",
+         "--convert-to", "pdf", "--outdir", str(env), str(target)],
+        capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    pdf = env / "日报.pdf"
+    assert done.returncode == 0 and pdf.exists(), done.stderr
+    pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf.read_bytes()))
+    assert 1 <= pages <= 3, pages
 
 
 def test_docx_needs_a_file_not_a_terminal(scripted_day: dict[str, str], clock: Clock) -> None:
@@ -95,15 +228,15 @@ def test_docx_needs_a_file_not_a_terminal(scripted_day: dict[str, str], clock: C
 def test_markdown_in_chinese(scripted_day: dict[str, str], clock: Clock) -> None:
     clock.set("2024-11-25 09:00")
     text = ok("--lang", "zh", "report", "--date", "2024-11-23", "-f", "markdown").stdout
-    assert text.startswith("# 舆情日报 2024年11月23日")
-    assert "截至 2024年11月24日 00:00" in text and "## 概况" in text
+    assert text.startswith("**内部资料　注意保存**\n\n# 红旗区社区矫正中心舆情日报\n")
+    assert "截至11月23日24时" in text and "## 一、概况" in text
     assert STEP_TITLE in text and "report_leading_group" not in text
-    assert "## 处置情况" in text and "视频发布者已删帖" in text
+    assert "## 三、处置情况" in text and "视频发布者已删帖" in text
     assert "Asia/Shanghai" not in text
-    # column widths for Pandoc: the title column's dashes outnumber the level's
-    separator = text.split("| 编号 | 级别 |", 1)[1].splitlines()[1]
+    # column widths for Pandoc: the step's dashes outnumber the owner's
+    separator = text.split("| 编号 | 超时事项 |", 1)[1].splitlines()[1]
     widths = [len(x) for x in separator.strip("|").split("|")]
-    assert widths[4] > widths[1]
+    assert widths[1] > widths[4] > widths[0]
 
 
 # -- issuing ---------------------------------------------------------------------------------
@@ -141,12 +274,11 @@ def test_issue_number_reprint_and_anchor(
     assert data["content_hash"] == _stored_content_hash(1)
     document, text = _docx_text(issued)
     assert round(document.sections[0].page_width.cm, 1) == 21.0
-    assert "第1期（总第1期）" in text and "签发：郭雁" in text and "2024年11月23日" in text
+    assert "第1期（总第1期）" in text and "签发人：郭雁" in text and "2024年11月23日" in text
     assert STEP_TITLE in text and "视频发布者已删帖" in text
     anchor = _anchor(text)
     assert anchor == data["anchor"]
-    footer = "\n".join(p.text for p in document.sections[0].footer.paragraphs)
-    assert data["content_hash"] in footer
+    assert f"内容校验码：{data['content_hash']}" in document.paragraphs[-1].text
 
     # Later work changes the day's report as known now, not the issued one.
     clock.set("2024-11-26 10:00")
@@ -184,6 +316,34 @@ def test_issue_number_reprint_and_anchor(
     assert yq("verify").exit_code == 0  # a chain rebuilt whole passes on its own…
     caught = yq("verify", "--anchor", anchor)
     assert caught.exit_code == 1 and "rewritten" in caught.stdout  # …not against the paper
+
+
+FIRST_LAYOUT = Path(__file__).resolve().parent / "expected" / "issued-v1"
+
+
+def test_reports_issued_in_the_first_layout_reprint_as_issued(
+    scripted_day: dict[str, str], clock: Clock, env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An issue frozen by an earlier version (its content as stored then, in the first
+    layout) prints again exactly as it did then, in Word, Markdown and on the terminal."""
+    import zipfile
+
+    from yuqing_cli.render import report_view
+
+    content = json.loads((FIRST_LAYOUT / "content.json").read_text(encoding="utf-8"))
+    monkeypatch.setattr(report_view, "frozen", lambda *args: content)
+    clock.set("2024-11-24 17:00")
+    ok("report", "issue", "--date", "2024-11-23", "--by", LEADER, user=LIAISON)
+    clock.set("2024-11-25 09:00")
+    target = env / "reprint.docx"
+    ok("report", "show", "1", "-f", "docx", "-o", str(target))
+    parts = json.loads((FIRST_LAYOUT / "docx-parts.json").read_text(encoding="utf-8"))
+    with zipfile.ZipFile(target) as z:
+        assert {n: hashlib.sha256(z.read(n)).hexdigest() for n in parts} == parts
+    for name, args in (("report.md", ("-f", "markdown")), ("report.txt", ())):
+        expected = (FIRST_LAYOUT / name).read_text(encoding="utf-8")
+        assert ok("--lang", "zh", "report", "show", "1", *args).stdout == expected, name
+    ok("verify")
 
 
 def test_truncated_chain_fails_the_printed_anchor(

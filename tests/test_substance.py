@@ -122,8 +122,8 @@ def test_a_scripted_response(clock: Clock) -> None:
     assert [v["version"] for v in day["lines_approved"]] == [1]
     assert day["assessments"][0]["metrics"]["reposts"] == 15000
     terminal = ok("report", "--date", "2024-11-23").stdout
-    for heading in ("Public statements", "Lines approved", "Assessments"):
-        assert heading in terminal
+    for said in ("version 1 of the unified line was approved", "published", "Heat: "):
+        assert said in terminal
     ledger = json.loads(ok("export", "--format", "json").stdout)[0]
     assert ledger["first_response_kind"] == "权威信息/通报" and ledger["statements"] == 2
     assert ledger["heat"]["metrics"]["reposts"] == 15000

@@ -39,6 +39,10 @@ DayOption = Annotated[
 ]
 FormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", help=_("Output format."))]
 JsonFlag = Annotated[bool, typer.Option("--json", help=_("Same as --format json."))]
+WithLog = Annotated[
+    bool,
+    typer.Option("--with-log", help=_("Add the day's events, one a row, as an appendix.")),
+]
 
 report_app = typer.Typer(cls=YqGroup, rich_markup_mode=None)
 app.add_typer(report_app, name="report")
@@ -69,6 +73,7 @@ def report(
     format_: FormatOption = ReportFormat.table,
     output: Output = None,
     include_exercises: Exercises = False,
+    with_log: WithLog = False,
     json_: JsonFlag = False,
 ) -> None:
     if ctx.invoked_subcommand is not None:
@@ -78,7 +83,7 @@ def report(
     result = daily_report(
         state(ctx), date, as_known_at=as_known_at, include_exercises=include_exercises
     )
-    _render(result, None, ReportFormat.json if json_ else format_, output)
+    _render(result, None, ReportFormat.json if json_ else format_, output, with_log=with_log)
 
 
 def _render(
@@ -86,14 +91,21 @@ def _render(
     issued: Issued | None,
     fmt: ReportFormat,
     output: Path | None,
-    names: tuple[str, ...] = (),
+    *,
+    with_log: bool = False,
 ) -> None:
-    """A report as made now (``result``), or as frozen when it was issued, in a format;
-    on the terminal, lines never break inside ``names`` (the plan's)."""
-    from yuqing_cli.render import doc as docs
-    from yuqing_cli.render import report_view as view
+    """A report as made now (``result``), or as frozen when it was issued, in a format.
+    A document (Word, Markdown) is in its unit's language; on the terminal a report made
+    now is in the operator's."""
     from yuqing_cli.render.console import captured, json_text
 
+    if issued is not None and issued.content.get("layout") is None:
+        _render_first_layout(issued, fmt, output)
+        return
+    from yuqing_cli.render import doc as docs
+
+    names: tuple[str, ...] = ()
+    digest = ""
     if issued is not None:
         from yuqing_cli.render.issued_view import issued_json
 
@@ -101,33 +113,64 @@ def _render(
         data = {"issue": issued_json(issued), "report": issued.content["json"]}
         csv_text = str(issued.content["csv"])
         created = issued.mark.issued_at
-        stamp = f"SHA-256 {issued.content_hash}"  # the same in every language: a reprint is
-        # the same file
+        digest = issued.content_hash
     else:
+        from yuqing_cli.render import report_data
+        from yuqing_cli.render import report_view as view
+
         assert result is not None
-        document = view.report_doc(result)
+        terminal = fmt is ReportFormat.table
+        build = view.report_doc if terminal else view.document
+        document = build(result, with_log=with_log)
         names = result.plan.names
-        data = view.report_json(result)
-        csv_text = view.report_csv(result)
+        data = report_data.report_json(result)
+        csv_text = report_data.report_csv(result)
         created = result.generated_at
-        stamp = ""
     if fmt is ReportFormat.json:
         emit(json_text(data), output)
     elif fmt is ReportFormat.markdown:
-        emit(docs.to_markdown(document), output)
+        emit(docs.to_markdown(document, digest), output)
     elif fmt is ReportFormat.csv:
         emit(csv_text, output, bom=True)
     elif fmt is ReportFormat.docx:
         from yuqing_cli.render.word import to_docx
 
-        content = to_docx(document, created=_utc_naive(created), stamp=stamp)
+        content = to_docx(document, created=_utc_naive(created), digest=digest)
         emit_binary(lambda f: f.write(content), output, "docx")
     elif output is not None:
         with captured() as buffer:
-            docs.to_terminal(document, names)
+            docs.to_terminal(document, names, digest)
         emit(buffer.getvalue(), output)
     else:
-        docs.to_terminal(document, names)
+        docs.to_terminal(document, names, digest)
+
+
+def _render_first_layout(issued: Issued, fmt: ReportFormat, output: Path | None) -> None:
+    """A report issued in the first layout, printed again as it was issued."""
+    from yuqing_cli.render import doc_v1 as docs
+    from yuqing_cli.render.console import captured, json_text
+    from yuqing_cli.render.issued_view import issued_json
+
+    document = docs.doc_from_data(issued.content["doc"])
+    if fmt is ReportFormat.json:
+        data = {"issue": issued_json(issued), "report": issued.content["json"]}
+        emit(json_text(data), output)
+    elif fmt is ReportFormat.markdown:
+        emit(docs.to_markdown(document), output)
+    elif fmt is ReportFormat.csv:
+        emit(str(issued.content["csv"]), output, bom=True)
+    elif fmt is ReportFormat.docx:
+        from yuqing_cli.render.word_v1 import to_docx
+
+        stamp = f"SHA-256 {issued.content_hash}"
+        content = to_docx(document, created=_utc_naive(issued.mark.issued_at), stamp=stamp)
+        emit_binary(lambda f: f.write(content), output, "docx")
+    elif output is not None:
+        with captured() as buffer:
+            docs.to_terminal(document)
+        emit(buffer.getvalue(), output)
+    else:
+        docs.to_terminal(document)
 
 
 def _utc_naive(value: datetime) -> datetime:
@@ -169,8 +212,11 @@ def report_issue(
         ),
     ] = None,
     output: Output = None,
+    with_log: WithLog = False,
     json_: PrintJson = False,
 ) -> None:
+    from functools import partial
+
     from yuqing_cli.render import report_view as view
     from yuqing_cli.services import issued as service
 
@@ -184,7 +230,8 @@ def report_issue(
             _("--json and --format would both print to the terminal"),
             hint=_("write the report to a file with -o FILE"),
         )
-    result = service.issue(state(ctx), date, by=by, revision=revision, freeze=view.frozen)
+    freeze = partial(view.frozen, with_log=with_log) if with_log else view.frozen
+    result = service.issue(state(ctx), date, by=by, revision=revision, freeze=freeze)
     if format_ is not None:
         _render(None, result, format_, output)
     from yuqing_cli.render.issued_view import issued_done

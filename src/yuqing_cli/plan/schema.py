@@ -22,6 +22,7 @@ from yuqing_cli.plan.lookup import Names, find
 from yuqing_cli.plan.substance import (
     AssessmentRule,
     AssessmentRules,
+    Distribution,
     LineRules,
     ReportSettings,
     StatementKind,
@@ -57,11 +58,12 @@ from yuqing_cli.plan.vocabulary import (
 
 # The models, and the vocabulary the rest of the program takes from here.
 __all__ = [
-    "ACTIONS", "DEFAULT_MILESTONES", "DEFAULT_SENTIMENTS", "FALLBACK", "METRICS", "ORIGINS",
-    "SUPPORTED_FORMAT", "TRENDS", "Article", "AssessmentRule", "AssessmentRules", "Category",
-    "Condition", "Deadline", "Defaults", "Level", "LineRules", "Milestone", "Permission",
-    "Person", "Plan", "PlanInfo", "ReportSettings", "Role", "Routine", "Sentiment", "Stage",
-    "StatementKind", "StatementRules", "Step", "Text", "TimeSettings",
+    "ACTIONS", "DEFAULT_MILESTONES", "DEFAULT_SENTIMENTS", "DOCUMENT_LANGUAGES", "FALLBACK",
+    "METRICS", "ORIGINS", "SUPPORTED_FORMAT", "TRENDS", "Article", "AssessmentRule",
+    "AssessmentRules", "Category", "Condition", "Deadline", "Defaults", "Distribution", "Level",
+    "LineRules", "Milestone", "Permission", "Person", "Plan", "PlanInfo", "ReportSettings",
+    "Role", "Routine", "Sentiment", "Stage", "StatementKind", "StatementRules", "Step", "Text",
+    "TimeSettings", "UnitSettings",
 ]  # fmt: skip
 
 T = TypeVar("T")
@@ -336,6 +338,36 @@ class Defaults:
     sentiment: Annotated[str, key.one(SENTIMENT, "the sentiment; else the first one listed")]
 
 
+DOCUMENT_LANGUAGES = ("zh", "en")
+
+
+def document_language(value: str) -> tuple[str, str] | None:
+    if value in DOCUMENT_LANGUAGES:
+        return None
+    return (
+        _("unknown document language {language!r}").format(language=value),
+        _("use one of: {languages}").format(languages=", ".join(DOCUMENT_LANGUAGES)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class UnitSettings:
+    """The unit as its documents show it: the language they are written in (whatever
+    the operator's) and the name at the head of the daily report (发文机关标志; "": the
+    plan's ``unit``)."""
+
+    language: Annotated[
+        str,
+        key.text(
+            "the language of its documents, `zh` or `en`, whatever the operator's",
+            check=document_language,
+        ),
+    ] = "zh"
+    masthead: Annotated[
+        str, key.text("the name printed in red at the head of its documents; else `plan.unit`")
+    ] = ""
+
+
 @dataclass(frozen=True, slots=True)
 class TimeSettings:
     """How times people give are read."""
@@ -443,6 +475,9 @@ class Plan:
     report: Annotated[
         ReportSettings, key.record("the daily report as an issued document (below)")
     ] = field(default_factory=ReportSettings)
+    unit: Annotated[
+        UnitSettings, key.record("the unit as its documents show it (below)")
+    ] = field(default_factory=UnitSettings)
     source: Annotated[str, key.derived("where it was loaded from")] = ""
     version: Annotated[str, key.derived("sha256 of the file's bytes")] = ""
     text: Annotated[
@@ -618,6 +653,11 @@ class Plan:
     def _permissions(self) -> dict[str, Permission]:
         # the first listing of an action decides it, as a scan of the list would
         return {p.action: p for p in reversed(self.permissions)}
+
+    @property
+    def masthead(self) -> str:
+        """The issuing unit's name at the head of its documents."""
+        return self.unit.masthead or self.info.unit
 
     @property
     def sign_off_roles(self) -> tuple[str, ...]:

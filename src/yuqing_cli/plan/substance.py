@@ -158,8 +158,21 @@ class StatementRules:
 
 
 @dataclass(frozen=True, slots=True)
+class Distribution:
+    """Who receives the daily report, as its 版记 lists them: 报 (superiors), 送 (other
+    units), 发 (within the unit)."""
+
+    report_to: Annotated[
+        tuple[str, ...], key.texts("报: the leaders and bodies it reports to")
+    ] = ()
+    send_to: Annotated[tuple[str, ...], key.texts("送: the units kept informed")] = ()
+    distribute_to: Annotated[tuple[str, ...], key.texts("发: who receives it within the unit")] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class ReportSettings:
-    """The daily report (舆情日报) as an issued document: who signs it off (签发).
+    """The daily report (舆情日报) as an issued document: who signs it off (签发), who
+    receives it and how it is marked (e.g. 内部资料　注意保存).
 
     ``sign_off`` empty: those who may adopt a plan sign it off.
     """
@@ -170,3 +183,9 @@ class ReportSettings:
     ] = ()
     article: Annotated[str, key.cites()] = ""
     source: Annotated[str, key.text("where the rule comes from")] = ""
+    distribution: Annotated[
+        Distribution, key.record("who receives it, as its 版记 lists them (below)")
+    ] = field(default_factory=Distribution)
+    marking: Annotated[
+        str, key.text("the marking printed at its head, e.g. `内部资料　注意保存`")
+    ] = ""

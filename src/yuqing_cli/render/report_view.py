@@ -1,32 +1,54 @@
-"""The daily report: a document (terminal, Markdown, Word), JSON and CSV.
+"""The daily report as a document (:class:`~yuqing_cli.render.doc.Doc`), in sections a
+leader reads in two minutes: 概况 (the day's figures in sentences, the response times
+among them), 重点舆情, 处置情况, 超时事项 and 下步工作建议; the day's event log as an
+appendix when asked for.
 
-:func:`report_doc` builds the report once as a :class:`~yuqing_cli.render.doc.Doc`,
-with the office's masthead (版头): a draft's, or an issued report's number and
-sign-off. In Chinese, dates are written the Chinese way (2024年11月23日).
+:func:`report_doc` builds it once, in the language it is called in: the unit's for a
+document (:func:`document`, :func:`frozen`), the operator's for the terminal. Its
+masthead (版头) is a draft's, or an issued report's number and signer; its closing
+(版记) lists who receives it, from the plan. Every deadline figure comes from the
+report's one list of verdicts.
 """
 
 from __future__ import annotations
 
-import io
-from datetime import date, datetime, timedelta
+from dataclasses import replace
 from typing import Any
 
-from yuqing_cli.i18n import _, language
-from yuqing_cli.plan import deadlines
-from yuqing_cli.plan.state import IncidentState
-from yuqing_cli.render.doc import Cell, Doc, Masthead, Section, Value, doc_data
-from yuqing_cli.render.substance_view import (
-    assessment_json,
-    excerpt,
-    line_json,
-    statement_json,
-    trend_name,
+from yuqing_cli.i18n import _, language, speaking
+from yuqing_cli.render.doc import (
+    DIGEST,
+    LAYOUT,
+    Block,
+    Cell,
+    Closing,
+    Doc,
+    Masthead,
+    Part,
+    Section,
+    Table,
+    doc_data,
 )
-from yuqing_cli.render.times import iso, seconds, verdict_json, wave_ref, when_json
+from yuqing_cli.render.report_dates import (
+    duration,
+    end_of,
+    long_date,
+    short_date,
+    stamp,
+    when_cell,
+    when_text,
+)
+from yuqing_cli.render.report_story import (
+    handling_parts,
+    incident_parts,
+    listing,
+    numeral,
+    sentence,
+    sentences,
+)
 from yuqing_cli.services.issued import IssueMark
-from yuqing_cli.services.report import DailyReport, DayIncident, DayStatement, Movement
-from yuqing_cli.timeutil import fmt, fmt_duration, local
-from yuqing_cli.when import PART_ZH, When, show_when
+from yuqing_cli.services.report import DailyReport, Movement
+from yuqing_cli.services.report_verdicts import Owner
 
 
 def _action_label(action: str) -> str:
@@ -44,75 +66,9 @@ def _action_label(action: str) -> str:
     }.get(action, action)
 
 
-def _milestone_label(report: DailyReport, milestone: str) -> str:
-    name = next((m.name for m in report.plan.milestones if m.id == milestone), milestone)
-    return _("detection → {milestone}").format(milestone=name)
-
-
-def zh_date(day: date) -> str:
-    """2024年11月23日"""
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _date(report: DailyReport) -> str:
-    return zh_date(report.day) if language() == "zh" else report.day.isoformat()
-
-
-def _stamp(value: datetime | None, report: DailyReport) -> str:
-    """An instant in full: 2024-11-24 00:00, in Chinese 2024年11月24日 00:00."""
-    if value is None:
-        return "—"
-    tz = report.plan.info.timezone
-    if language() != "zh":
-        return fmt(value, tz)
-    moment = local(value, tz)
-    return f"{zh_date(moment.date())} {moment.strftime('%H:%M')}"
-
-
-def _zh_day(day: date, report: DailyReport) -> str:
-    return f"{day.month}月{day.day}日" if day.year == report.day.year else zh_date(day)
-
-
-def _when(when: When | None, report: DailyReport, *, short: bool = False) -> str:
-    """A happened time as written. In Chinese the date is written 11月23日 (with the
-    year when it is not the report's); ``short`` leaves out the report's own day."""
-    tz = report.plan.info.timezone
-    if when is None:
-        return "—"
-    if language() != "zh":
-        text = show_when(when, tz)
-        day = report.day.isoformat()
-        return text[len(day) + 1 :] if short and text.startswith(day + " ") else text
-    if when.precision == "unknown":
-        return show_when(when, tz, chinese=True)
-    lo = local(when.lo, tz)
-    day = "" if short and lo.date() == report.day else _zh_day(lo.date(), report)
-    if when.precision == "date":
-        return _zh_day(lo.date(), report)
-    if when.precision == "part":
-        return f"{_zh_day(lo.date(), report)}{PART_ZH.get(when.part, when.part)}"
-    if when.precision == "approx":
-        at = local(when.at, tz)
-        same = short and at.date() == report.day
-        return f"约{'' if same else _zh_day(at.date(), report) + ' '}{at.strftime('%H:%M')}"
-    if when.is_exact:
-        return f"{day} {lo.strftime('%H:%M')}".strip()
-    hi = local(when.hi, tz)
-    end = (
-        hi.strftime("%H:%M")
-        if hi.date() == lo.date()
-        else f"{_zh_day(hi.date(), report)} {hi.strftime('%H:%M')}"
-    )
-    return f"{day} {lo.strftime('%H:%M')}至{end}".strip()
-
-
-def _ref(i: DayIncident) -> str:
-    return wave_ref(i.ref, i.state.wave)
-
-
-def _late(recorded: Any, tz: str) -> str:
-    """The mark of an entry recorded after the day (补录), with its recording date."""
-    return _("late entry, recorded {date}").format(date=local(recorded, tz).strftime("%Y-%m-%d"))
+def action_label(action: str) -> str:
+    """An event's label in the day's log."""
+    return _action_label(action)
 
 
 def _movement_text(m: Movement) -> str:
@@ -137,261 +93,63 @@ def _movement_text(m: Movement) -> str:
     )
 
 
-def _level(i: DayIncident) -> Cell:
-    level = i.plan.level(i.state.level)
-    return Cell(level.name, level.colour)
-
-
-def _state_stage(i: DayIncident) -> str:
-    return i.plan.stage(i.state.stage).name
-
-
 # -- the document ---------------------------------------------------------------------------
 
 
-def report_doc(report: DailyReport, issue: IssueMark | None = None) -> Doc:
-    """The report as a document; ``issue`` gives an issued report's number and sign-off."""
-    plan = report.plan
-    tz = plan.info.timezone
-    notes: list[Value] = [
-        _("as of {as_of} · generated {generated}").format(
-            as_of=_stamp(report.as_of, report), generated=_stamp(report.generated_at, report)
-        )
-        + (_(" · exercises included") if report.include_exercises else "")
-    ]
-    if report.as_known_at:
-        notes.append(
-            _("as the records stood at {known}").format(known=_stamp(report.known, report))
-        )
-    late = sum(1 for i in report.new if report.late_entry(i)) + sum(
-        1 for m in report.moved if m.late
-    )
-    if late:
-        notes.append(
-            Cell(
-                _("{n} entries were recorded after the day (late entries, 补录)").format(n=late),
-                "yellow",
-            )
-        )
-    t = report.totals
+def document(report: DailyReport, issue: IssueMark | None = None, **options: Any) -> Doc:
+    """The report as its unit's document: in the plan's language, whatever the
+    operator's."""
+    with speaking(report.plan.unit.language):
+        return report_doc(report, issue, **options)
+
+
+def report_doc(
+    report: DailyReport,
+    issue: IssueMark | None = None,
+    *,
+    with_log: bool = False,
+    corrects: dict[str, Any] | None = None,
+) -> Doc:
+    """The report as a document, in the language in use; ``issue`` gives an issued
+    report's number and signer, ``corrects`` the content of the issue it corrects."""
     sections = [
-        Section(
-            _("Overview"),
-            header=(
-                _("carried over"),
-                _("new"),
-                _("reopened"),
-                _("closed"),
-                _("open"),
-                _("overdue"),
-            ),
-            rows=(
-                (
-                    str(t.carried),
-                    str(t.new),
-                    str(t.reopened),
-                    str(t.closed),
-                    str(t.open),
-                    Cell(str(report.overdue_incidents), "red bold" if report.overdue else ""),
-                ),
-            ),
-        ),
-        Section(
-            _("Open, by level"),
-            lines=tuple(Cell(lv.name, lv.colour) for lv, _n in report.open_by_level),
-            bars=tuple(n for _lv, n in report.open_by_level),
-        ),
-        Section(
-            _("Open, by stage"),
-            lines=tuple(s.name for s, _n in report.open_by_stage),
-            bars=tuple(n for _s, n in report.open_by_stage),
-        ),
+        (_("Overview"), "overview", _overview(report)),
+        (_("Incidents"), "incidents", incident_parts(report)),
+        (_("Handling"), "handling", handling_parts(report)),
+        (_("Deadlines missed"), "missed", _missed(report)),
+        (_("Next steps"), "next", _next_steps(report)),
     ]
-    if report.by_platform:
-        sections.append(
-            Section(
-                _("New, by platform"),
-                lines=tuple(p for p, _n in report.by_platform),
-                bars=tuple(n for _p, n in report.by_platform),
-            )
+    built = [
+        Section(_heading(n, title), tuple(parts) or _nothing(), key)
+        for n, (title, key, parts) in enumerate(sections, 1)
+    ]
+    if with_log:
+        built.append(
+            Section(_("Appendix: the day's events"), (Part(blocks=_log(report)),), "log", True)
         )
-    sections += [
-        Section(
-            _("New incidents"),
-            header=(_("ref"), _("level"), _("category"), _("platform"), _("title"), _("stage")),
-            rows=tuple(
-                (
-                    i.ref,
-                    _level(i),
-                    "、".join(i.plan.category(c).name for c in i.state.categories),
-                    i.state.platform or "—",
-                    i.state.title
-                    + (f" ({_late(i.logged_at, tz)})" if report.late_entry(i) else ""),
-                    _state_stage(i),
-                )
-                for i in report.new
-            ),
-            empty=_("none"),
-            widths=(3, 1, 2, 2, 6, 1),
-        ),
-        Section(
-            _("What moved"),
-            header=(_("time"), _("ref"), _("who"), _("what")),
-            rows=tuple(
-                (
-                    _when(m.when, report, short=True),
-                    m.ref,
-                    m.actor,
-                    _movement_text(m) + (f" ({_late(m.recorded_at, tz)})" if m.late else ""),
-                )
-                for m in report.moved
-            ),
-            empty=_("none"),
-            widths=(2, 3, 1, 8),
-        ),
-        Section(
-            _("Deadlines missed"),
-            header=(_("ref"), _("step"), _("due"), _("done"), _("late by"), _("owners")),
-            rows=tuple(
-                (
-                    m.ref,
-                    m.verdict.step.title,
-                    _when(m.verdict.due, report),
-                    _when(m.verdict.record.when, report) if m.verdict.record else _("still open"),
-                    Cell(fmt_duration(m.verdict.late_by or timedelta()), "red"),
-                    m.owners,
-                )
-                for m in report.missed
-            ),
-            empty=_("none"),
-            widths=(3, 4, 2, 2, 2, 3),
-        ),
-        Section(
-            _("Handling (处置情况)"),
-            lines=tuple(_handling(report, i) for i in report.incidents),
-            empty=_("none"),
-        ),
-        Section(
-            _("Public statements"),
-            header=(_("time"), _("ref"), _("kind"), _("who"), _("what was said")),
-            rows=tuple(_statement_row(report, d) for d in report.statements),
-            empty=_("none"),
-            widths=(2, 3, 2, 2, 8),
-        ),
-        Section(
-            _("Lines approved"),
-            header=(_("time"), _("ref"), _("version"), _("signed by")),
-            rows=tuple(
-                (
-                    _clock(v.approved, report) if v.approved else "",
-                    i.ref,
-                    f"v{v.number}",
-                    "、".join(x.person for x in v.signatures),
-                )
-                for i, v in report.lines_approved
-            ),
-            empty=_("none"),
-            widths=(2, 3, 1, 4),
-        ),
-        Section(
-            _("Assessments"),
-            header=(_("ref"), _("title"), _("reposts"), _("reads"), _("rank"), _("trend")),
-            rows=tuple(
-                (
-                    d.incident.ref,
-                    excerpt(d.incident.state.title, 30),
-                    _number(d.assessment.metrics.get("reposts")),
-                    _number(d.assessment.metrics.get("reads")),
-                    _number(d.assessment.rank),
-                    trend_name(d.assessment.trend),
-                )
-                for d in report.hottest
-            ),
-            empty=_("none"),
-            widths=(3, 6, 2, 2, 1, 1),
-        ),
-        Section(
-            _("Under monitoring"),
-            header=(_("ref"), _("level"), _("title")),
-            rows=tuple((_ref(i), _level(i), i.state.title) for i in report.monitoring),
-            empty=_("none"),
-            widths=(3, 1, 8),
-        ),
-        Section(
-            _("Response times"),
-            header=(
-                _("measure"),
-                _("count"),
-                _("median"),
-                _("worst"),
-                _("met"),
-                _("missed"),
-                _("undeterminable"),
-            ),
-            rows=tuple(
-                (
-                    _milestone_label(report, rt.milestone),
-                    str(rt.count),
-                    _dur(rt.median),
-                    _dur(rt.worst),
-                    str(rt.met),
-                    Cell(str(rt.missed), "red" if rt.missed else ""),
-                    str(rt.undeterminable),
-                )
-                for rt in report.response_times
-            ),
-            empty=_("none"),
-            widths=(5, 1, 1, 1, 1, 1, 1),
-        ),
-        Section(
-            _("Routines"),
-            lines=tuple(_routine_line(report, d) for d in report.routines),
-            empty=_("none"),
-        ),
-    ]
-    return Doc(
-        title=_("Daily public-opinion report {date}").format(date=_date(report)),
-        subtitle=(f"{plan.info.unit} · {plan.info.title}",),
-        notes=tuple(notes),
-        sections=tuple(sections),
-        masthead=masthead(report, issue),
-        footer=(
-            (_("audit chain head when issued: {anchor}").format(anchor=issue.anchor),)
-            if issue is not None
-            else ()
+    doc = Doc(
+        language=language(),
+        masthead=_masthead(report, issue),
+        sections=tuple(built),
+        closing=_closing(report, issue),
+        title=_("{name} ({day})").format(
+            name=_("Daily public-opinion report"), day=long_date(report.day)
         ),
     )
+    if issue is not None and issue.revision_of is not None:
+        from yuqing_cli.render.report_changes import correction_note
+
+        note = correction_note(doc, report, corrects or {}, issue_number(*issue.revision_of))
+        doc = replace(doc, preface=(Block(text=Cell(note, "bold")),))
+    return doc
 
 
-def _number(value: int | None) -> str:
-    return f"{value:,}" if value is not None else "—"
+def _heading(n: int, title: str) -> str:
+    return f"{numeral(n)}、{title}" if language() == "zh" else f"{n}. {title}"
 
 
-def _statement_row(report: DailyReport, d: DayStatement) -> tuple[Value, ...]:
-    x = d.statement
-    plan = d.incident.plan
-    kinds = {k.id: k.name for k in plan.statements.kinds} if plan.statements else {}
-    who = x.body or _("ours")
-    if x.speaker:
-        who += f" · {x.speaker}"
-    said: Value = excerpt(x.text)
-    if x.retraction is not None:
-        said = Cell(
-            excerpt(x.text) + " " + _("[retracted: {reason}]").format(reason=x.retraction.reason),
-            "dim",
-        )
-    if d.late:
-        tz = report.plan.info.timezone
-        said = Cell(
-            (said.text if isinstance(said, Cell) else said) + f" ({_late(x.recorded_at, tz)})"
-        )
-    return (_clock(x.when, report), d.incident.ref, kinds.get(x.kind, x.kind), who, said)
-
-
-def _clock(when: When, report: DailyReport) -> str:
-    text = show_when(when, report.plan.info.timezone)
-    day = report.day.isoformat()
-    return text[len(day) + 1 :] if text.startswith(day + " ") else text
+def _nothing() -> tuple[Part, ...]:
+    return (Part(blocks=(Block(text=_("None.")),)),)
 
 
 def issue_number(year: int, number: int, total: int) -> str:
@@ -400,271 +158,327 @@ def issue_number(year: int, number: int, total: int) -> str:
     )
 
 
-def masthead(report: DailyReport, issue: IssueMark | None) -> Masthead:
-    """The header block: the unit, 舆情日报, 第N期（总第M期）, the date, 编发 and 签发."""
-    unit = report.plan.info.unit
-    lines = [_("Compiled and issued by: {unit}").format(unit=unit)]
+def _masthead(report: DailyReport, issue: IssueMark | None) -> Masthead:
+    """The head: the marking, the unit's name and the document's in red, the number, the
+    date of the day reported and the signer (签发人)."""
+    plan = report.plan
+    title = _("{unit} {name}").format(unit=plan.masthead, name=_("Daily public-opinion report"))
     if issue is None:
         return Masthead(
-            unit, _("Daily public-opinion report"), date=_date(report), lines=tuple(lines),
-            mark=_("draft, not issued"),
-        )  # fmt: skip
-    lines.append(_("Signed off by: {person}").format(person=issue.signed_by))
-    mark = ""
-    if issue.revision_of is not None:
-        year, number, total = issue.revision_of
-        mark = _("correction")
-        lines.append(
-            _("This issue corrects {number}.").format(number=issue_number(year, number, total))
+            title, _("(draft, not issued)"), long_date(report.day), marking=plan.report.marking
         )
     return Masthead(
-        unit,
-        _("Daily public-opinion report"),
-        number=_("No. {number} (No. {total} overall)").format(
-            number=issue.number, total=issue.total
+        title,
+        _("No. {number} (No. {total} overall)").format(number=issue.number, total=issue.total),
+        long_date(report.day),
+        _("Signer: {person}").format(person=issue.signed_by),
+        plan.report.marking,
+        _("correction") if issue.revision_of is not None else "",
+    )
+
+
+def _closing(report: DailyReport, issue: IssueMark | None) -> Closing:
+    """The 版记: 报, 送, 发 as the plan lists them; the unit and the day it was issued;
+    and for an issue, the line that ties the paper to the audit chain."""
+    plan = report.plan
+    d = plan.report.distribution
+    lines = tuple(
+        label.format(names=listing(names))
+        for label, names in (
+            (_("Reported to: {names}"), d.report_to),
+            (_("Sent to: {names}"), d.send_to),
+            (_("Distributed to: {names}"), d.distribute_to),
+        )
+        if names
+    )
+    if issue is None:
+        return Closing(lines)
+    from yuqing_cli.timeutil import local
+
+    printed = local(issue.issued_at, plan.info.timezone).date()
+    return Closing(
+        lines,
+        plan.info.unit,
+        _("issued {date}").format(date=long_date(printed)),
+        _("Audit chain head: {anchor}  Content SHA-256: {digest}").format(
+            anchor=issue.anchor, digest=DIGEST
         ),
-        date=_date(report),
-        lines=tuple(lines),
-        mark=mark,
     )
 
 
-def _handling(report: DailyReport, i: DayIncident) -> str:
-    """One incident's 处置情况: when it was found, its milestones, its notes, where it is."""
-    s, plan = i.state, i.plan
-    details = "、".join(
-        x
-        for x in (
-            plan.level(s.level).name,
-            "、".join(plan.category(c).name for c in s.categories),
-            s.platform,
-        )
-        if x
-    )
-    done = [_("detected {time}").format(time=_when(s.detected, report))]
-    for milestone in plan.milestones:
-        record = deadlines.milestone_record(plan, s, milestone.id)
-        if record is not None:
-            done.append(f"{milestone.name} {_when(record.when, report)}")
-    if s.closed is not None:
-        final = next((x for x in plan.stages if x.final), None)
-        done.append(f"{final.name if final else _('closed')} {_when(s.closed, report)}")
-    from yuqing_cli.services.ledger import disposal_text
-
-    notes = disposal_text(text for _w, text in i.notes)
-    return _("{ref} {title} ({details}): {events}. Stage: {stage}.").format(
-        ref=_ref(i),
-        title=s.title,
-        details=details,
-        events=_("; ").join(done + ([notes] if notes else [])),
-        stage=plan.stage(s.stage).name,
-    )
+# -- 概况 ---------------------------------------------------------------------------------------
 
 
-def frozen(report: DailyReport, issue: IssueMark) -> dict[str, Any]:
-    """What an issued report keeps: its document, its JSON and its CSV, as data."""
-    return {
-        "doc": doc_data(report_doc(report, issue)),
-        "json": report_json(report),
-        "csv": report_csv(report),
-    }
+def _counted(pairs: list[tuple[str, int]]) -> str:
+    """ " (特别重大1起、一般2起)": the non-zero counts, or nothing."""
+    shown = [_("{name} {n}").format(name=name, n=n) for name, n in pairs if n]
+    return _(" ({list})").format(list=listing(shown)) if shown else ""
 
 
-def _dur(value: timedelta | None) -> str:
-    return fmt_duration(value) if value is not None else "—"
-
-
-def _routine_line(report: DailyReport, day: Any) -> Cell:
-    tz = report.plan.info.timezone
-    runs = "; ".join(
-        f"{run.actor} {_when(run.when, report, short=True)}"
-        + (_(" (zero report)") if run.zero else "")
-        + (f" ({_late(run.at, tz)})" if run.late else "")
-        for run in day.runs
-    )
-    name = _("{routine} (Art. {article})").format(
-        routine=day.routine.name, article=day.routine.article
-    )
-    if day.missing:
-        missing = _("not done this day")
-        return Cell(f"{name}: {missing}", "red bold")
-    if day.overdue:
-        last = (
-            _("overdue (last {time})").format(time=_stamp(day.last_at, report))
-            if day.last_at
-            else _("never done")
-        )
-        return Cell(f"{name}: {runs or '—'} · {last}", "red")
-    return Cell(f"{name}: {runs or '—'}")
-
-
-# -- JSON ----------------------------------------------------------------------------------
-
-
-def _incident(report: DailyReport, i: DayIncident) -> dict[str, Any]:
-    tz = report.plan.info.timezone
-    s: IncidentState = i.state
-    return {
-        "ref": i.ref,
-        "title": s.title,
-        "platform": s.platform,
-        "url": s.url,
-        "level": s.level,
-        "category": s.category,
-        "categories": list(s.categories),
-        "sentiment": s.sentiment,
-        "stage": s.stage,
-        "wave": s.wave,
-        "exercise": s.exercise,
-        "reporter": s.reporter,
-        "detected_at": iso(s.detected.at, tz),
-        "detected": when_json(s.detected, tz),
-        "recorded_at": iso(i.logged_at, tz),
-        "late_entry": report.late_entry(i),
-        "closed_at": iso(s.closed.at, tz) if s.closed else None,
-        "new": i in report.new,
-        "closed_today": i in report.closed,
-        "open": i.is_open,
-        "overdue_steps": sorted(m.verdict.step.id for m in report.overdue if m.ref == i.ref),
-    }
-
-
-def report_json(report: DailyReport) -> dict[str, Any]:
-    tz = report.plan.info.timezone
-    info = report.plan.info
+def _overview(report: DailyReport) -> list[Part]:
     t = report.totals
-    return {
-        "date": report.day.isoformat(),
-        "timezone": tz,
-        "unit": info.unit,
-        "plan": info.title,
-        "plan_version": report.plan.version,
-        "as_of": iso(report.as_of, tz),
-        "as_known_at": iso(report.known, tz) if report.as_known_at else None,
-        "generated_at": iso(report.generated_at, tz),
-        "include_exercises": report.include_exercises,
-        "counts": {
-            "carried": t.carried,
-            "new": t.new,
-            "reopened": t.reopened,
-            "closed": t.closed,
-            "open": t.open,
-            "overdue": report.overdue_incidents,
-            "missed": len(report.missed),
-            "open_by_stage": {s.id: n for s, n in report.open_by_stage},
-            "open_by_level": {lv.id: n for lv, n in report.open_by_level},
-        },
-        "incidents": [_incident(report, i) for i in report.incidents],
-        "moved": [
-            {
-                "at": iso(m.when.at, tz),
-                "when": when_json(m.when, tz),
-                "ref": m.ref,
-                "actor": m.actor,
-                "action": m.action,
-                "subject": m.subject,
-                "old": m.old,
-                "new": m.new,
-                "note": m.note,
-                "recorded_at": iso(m.recorded_at, tz),
-                "late_entry": m.late,
-            }
-            for m in report.moved
-        ],
-        "missed": [
-            {
-                "ref": m.ref,
-                **verdict_json(m.verdict, tz),
-                "owners": m.owners,
-                "still_open": not m.done,
-                "late_entry": m.late_entry,
-            }
-            for m in report.missed
-        ],
-        "statements": [
-            {"ref": d.incident.ref, **statement_json(d.statement, tz), "late_entry": d.late}
-            for d in report.statements
-        ],
-        "lines_approved": [{"ref": i.ref, **line_json(v, tz)} for i, v in report.lines_approved],
-        "assessments": [
-            {"ref": d.incident.ref, "count": d.count, **assessment_json(d.assessment, tz)}
-            for d in report.hottest
-        ],
-        "monitoring": [i.ref for i in report.monitoring],
-        "response_times": {
-            rt.milestone: {
-                "count": rt.count,
-                "median_seconds": seconds(rt.median),
-                "worst_seconds": seconds(rt.worst),
-                "met": rt.met,
-                "missed": rt.missed,
-                "undeterminable": rt.undeterminable,
-                "uncertain": rt.uncertain,
-            }
-            for rt in report.response_times
-        },
-        "routines": [
-            {
-                "id": d.routine.id,
-                "name": d.routine.name,
-                "article": d.routine.article,
-                "runs": [
-                    {
-                        "actor": run.actor,
-                        "at": iso(run.at, tz),
-                        "zero": run.zero,
-                        "note": run.note,
-                        "late_entry": run.late,
-                    }
-                    for run in d.runs
-                ],
-                "last_at": iso(d.last_at, tz),
-                "overdue": d.overdue,
-                "missing": d.missing,
-            }
-            for d in report.routines
-        ],
-    }
+    plan = report.plan
+    levels = sorted(plan.levels, key=lambda lv: -lv.rank)
+    new_levels = _counted(
+        [(lv.name, sum(1 for i in report.new if i.state.level == lv.id)) for lv in levels]
+    )
+    open_by_level = {lv.id: n for lv, n in report.open_by_level}
+    open_levels = _counted([(lv.name, open_by_level[lv.id]) for lv in levels])
+    stages = listing(
+        [_("{stage} {n}").format(stage=s.name, n=n) for s, n in report.open_by_stage if n]
+    )
+    figures = _(
+        "On {day}: new incidents {new}{levels}; carried over {carried}; closed {closed}; "
+        "reopened {reopened}. At {end}: open {open}{open_levels}"
+    ).format(
+        day=short_date(report.day, report.day.year), new=t.new, levels=new_levels,
+        carried=t.carried,
+        closed=t.closed, reopened=t.reopened, end=end_of(report.day), open=t.open,
+        open_levels=open_levels,
+    )  # fmt: skip
+    if stages:
+        figures += _(", by stage: {stages}").format(stages=stages)
+    paragraphs = [sentence(figures), _deadline_figures(report)]
+    routines = _routines(report)
+    if routines:
+        paragraphs.append(routines)
+    blocks = [Block(text=p) for p in paragraphs]
+    blocks += [Block("note", note) for note in _notes(report)]
+    return [Part(blocks=tuple(blocks))]
 
 
-# -- CSV -----------------------------------------------------------------------------------
+def _deadline_figures(report: DailyReport) -> str:
+    """The deadlines in figures, from the report's one list of verdicts: those missed
+    (as 超时事项 lists them) and the response times."""
+    missed = report.missed
+    if missed:
+        open_ = sum(1 for m in missed if not m.done)
+        text = sentence(
+            _(
+                "{n} deadlines were missed, in {incidents} incidents: {open} still open at "
+                "{end}, {late} done late that day"
+            ).format(
+                n=len(missed),
+                incidents=len({m.ref for m in missed}),
+                open=open_,
+                end=end_of(report.day),
+                late=len(missed) - open_,
+            )
+        )
+    else:
+        text = sentence(_("No deadline was missed"))
+    measured = [rt for rt in report.response_times if rt.count]
+    if measured:
+        names = {m.id: m.name for m in report.plan.milestones}
+        parts = []
+        for rt in measured:
+            part = _("{milestone}: {n}, {met} in time, {missed} late").format(
+                milestone=names.get(rt.milestone, rt.milestone), n=rt.count, met=rt.met,
+                missed=rt.missed,
+            )  # fmt: skip
+            if rt.undeterminable:
+                part += _(", {n} undeterminable").format(n=rt.undeterminable)
+            if rt.count == 1 and rt.worst is not None:
+                part += _(", taking {time}").format(time=duration(rt.worst))
+            elif rt.median is not None and rt.worst is not None:
+                part += _(", taking {median} (median), {longest} at most").format(
+                    median=duration(rt.median), longest=duration(rt.worst)
+                )
+            parts.append(part)
+        text = sentences(
+            text, sentence(_("Response times: {list}").format(list=_("; ").join(parts)))
+        )
+    return text
 
 
-def report_csv(report: DailyReport) -> str:
-    """The day's incidents, one a row, in Chinese (the office's words) whatever the
-    interface language."""
-    from yuqing_cli.render.ledger_view import cell_time, write_rows, yes
-    from yuqing_cli.services.ledger import zone_name
-
-    tz = report.plan.info.timezone
-    header = [
-        "编号", "标题", "平台", "链接", "级别", "类别", "倾向", "阶段", "波次",
-        f"发现时间（{zone_name(tz)}）", "办结时间", "报告人", "当日新增", "当日办结", "超时步骤",
-        "补录",
-    ]  # fmt: skip
-    rows = []
-    for i in report.incidents:
-        s, plan = i.state, i.plan
-        rows.append(
+def _routines(report: DailyReport) -> str:
+    tz, day = report.plan.info.timezone, report.day
+    found = []
+    for d in report.routines:
+        runs = listing(
             [
-                i.ref,
-                s.title,
-                s.platform,
-                s.url,
-                plan.level(s.level).name,
-                "、".join(plan.category(c).name for c in s.categories),
-                plan.sentiment(s.sentiment).name,
-                plan.stage(s.stage).name,
-                s.wave,
-                cell_time(s.detected, tz),
-                cell_time(s.closed, tz),
-                s.reporter,
-                yes(i in report.new),
-                yes(i in report.closed),
-                "、".join(m.verdict.step.title for m in report.overdue if m.ref == i.ref),
-                yes(report.late_entry(i)),
+                _("{person} {time}").format(
+                    person=run.actor, time=when_text(run.when, tz, day, short=True)
+                )
+                + (_(" (zero report)") if run.zero else "")
+                + (
+                    _(" ({note})").format(note=run.note.strip())
+                    if run.note.strip() and not run.zero
+                    else ""
+                )
+                for run in d.runs
             ]
         )
-    buffer = io.StringIO()
-    write_rows(buffer, header, rows)
-    return buffer.getvalue()
+        if d.missing:
+            found.append(_("{routine}: not done that day").format(routine=d.routine.name))
+        elif d.overdue:
+            last = stamp(d.last_at, tz) if d.last_at else ""
+            found.append(
+                _("{routine}: overdue, last done {time}").format(routine=d.routine.name, time=last)
+                if last
+                else _("{routine}: overdue, never done").format(routine=d.routine.name)
+            )
+        elif runs:
+            found.append(_("{routine}: {runs}").format(routine=d.routine.name, runs=runs))
+    return sentence(_("; ").join(found)) if found else ""
+
+
+def _notes(report: DailyReport) -> list[str]:
+    notes = []
+    late = sum(1 for i in report.new if report.late_entry(i)) + sum(
+        1 for m in report.activity if m.late
+    )
+    if late:
+        notes.append(
+            _("{n} entries about this day were recorded after it (late entries, marked)").format(
+                n=late
+            )
+        )
+    if report.as_known_at:
+        notes.append(
+            _("As the records stood at {time}").format(
+                time=stamp(report.known, report.plan.info.timezone)
+            )
+        )
+    if report.include_exercises:
+        notes.append(_("Exercises included"))
+    return [sentence(n) for n in notes]
+
+
+# -- 超时事项, 下步工作建议, 响应时间 -------------------------------------------------------------
+
+
+def owner_text(report: DailyReport, owner: Owner) -> str:
+    """联络人李丹, 舆情评论员: the role, and the one person meant where there is one."""
+    roles = {r.id: r.name for r in report.plan.roles}
+    role = roles.get(owner.role, owner.role)
+    if owner.person:
+        return _("{role} {person}").format(role=role, person=owner.person) if role else owner.person
+    return role or "—"
+
+
+def _missed(report: DailyReport) -> list[Part]:
+    """超时事项: each deadline missed, how late, whether done since (and why late, where
+    the one who did it said), and who answers for it."""
+    tz, day = report.plan.info.timezone, report.day
+    rows = []
+    for m in report.missed:
+        v = m.verdict
+        late = duration(v.late_by)
+        if v.record is None:
+            state = Cell(_("{late}, not done").format(late=late), "red")
+        else:
+            text = _("{late}, done {time} by {person}").format(
+                late=late, time=when_text(v.record.when, tz, day, short=True),
+                person=v.record.actor,
+            )  # fmt: skip
+            if v.record.note.strip():
+                text += _("; note: {note}").format(note=v.record.note.strip())
+            state = Cell(text)
+        rows.append(
+            (m.ref, v.step.title, when_cell(v.due, tz, day), state, owner_text(report, m.owner))
+        )
+    if not rows:
+        return []
+    header = (_("ref"), _("deadline missed"), _("due"), _("how late"), _("owner"))
+    table = Table(header, tuple(rows), (0, 5, 0, 4, 2), (True, False, True, False, False))
+    return [Part(blocks=(Block("table", table=table),))]
+
+
+def _next_steps(report: DailyReport) -> list[Part]:
+    tz, day = report.plan.info.timezone, report.day
+    blocks = []
+    if report.overdue:
+        blocks.append(
+            Block(
+                text=sentence(
+                    _(
+                        "{n} missed deadlines are still open: their owners should act at once"
+                    ).format(n=len(report.overdue))
+                )
+            )
+        )
+    rows: list[tuple[str, ...]] = [
+        (
+            d.ref,
+            d.verdict.step.title,
+            owner_text(report, d.owner),
+            _("by {time}").format(time=when_cell(d.verdict.due, tz, day)),
+        )
+        for d in report.due_next
+    ]
+    levels = {lv.id: lv.name for lv in report.plan.levels}
+    for s in report.suggestions:
+        rule = s.suggestion.rule
+        if s.suggestion.level is not None:
+            what = _("suggests re-grading to {level}").format(
+                level=levels.get(s.suggestion.level.id, "")
+            )
+        elif s.suggestion.step is not None:
+            what = _("suggests the step “{step}”").format(step=s.suggestion.step.title)
+        else:
+            continue
+        text = _("Assessment rule “{rule}” (Art. {article}): {what}").format(
+            rule=rule.name, article=rule.article, what=what
+        )
+        due = (
+            _("by {time}").format(time=when_cell(s.due.due, tz, day))
+            if s.due is not None and s.due.due is not None
+            else _("promptly")
+        )
+        rows.append((s.incident.ref, text, owner_text(report, s.owner), due))
+    if rows:
+        header = (_("ref"), _("to do"), _("owner"), _("by when"))
+        table = Table(header, tuple(rows), (0, 5, 2, 0), (True, False, False, True))
+        blocks.append(Block("table", table=table))
+    return [Part(blocks=tuple(blocks))] if blocks else []
+
+
+# -- the appendix -------------------------------------------------------------------------------
+
+
+def _log(report: DailyReport) -> tuple[Block, ...]:
+    """The day's events, one a row, as the audit trail has them."""
+    from yuqing_cli.render.report_dates import recorded_on
+
+    tz, day = report.plan.info.timezone, report.day
+    rows = []
+    for m in report.activity:
+        what = _movement_text(m) if _action_label(m.action) != m.action else _other(report, m)
+        if m.late:
+            what += recorded_on(m.recorded_at, tz, day)
+        rows.append((when_text(m.when, tz, day, short=True), m.ref, m.actor, what))
+    if not rows:
+        return (Block(text=_("None.")),)
+    header = (_("time"), _("ref"), _("who"), _("what"))
+    return (
+        Block("table", table=Table(header, tuple(rows), (0, 0, 0, 1), (True, True, True, False))),
+    )
+
+
+def _other(report: DailyReport, m: Movement) -> str:
+    """An event the label table has no words for, in the words of the account."""
+    from yuqing_cli.render.report_story import event_text
+
+    incident = next((i for i in report.incidents if i.ref == m.ref), None)
+    return event_text(report, incident, m) if incident is not None else m.action
+
+
+# -- issuing ----------------------------------------------------------------------------------
+
+
+def frozen(
+    report: DailyReport,
+    issue: IssueMark,
+    corrects: dict[str, Any] | None = None,
+    *,
+    with_log: bool = False,
+) -> dict[str, Any]:
+    """What an issued report keeps: its document (in its unit's language), its JSON and
+    its CSV, as data, and the layout they are in."""
+    from yuqing_cli.render.report_data import report_csv, report_json
+
+    with speaking(report.plan.unit.language):
+        doc = report_doc(report, issue, with_log=with_log, corrects=corrects)
+        data = report_json(report)
+    return {"layout": LAYOUT, "doc": doc_data(doc), "json": data, "csv": report_csv(report)}

@@ -1,11 +1,20 @@
-"""A :class:`~yuqing_cli.render.doc.Doc` as a Word document (python-docx).
+"""A :class:`~yuqing_cli.render.doc.Doc` as a Word document laid out by GB/T 9704-2012.
 
-The page follows the usual layout of an office document in China (GB/T 9704): A4,
-margins of 3.7/3.5/2.8/2.6 cm, a red masthead with the document's name and number, a
-line with the issuing unit and the date over a red rule, headings numbered 一、二、…
-in a Chinese document, tables across the text width in the proportions the document
-gives. Fonts are named with their Chinese forms (仿宋, 黑体, 宋体); Word and WPS use
-them where installed and their own fallbacks elsewhere.
+The page of an official document (党政机关公文格式): A4, margins of 37/35/28/26 mm, a
+type area of 22 lines of 28 characters (a line grid of 28.95 pt, the characters set 28
+to a line by their spacing), body text in 仿宋_GB2312 三号 (16 pt) with a two-character
+first-line indent, headings
+一、 in 黑体 and （一） in 楷体_GB2312, the 版头 with the marking, the issuing unit's
+name in red 小标宋, the number, the date and the signer (签发人) over a red rule, page
+numbers "— N —" in 4号 on the outside edge (odd pages right, even pages left), and the
+版记 (distribution, printer and date of printing between rules) closing the last page.
+The Chinese fonts are named as offices have them (仿宋_GB2312, 方正小标宋简体…); the
+font table names the common font each falls back to where it is missing (仿宋, 宋体…).
+
+Tables (:mod:`word_tables`) take column widths from their content; a part's title
+runs into its first paragraph (（一）标题。正文…) as offices set them; headings keep with
+what follows, and no paragraph leaves a lone line on a page. The check line (the audit
+chain's head and the content hash) ends the last page, in one line of small print.
 
 The file is the same, byte for byte, for the same document: its parts carry a fixed
 time, so an issued report printed again gives the same file.
@@ -14,75 +23,78 @@ time, so an issued report printed again gives the same file.
 from __future__ import annotations
 
 import io
-import re
+import math
+import unicodedata
 import zipfile
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from yuqing_cli.render.doc import Cell, Doc, Section, Value, masthead_name
-from yuqing_cli.render.safe import clean
+from yuqing_cli.render.doc import Block, Cell, Doc, Part, Value, check_line
+from yuqing_cli.render.word_tables import add_table
+from yuqing_cli.render.word_xml import (
+    BODY,
+    BODY_PT,
+    CHARS,
+    CHECK_PT,
+    CHECK_SPACING_PT,
+    CLOSING_LINE_PT,
+    FALLBACK,
+    HEADING,
+    LATIN,
+    LINE_PITCH_PT,
+    MARGINS_MM,
+    MASTHEAD,
+    NOTE_PT,
+    NUMBERS,
+    PAGE_MM,
+    PAGE_NUMBER_PT,
+    RED,
+    SUBHEADING,
+    TEXT_WIDTH_PT,
+    add_run,
+    alignment,
+    element,
+    off_grid,
+    pt,
+    rule,
+    safe,
+    set_fonts,
+    set_indent,
+    text_of,
+    twips,
+)
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
     from docx.text.paragraph import Paragraph
 
-BODY_FONT = "仿宋"
-HEADING_FONT = "黑体"
-TITLE_FONT = "宋体"
-LATIN_FONT = "Times New Roman"
-RED = (0xC0, 0x00, 0x00)
-# A4 and the margins of GB/T 9704 (cm).
-PAGE = (21.0, 29.7)
-MARGINS = {"top": 3.7, "bottom": 3.5, "left": 2.8, "right": 2.6}
-CHINESE_NUMERALS = "一二三四五六七八九十"
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-# XML 1.0 allows tab, newline, carriage return and these ranges only.
-_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
-
-def _safe(text: str) -> str:
-    """Untrusted text for a Word run: controls visible (``\\x1b``), nothing XML forbids."""
-    return _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", clean(text))
-
-
-def to_docx(doc: Doc, *, created: datetime | None = None, stamp: str = "") -> bytes:
+def to_docx(doc: Doc, *, created: datetime | None = None, digest: str = "") -> bytes:
     """The document as a .docx file. ``created`` is the time the file says it was made
-    (default: a fixed one); ``stamp`` is printed small in every page's footer (e.g. the
-    content hash of an issued report)."""
+    (default: a fixed one); ``digest`` is an issued document's content hash, printed in
+    its check line."""
     from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.shared import Cm
 
     word = Document()
-    section = word.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Cm(PAGE[0]), Cm(PAGE[1])
-    section.top_margin, section.bottom_margin = Cm(MARGINS["top"]), Cm(MARGINS["bottom"])
-    section.left_margin, section.right_margin = Cm(MARGINS["left"]), Cm(MARGINS["right"])
+    _package(word)
+    _settings(word, doc.language)
     _styles(word)
-    chinese = bool(_CJK.search(doc.masthead.name if doc.masthead else doc.title))
-    if doc.masthead is not None:
-        _masthead(word, doc)
-    else:
-        _para(word, doc.title, size=18, bold=True, font=TITLE_FONT, align="center")
-    for line in doc.subtitle:
-        _para(word, line, size=10.5, grey=True)
-    for note in doc.notes:
-        _para(word, note, size=10.5, grey=True)
-    for n, part in enumerate(doc.sections):
-        heading = f"{_numeral(n + 1)}、{part.title}" if chinese else part.title
-        _para(word, heading, size=14, font=HEADING_FONT, space_before=10, keep_with_next=True)
-        _section(word, part)
-    if doc.footer:
-        _para(word, "", size=6)
-        for line in doc.footer:
-            _para(word, line, size=9, grey=True)
-    _page_footer(word, stamp)
+    _page(word)
+    _masthead(word, doc)
+    for block in doc.preface:
+        _block(word, block)
+    for section in doc.sections:
+        _para(word, section.title, style="Heading 1", page_break=section.appendix)
+        for part in section.parts:
+            _part(word, part, doc.language)
+    _closing(word, doc, digest)
+    _page_numbers(word)
     props = word.core_properties
-    props.title = _safe(doc.title)
-    props.author = _safe(doc.masthead.unit if doc.masthead else "")
+    props.title = safe(doc.title or doc.masthead.title)
+    props.author = ""
     props.comments = ""
     props.last_modified_by = ""
+    props.language = "zh-CN" if doc.language == "zh" else "en-US"
     props.revision = 1
     fixed = (created or datetime(2000, 1, 1)).replace(microsecond=0)
     props.created = props.modified = fixed
@@ -104,267 +116,325 @@ def _normalised(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def _numeral(n: int) -> str:
-    if n <= 10:
-        return CHINESE_NUMERALS[n - 1]
-    tens, ones = divmod(n, 10)
-    return (
-        (CHINESE_NUMERALS[tens - 1] if tens > 1 else "")
-        + "十"
-        + (CHINESE_NUMERALS[ones - 1] if ones else "")
+# -- the package, settings and styles ---------------------------------------------------------
+
+
+def _package(word: DocxDocument) -> None:
+    """Leave out what python-docx's template carries and this document does not use: its
+    thumbnail (another document's picture), Word 2010 styles and a bibliography part."""
+    package = word.part.package
+    for rid, rel in list(package.rels.items()):
+        if rel.reltype.endswith("/thumbnail"):
+            del package.rels[rid]
+    for rid, rel in list(word.part.rels.items()):
+        if rel.reltype.endswith(("/stylesWithEffects", "/customXml")):
+            del word.part.rels[rid]
+        elif rel.reltype.endswith("/fontTable"):
+            rel.target_part._blob = _font_table()
+
+
+def _font_table() -> bytes:
+    fonts = [(LATIN, "", "00", "roman")] + [
+        (name, FALLBACK.get(name, ""), "86", "modern" if name == HEADING else "roman")
+        for name in (BODY, "仿宋", HEADING, SUBHEADING, "楷体", MASTHEAD, NUMBERS)
+    ]
+    items = "".join(
+        f'<w:font w:name="{name}">'
+        + (f'<w:altName w:val="{alt}"/>' if alt else "")
+        + f'<w:charset w:val="{charset}"/><w:family w:val="{family}"/>'
+        '<w:pitch w:val="variable"/></w:font>'
+        for name, alt, charset, family in fonts
     )
+    return (
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+        '<w:fonts xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        f"{items}</w:fonts>"
+    ).encode()
 
 
-# -- styles and runs ------------------------------------------------------------------------
-
-
-def _east_asian(run_or_style: Any, font: str) -> None:
-    """Name the font for Chinese characters too (Word keeps it apart: w:eastAsia)."""
+def _settings(word: DocxDocument, language: str) -> None:
+    """Current Word (compatibility mode 15), different footers on odd and even pages,
+    the East Asian language of the theme."""
     from docx.oxml.ns import qn
 
-    element = run_or_style.element if hasattr(run_or_style, "element") else run_or_style._element
-    rpr = element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = rpr.makeelement(qn("w:rFonts"), {})
-        rpr.insert(0, fonts)
-    fonts.set(qn("w:eastAsia"), font)
+    word.settings.odd_and_even_pages_header_footer = True
+    settings = word.settings.element
+    compat = settings.find(qn("w:compat"))
+    for setting in compat.findall(qn("w:compatSetting")):
+        if setting.get(qn("w:name")) == "compatibilityMode":
+            setting.set(qn("w:val"), "15")
+    lang = settings.find(qn("w:themeFontLang"))
+    lang.set(qn("w:val"), "zh-CN" if language == "zh" else "en-US")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    for tag in ("w:rsids", "w:attachedTemplate", "w:savePreviewPicture"):
+        for found in settings.findall(qn(tag)):
+            settings.remove(found)
+
+
+def _lang(rpr: Any) -> None:
+    """Chinese text is zh-CN; Latin text (references, times, links) keeps Latin rules,
+    so that a line never breaks inside it."""
+    element(rpr, "lang", val="en-US", eastAsia="zh-CN", bidi="ar-SA")
 
 
 def _styles(word: DocxDocument) -> None:
+    from docx.oxml.ns import qn
     from docx.shared import Pt
 
+    styles = word.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    set_fonts(rpr, BODY)
+    element(rpr, "sz", val=str(round(BODY_PT * 2)))
+    element(rpr, "szCs", val=str(round(BODY_PT * 2)))
+    _lang(rpr)
+    ppr = defaults.find(qn("w:pPrDefault")).find(qn("w:pPr"))
+    element(ppr, "spacing", after="0", line=twips(LINE_PITCH_PT), lineRule="exact")
     normal: Any = word.styles["Normal"]
-    normal.font.name = LATIN_FONT
-    normal.font.size = Pt(12)
-    _east_asian(normal, BODY_FONT)
-    normal.paragraph_format.space_after = Pt(2)
+    normal.font.size = Pt(BODY_PT)
+    set_fonts(normal.element.get_or_add_rPr(), BODY)
+    _lang(normal.element.get_or_add_rPr())
+    element(normal.element.get_or_add_rPr(), "spacing", val=twips(char_spacing()))
+    f = normal.paragraph_format
+    f.widow_control = True
+    f.space_before = f.space_after = Pt(0)
+    f.line_spacing = Pt(LINE_PITCH_PT)
+    set_indent(normal.element.get_or_add_pPr(), 2)
+    element(normal.element.get_or_add_pPr(), "jc", val="both")
+    for name, font in (("Heading 1", HEADING), ("Heading 2", SUBHEADING)):
+        style: Any = word.styles[name]
+        rpr = style.element.get_or_add_rPr()
+        set_fonts(rpr, font)
+        for tag in ("w:b", "w:bCs", "w:color", "w:i", "w:iCs"):
+            for found in rpr.findall(qn(tag)):
+                rpr.remove(found)
+        style.font.size = Pt(BODY_PT)
+        style.font.bold = False
+        f = style.paragraph_format
+        f.space_before = f.space_after = Pt(0)
+        f.line_spacing = Pt(LINE_PITCH_PT)
+        f.keep_with_next = True
+        f.keep_together = True
+        f.widow_control = True
+
+
+def char_spacing() -> float:
+    """The spacing (pt, negative: condensed) that sets 28 characters of 三号 on a line."""
+    return math.floor((TEXT_WIDTH_PT / CHARS - BODY_PT) * 20 - 0.5) / 20
+
+
+def _page(word: DocxDocument) -> None:
+    """A4, GB/T 9704's margins, and the grid of 22 lines (28 characters a line come from
+    the body's character spacing: LibreOffice lays out Word's compressed character grid
+    with two cells to a character, so the grid gives the lines only)."""
+    from docx.enum.section import WD_ORIENT
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
+
+    section = word.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(PAGE_MM[0]), Mm(PAGE_MM[1])
+    section.top_margin, section.bottom_margin = Mm(MARGINS_MM["top"]), Mm(MARGINS_MM["bottom"])
+    section.left_margin, section.right_margin = Mm(MARGINS_MM["left"]), Mm(MARGINS_MM["right"])
+    section.header_distance = Mm(15)
+    # The page number's rule sits 7 mm under the type area.
+    section.footer_distance = Mm(MARGINS_MM["bottom"] - 7 - 6)
+    grid = element(section._sectPr, "docGrid", type="lines", linePitch=twips(LINE_PITCH_PT))
+    grid.attrib.pop(qn("w:charSpace"), None)
+
+
+# -- paragraphs and runs ----------------------------------------------------------------------
 
 
 def _para(
     word: DocxDocument,
-    value: Value,
+    text: Value,
     *,
-    size: float = 12,
-    bold: bool = False,
-    font: str = "",
+    style: str = "",
     align: str = "",
-    grey: bool = False,
-    red: bool = False,
-    space_before: float = 0,
+    indent: int | None = None,
+    page_break: bool = False,
     keep_with_next: bool = False,
-    indent: bool = False,
 ) -> Paragraph:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt, RGBColor
-
-    paragraph = word.add_paragraph()
+    """A paragraph in ``style`` (default: body text, indented two characters)."""
+    paragraph = word.add_paragraph(style=style or None)
     if align:
-        paragraph.alignment = {
-            "center": WD_ALIGN_PARAGRAPH.CENTER,
-            "right": WD_ALIGN_PARAGRAPH.RIGHT,
-        }[align]
-    fmt = paragraph.paragraph_format
-    fmt.space_before = Pt(space_before)
-    fmt.keep_with_next = keep_with_next
-    if indent:
-        fmt.left_indent = Cm(0.4)
-    cell = value if isinstance(value, Cell) else Cell(value)
+        paragraph.alignment = alignment(align)
+    if indent is not None:
+        set_indent(paragraph._p.get_or_add_pPr(), indent)
+    f = paragraph.paragraph_format
+    if page_break:
+        f.page_break_before = True
+    if keep_with_next:
+        f.keep_with_next = True
+    cell = text if isinstance(text, Cell) else Cell(text)
     if cell.text:
-        run = paragraph.add_run(_safe(cell.text))
-        run.font.size = Pt(size)
-        run.bold = bold or "bold" in cell.style
-        if font:
-            _east_asian(run, font)
-        if red or "red" in cell.style:
-            run.font.color.rgb = RGBColor(*RED)
-        elif grey:
-            run.font.color.rgb = RGBColor(0x59, 0x59, 0x59)
+        add_run(paragraph, cell.text, bold="bold" in cell.style, red="red" in cell.style)
     return paragraph
 
 
-def _rule(paragraph: Paragraph) -> None:
-    """A red line under the paragraph (the rule under the masthead)."""
-    from docx.oxml.ns import qn
-
-    ppr = paragraph._p.get_or_add_pPr()
-    border = ppr.makeelement(qn("w:pBdr"), {})
-    bottom = border.makeelement(
-        qn("w:bottom"),
-        {qn("w:val"): "single", qn("w:sz"): "18", qn("w:space"): "4", qn("w:color"): "C00000"},
+def _part(word: DocxDocument, part: Part, language: str) -> None:
+    """A part: its title run in (（一）title. followed by its first paragraph, in 楷体) as
+    office documents set their second-level headings, and its items in one paragraph
+    of running text; a part that opens with a table or a lead gets a heading line."""
+    blocks = list(part.blocks)
+    opening = blocks[0] if blocks else None
+    run_in = (
+        part.title
+        and opening is not None
+        and opening.table is None
+        and opening.kind in ("text", "item")
+        and not opening.lead
     )
-    border.append(bottom)
-    ppr.append(border)
+    if part.title and not run_in:
+        _para(word, part.title, style="Heading 2")
+    if not run_in:
+        for block in blocks:
+            _block(word, block)
+        return
+    stop = "。" if language == "zh" else ". "
+    paragraph = word.add_paragraph()
+    title = part.title if part.title.endswith(("。", ".")) else part.title + stop
+    add_run(paragraph, title, font=SUBHEADING)
+    joined = 1
+    if opening is not None and opening.kind == "item":
+        while joined < len(blocks) and blocks[joined].kind == "item" and not blocks[joined].lead:
+            joined += 1
+    space = "" if language == "zh" else " "
+    for n, block in enumerate(blocks[:joined]):
+        cell = block.text if isinstance(block.text, Cell) else Cell(block.text)
+        text = (space if n else "") + cell.text
+        add_run(paragraph, text, bold="bold" in cell.style, red="red" in cell.style)
+    for block in blocks[joined:]:
+        _block(word, block)
+
+
+def _block(word: DocxDocument, block: Block) -> None:
+    if block.table is not None:
+        add_table(word, block.table)
+        return
+    if block.kind == "note":
+        paragraph = word.add_paragraph()
+        off_grid(paragraph, NOTE_PT * 1.5)
+        add_run(paragraph, (block.lead or "") + text_of(block.text), size=NOTE_PT)
+        return
+    paragraph = word.add_paragraph()
+    if block.lead:
+        add_run(paragraph, block.lead, font=HEADING)
+    cell = block.text if isinstance(block.text, Cell) else Cell(block.text)
+    if cell.text:
+        add_run(paragraph, cell.text, bold="bold" in cell.style, red="red" in cell.style)
+
+
+def _two_sides(word: DocxDocument, left: str, right: str, *, right_font: str = "") -> Paragraph:
+    """One line with ``left`` one character in from the left edge and ``right`` one
+    character in from the right edge (GB/T 9704: 左空一字, 右空一字)."""
+    from docx.enum.text import WD_TAB_ALIGNMENT
+    from docx.shared import Pt
+
+    paragraph = word.add_paragraph()
+    f = paragraph.paragraph_format
+    # No indent (a rule along the paragraph spans the type area): tab stops instead.
+    element(paragraph._p.get_or_add_pPr(), "ind", firstLine="0", firstLineChars="0")
+    f.tab_stops.add_tab_stop(Pt(BODY_PT), WD_TAB_ALIGNMENT.LEFT)
+    f.tab_stops.add_tab_stop(Pt(TEXT_WIDTH_PT - BODY_PT), WD_TAB_ALIGNMENT.RIGHT)
+    paragraph.add_run("\t")
+    if left:
+        add_run(paragraph, left)
+    if right:
+        paragraph.add_run("\t")
+        label, sep, name = right.rpartition("：")
+        if right_font and sep:
+            add_run(paragraph, label + sep)
+            add_run(paragraph, name, font=right_font)
+        else:
+            add_run(paragraph, right)
+    return paragraph
 
 
 def _masthead(word: DocxDocument, doc: Doc) -> None:
-    from docx.enum.text import WD_TAB_ALIGNMENT
-    from docx.shared import Cm
-
     m = doc.masthead
-    assert m is not None
-    name = masthead_name(m)
-    _para(word, m.unit, size=16, font=TITLE_FONT, align="center", red=True)
-    _para(word, name, size=26, bold=True, font=TITLE_FONT, align="center", red=True)
-    if m.number:
-        _para(word, m.number, size=14, align="center")
-    width = PAGE[0] - MARGINS["left"] - MARGINS["right"]
-    first, *rest = list(m.lines) or [""]
-    line = _para(word, first, size=12)
-    line.paragraph_format.tab_stops.add_tab_stop(Cm(width), WD_TAB_ALIGNMENT.RIGHT)
-    line.add_run("\t" + _safe(m.date))
-    for extra in rest:
-        _para(word, extra, size=12)
-    _rule(word.paragraphs[-1])
+    if m.marking:
+        paragraph = _para(word, "", indent=0)
+        add_run(paragraph, m.marking, font=HEADING)
+    else:
+        _para(word, "", indent=0)
+    # The masthead in red 小标宋, as large as fits one line (at most 42 pt).
+    width = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in m.title) / 2
+    size = max(18.0, min(42.0, int(TEXT_WIDTH_PT / max(width, 1) * 2) / 2 - 0.5))
+    title = _para(word, "", align="center", indent=0)
+    off_grid(title, size * 1.5)
+    title.paragraph_format.space_after = pt(BODY_PT * 0.75)
+    add_run(title, m.title, font=MASTHEAD, size=size, red=True)
+    number = " ".join(x for x in (m.number, m.mark) if x)
+    if number:
+        _para(word, number, align="center", indent=0)
+    line = _two_sides(word, m.date, m.signer, right_font=SUBHEADING)
+    rule(line, "bottom", size=12, colour=RED, space=8)
+    spacer = _para(word, "", indent=0)
+    off_grid(spacer, BODY_PT)
 
 
-def _section(word: DocxDocument, section: Section) -> None:
-    if section.bars:
-        text = "    ".join(
-            f"{(x.text if isinstance(x, Cell) else x)} {n}"
-            for x, n in zip(section.lines, section.bars, strict=True)
-        )
-        _para(word, text, indent=True)
+def _closing(word: DocxDocument, doc: Doc, digest: str) -> None:
+    """The 版记 (distribution lists, printer and date between rules), then the check line
+    (the audit chain's head and the content hash), each line one line."""
+    c = doc.closing
+    check = check_line(doc, digest)
+    if not (c.lines or c.printer or c.printed or check):
         return
-    if not section.rows and not section.lines:
-        _para(word, section.empty, grey=True, indent=True)
-        return
-    for line in section.lines:
-        _para(word, line, indent=True)
-    if section.rows:
-        _table(word, section)
+    rows: list[Paragraph] = [_two_sides(word, line, "") for line in c.lines]
+    if c.printer or c.printed:
+        rows.append(_two_sides(word, c.printer, c.printed))
+    for paragraph in rows:
+        paragraph.paragraph_format.keep_with_next = True
+        off_grid(paragraph, CLOSING_LINE_PT)
+        for piece in paragraph.runs:
+            piece.font.size = pt(PAGE_NUMBER_PT)
+    if rows:
+        rows[0].paragraph_format.space_before = pt(BODY_PT / 2)
+        rule(rows[0], "top", size=8, colour="000000")
+        if len(rows) > 1:
+            rule(rows[-1], "top", size=4, colour="000000")
+        rule(rows[-1], "bottom", size=8, colour="000000")
+    if check:
+        paragraph = word.add_paragraph()
+        element(paragraph._p.get_or_add_pPr(), "ind", firstLine="0", firstLineChars="0")
+        off_grid(paragraph, CHECK_PT * 1.6)
+        paragraph.alignment = alignment("left")
+        run = add_run(paragraph, check, size=CHECK_PT)
+        element(run.element.get_or_add_rPr(), "spacing", val=twips(CHECK_SPACING_PT))
 
 
-def _table(word: DocxDocument, section: Section) -> None:
+# -- page numbers ---------------------------------------------------------------------------
+
+
+def _page_numbers(word: DocxDocument) -> None:
+    """ "— N —" in 4号 宋体 one character in from the outside edge: right on odd pages,
+    left on even ones."""
+    section = word.sections[0]
+    for footer, align in ((section.footer, "right"), (section.even_page_footer, "left")):
+        paragraph = footer.paragraphs[0]
+        paragraph.alignment = alignment(align)
+        element(paragraph._p.get_or_add_pPr(), "ind", firstLine="0", firstLineChars="0")
+        off_grid(paragraph, PAGE_NUMBER_PT * 1.2)
+        f = paragraph.paragraph_format
+        if align == "right":
+            f.right_indent = pt(PAGE_NUMBER_PT)
+        else:
+            f.left_indent = pt(PAGE_NUMBER_PT)
+        add_run(paragraph, "— ", font=NUMBERS, size=PAGE_NUMBER_PT)
+        _field(paragraph, "PAGE")
+        add_run(paragraph, " —", font=NUMBERS, size=PAGE_NUMBER_PT)
+
+
+def _field(paragraph: Paragraph, instruction: str) -> None:
+    """A field (``PAGE``) in the run's font, as a simple field Word updates itself."""
     from docx.oxml.ns import qn
-    from docx.shared import Cm
 
-    columns = len(section.header)
-    table = word.add_table(rows=1, cols=columns)
-    table.style = "Table Grid"
-    table.autofit = False
-    text_width = PAGE[0] - MARGINS["left"] - MARGINS["right"]
-    widths = [Cm(w) for w in column_widths(section, text_width)]
-    header = table.rows[0]
-    trpr = header._tr.get_or_add_trPr()
-    trpr.append(trpr.makeelement(qn("w:tblHeader"), {}))  # repeated on every page
-    for i, title in enumerate(section.header):
-        _cell(header.cells[i], Cell(title, "bold"), widths[i], shade=True)
-    for row in section.rows:
-        cells = table.add_row().cells
-        for i, value in enumerate(row):
-            _cell(cells[i], value, widths[i])
-    for i, column in enumerate(table.columns):
-        column.width = widths[i]
-
-
-# How wide text of the table font (10.5 pt) is, in cm: a Chinese character, another one
-# (generous: the fonts at hand differ), and the cell's margins.
-WIDE_CM, NARROW_CM, PADDING_CM = 0.4, 0.26, 0.5
-SHORT_CM = 2.2  # a column of short words (重大, 李丹, 发现) is never narrower than they are
-
-
-def _natural(text: str) -> float:
-    """The width (cm) a cell needs to hold ``text`` on one line."""
-    import unicodedata
-
-    longest = max(text.split("\n"), key=len, default="")
-    return PADDING_CM + sum(
-        WIDE_CM if unicodedata.east_asian_width(c) in "WF" else NARROW_CM for c in longest
-    )
-
-
-def _token(text: str) -> bool:
-    """Text a line should not break: ASCII without spaces (YQ-20241123-001, 09:40)."""
-    return text.isascii() and not any(c.isspace() for c in text)
-
-
-def column_widths(section: Section, total: float) -> list[float]:
-    """Widths (cm) across ``total``: a column whose longest cell fits within its share (by
-    the section's relative ``widths``), holds only short words, or holds references and
-    times takes just what it needs; the others share the rest in proportion, and wrap."""
-    n = len(section.header)
-    weights = [float(w) for w in section.widths] if len(section.widths) == n else [1.0] * n
-    columns = list(zip(section.header, *section.rows, strict=True))
-    natural = [max(_natural(x.text if isinstance(x, Cell) else x) for x in c) for c in columns]
-    # references and clock times must not break: a column of such tokens (the header
-    # aside) takes its width while it is not much of the page
-    whole = [
-        all(_token(x.text if isinstance(x, Cell) else x) for x in c[1:]) and len(c) > 1
-        for c in columns
-    ]
-    fixed: dict[int, float] = {}
-    while True:
-        free = [i for i in range(n) if i not in fixed]
-        if not free:
-            break
-        room = total - sum(fixed.values())
-        share = {i: room * weights[i] / sum(weights[j] for j in free) for i in free}
-        fits = {
-            i: natural[i]
-            for i in free
-            if natural[i] <= max(share[i], SHORT_CM) or (whole[i] and natural[i] <= total * 0.3)
-        }
-        left = len(free) - len(fits)
-        if sum(fits.values()) + left * SHORT_CM > room:
-            fits = {}  # taking them would squeeze the rest below a short word: all share
-        if not fits:
-            return _within([fixed.get(i, share.get(i, 0.0)) for i in range(n)], total)
-        fixed.update(fits)
-    spare = total - sum(fixed.values())
-    if spare > 0:  # every column fits: the space left goes to them by weight
-        return [fixed[i] + spare * weights[i] / sum(weights) for i in range(n)]
-    return _within([fixed[i] for i in range(n)], total)
-
-
-def _within(widths: list[float], total: float) -> list[float]:
-    """``widths`` scaled down, if need be, to add up to no more than ``total``."""
-    used = sum(widths)
-    return widths if used <= total else [w * total / used for w in widths]
-
-
-def _cell(cell: Any, value: Value, width: Any, *, shade: bool = False) -> None:
-    from docx.oxml.ns import qn
-    from docx.shared import Pt, RGBColor
-
-    cell.width = width
-    item = value if isinstance(value, Cell) else Cell(value)
-    paragraph = cell.paragraphs[0]
-    paragraph.paragraph_format.space_after = Pt(0)
-    run = paragraph.add_run(_safe(item.text))
-    run.font.size = Pt(10.5)
-    run.bold = "bold" in item.style
-    if "red" in item.style:
-        run.font.color.rgb = RGBColor(*RED)
-    if shade:
-        tcpr = cell._tc.get_or_add_tcPr()
-        tcpr.append(
-            tcpr.makeelement(
-                qn("w:shd"), {qn("w:val"): "clear", qn("w:color"): "auto", qn("w:fill"): "E7EEF7"}
-            )
-        )
-
-
-def _page_footer(word: DocxDocument, stamp: str) -> None:
-    """The page number in the middle of every page's footer, and the stamp under it."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    footer = word.sections[0].footer
-    paragraph = footer.paragraphs[0]
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    paragraph.add_run("— ")
-    field = paragraph._p.makeelement(qn("w:fldSimple"), {qn("w:instr"): "PAGE"})
-    number = field.makeelement(qn("w:r"), {})
-    text = number.makeelement(qn("w:t"), {})
-    text.text = "1"
-    number.append(text)
-    field.append(number)
+    field = paragraph._p.makeelement(qn("w:fldSimple"), {qn("w:instr"): instruction})
+    run = paragraph.add_run("1")
+    set_fonts(run.element.get_or_add_rPr(), NUMBERS, NUMBERS)
+    run.font.size = pt(PAGE_NUMBER_PT)
+    paragraph._p.remove(run._r)
+    field.append(run._r)
     paragraph._p.append(field)
-    paragraph.add_run(" —")
-    if stamp:
-        small = footer.add_paragraph()
-        small.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        run = small.add_run(_safe(stamp))
-        run.font.size = Pt(7)

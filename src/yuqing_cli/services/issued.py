@@ -70,7 +70,9 @@ def content_hash(content: Any) -> str:
     return hashlib.sha256(codec.dumps(content).encode("utf-8")).hexdigest()
 
 
-Freeze = Callable[["DailyReport", IssueMark], dict[str, Any]]
+# Renders the report for an issue: the report, its mark, and the content of the issue it
+# corrects (None for a first issue).
+Freeze = Callable[["DailyReport", IssueMark, dict[str, Any] | None], dict[str, Any]]
 
 
 def issue(
@@ -82,7 +84,7 @@ def issue(
     freeze: Freeze,
 ) -> Issued:
     """Freeze and number the day's report. ``freeze`` renders it (the document and
-    its data) for the numbers and sign-off given."""
+    its data) for the numbers and sign-off given, and what it corrects."""
     from yuqing_cli.services.report import build
 
     with writing(ctx) as w:
@@ -127,7 +129,7 @@ def issue(
             anchor=chain_head(w.session),
             revision_of=(corrected.year, corrected.number, corrected.total) if corrected else None,
         )
-        content = freeze(report, mark)
+        content = freeze(report, mark, same_day[-1].content if same_day else None)
         digest = content_hash(content)
         ensure_version(w.session, plan, w.now)
         event = audit.append(

@@ -10,17 +10,20 @@ Each incident's state at the start and at the end of the day is the fold of its 
 that happened before then and were recorded by ``known``; corrections (an edit, a void,
 an undo) apply whenever they were made, since they say what the record should always
 have said. Only incidents that can matter to the day are read, each found by index.
+
+Every deadline figure of the report comes from one list of verdicts
+(:func:`~yuqing_cli.services.report_verdicts.day_verdicts`); a voided incident has none.
 """
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from itertools import groupby
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import literal
 from sqlalchemy import select as sa_select
@@ -28,14 +31,22 @@ from sqlmodel import Session, col, select
 
 from yuqing_cli.errors import BadInput
 from yuqing_cli.i18n import _
-from yuqing_cli.plan import deadlines, rules
-from yuqing_cli.plan.deadlines import Verdict
 from yuqing_cli.plan.schema import Level, Plan, Routine, Stage
 from yuqing_cli.plan.state import Assessment, Fact, IncidentState, LineVersion, Statement, apply
 from yuqing_cli.services import audit
 from yuqing_cli.services import state as st
 from yuqing_cli.services.context import Context, Reading, reading
 from yuqing_cli.services.plans import plan_for
+from yuqing_cli.services.report_verdicts import (
+    DaySuggestion,
+    DayVerdict,
+    ResponseTime,
+    day_verdicts,
+    due_next,
+    missed,
+    response_times,
+    suggestions,
+)
 from yuqing_cli.store.bulk import chunks
 from yuqing_cli.store.tables import Event, Incident
 from yuqing_cli.store.types import UTCDateTime
@@ -90,35 +101,11 @@ class Movement:
     recorded_at: datetime
     late: bool  # recorded after the day (补录)
     plan: Plan
+    data: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def at(self) -> datetime:
         return self.when.at
-
-
-@dataclass(frozen=True)
-class MissedDeadline:
-    ref: str
-    title: str
-    verdict: Verdict
-    owners: str  # roles and the people who hold them
-    late_entry: bool  # the record that shows it was made after the day
-
-    @property
-    def done(self) -> bool:
-        return self.verdict.record is not None
-
-
-@dataclass(frozen=True)
-class ResponseTime:
-    milestone: str
-    count: int
-    median: timedelta | None  # over the exactly known times
-    worst: timedelta | None
-    met: int
-    missed: int
-    undeterminable: int  # the times' uncertainty straddles the deadline
-    uncertain: int  # elapsed time not exactly known (left out of median and worst)
 
 
 @dataclass(frozen=True)
@@ -195,11 +182,13 @@ class DailyReport:
     open_by_stage: tuple[tuple[Stage, int], ...]
     open_by_level: tuple[tuple[Level, int], ...]
     by_platform: tuple[tuple[str, int], ...]  # new incidents by platform
-    moved: tuple[Movement, ...]
-    missed: tuple[MissedDeadline, ...]
+    moved: tuple[Movement, ...]  # what changed an incident, in order
+    activity: tuple[Movement, ...]  # everything recorded about the day but the logging
+    verdicts: tuple[DayVerdict, ...]  # the one source of every deadline figure
     monitoring: tuple[DayIncident, ...]
     response_times: tuple[ResponseTime, ...]
     routines: tuple[RoutineDay, ...]
+    suggestions: tuple[DaySuggestion, ...] = ()  # the grading aid's, for open incidents
     statements: tuple[DayStatement, ...] = ()
     lines_approved: tuple[tuple[DayIncident, LineVersion], ...] = ()
     hottest: tuple[DayAssessment, ...] = ()  # that day's assessments, hottest first
@@ -208,10 +197,28 @@ class DailyReport:
     def open(self) -> tuple[DayIncident, ...]:
         return tuple(r for r in self.incidents if r.is_open)
 
-    @property
-    def overdue(self) -> tuple[MissedDeadline, ...]:
+    @cached_property
+    def missed(self) -> tuple[DayVerdict, ...]:
+        """Deadlines missed (超时事项): steps open past due at the end of the day, and
+        steps done late that day."""
+        return missed(self.verdicts)
+
+    @cached_property
+    def overdue(self) -> tuple[DayVerdict, ...]:
         """Open steps past their deadline at the end of the day."""
         return tuple(m for m in self.missed if not m.done)
+
+    @cached_property
+    def due_next(self) -> tuple[DayVerdict, ...]:
+        """Open steps whose deadline is still to come, soonest first."""
+        return due_next(self.verdicts)
+
+    @cached_property
+    def active(self) -> tuple[DayIncident, ...]:
+        """The incidents new that day or with something recorded about the day."""
+        acted = {m.ref for m in self.activity}
+        new = {i.id for i in self.new}
+        return tuple(i for i in self.incidents if i.id in new or i.ref in acted)
 
     @property
     def overdue_incidents(self) -> int:
@@ -316,7 +323,7 @@ def _assemble(
     stage_counts = Counter(i.state.stage for i in open_)
     level_counts = Counter(i.state.level for i in open_)
     watch = {s.id for s in current.stages if s.next and current.stage(s.next).final}
-    moved = [
+    activity = [
         Movement(
             f.when,
             i.ref,
@@ -329,10 +336,12 @@ def _assemble(
             f.recorded_at,
             f.recorded_at >= end,
             i.plan,
+            f.data,
         )  # fmt: skip
         for i, f in sorted(day_facts, key=lambda x: (x[1].when.at, x[0].ref, x[1].seq))
-        if f.action in MOVES
+        if f.action != "create"
     ]
+    verdicts = day_verdicts(covered, start, end, as_of)
     return DailyReport(
         plan=current,
         day=day,
@@ -357,11 +366,13 @@ def _assemble(
         open_by_stage=tuple((s, stage_counts[s.id]) for s in current.stages if not s.final),
         open_by_level=tuple((lv, level_counts[lv.id]) for lv in current.levels),
         by_platform=tuple(Counter(i.state.platform or "—" for i in new).most_common()),
-        moved=tuple(moved),
-        missed=tuple(_missed(incidents, start, end, as_of)),
+        moved=tuple(m for m in activity if m.action in MOVES),
+        activity=tuple(activity),
+        verdicts=verdicts,
         monitoring=tuple(i for i in open_ if i.state.stage in watch),
-        response_times=tuple(_response_times(current, incidents, start, end, as_of)),
+        response_times=tuple(response_times(current, verdicts)),
         routines=routines,
+        suggestions=tuple(suggestions(covered, as_of)),
         statements=tuple(
             sorted(
                 (
@@ -403,64 +414,6 @@ def _hottest(
         )
     )
     return found[:HOTTEST]
-
-
-def _missed(
-    incidents: Iterable[DayIncident], start: datetime, end: datetime, as_of: datetime
-) -> Iterator[MissedDeadline]:
-    """Deadlines missed as the day ends: steps still open past due, and steps done late
-    that day."""
-    found = []
-    for i in incidents:
-        for v in deadlines.verdicts(i.plan, i.state, as_of):
-            if v.kind != "missed":
-                continue
-            record = v.record
-            if record is not None and not start <= record.when.at < end:
-                continue
-            if record is None and not i.is_open:
-                continue
-            owners = rules.who_may(i.plan, v.step.roles, dict(i.state.assignments))
-            late_entry = record is not None and record.recorded_at >= end
-            found.append(MissedDeadline(i.ref, i.state.title, v, owners, late_entry))
-    found.sort(key=lambda m: (m.done, -(m.verdict.late_by or timedelta()).total_seconds(), m.ref))
-    yield from found
-
-
-def _response_times(
-    plan: Plan, incidents: Iterable[DayIncident], start: datetime, end: datetime, as_of: datetime
-) -> Iterator[ResponseTime]:
-    for milestone in plan.milestones:
-        steps = plan.milestone_steps(milestone.id)
-        if not steps:
-            continue
-        exact: list[timedelta] = []
-        count = met = missed = undeterminable = uncertain = 0
-        for i in incidents:
-            record = deadlines.milestone_record(i.plan, i.state, milestone.id)
-            if record is None or not start <= record.when.at < end:
-                continue
-            count += 1
-            detected = i.state.detected
-            if record.when.is_exact and detected.is_exact:
-                exact.append(record.when.at - detected.at)
-            else:
-                uncertain += 1
-            found = deadlines.milestone_verdict(i.plan, i.state, milestone.id, as_of)
-            kind = found.kind if found is not None else None
-            met += kind == "met"
-            missed += kind == "missed"
-            undeterminable += kind == "undeterminable"
-        yield ResponseTime(
-            milestone.id,
-            count,
-            statistics.median_low(exact) if exact else None,
-            max(exact) if exact else None,
-            met,
-            missed,
-            undeterminable,
-            uncertain,
-        )
 
 
 class _Candidate(NamedTuple):
