@@ -245,6 +245,7 @@ class TimeSettings:
     approximate_minutes: float = 30  # "~16:00" means within this many minutes of 16:00
     allow_unknown: bool = True  # `--at unknown` for steps and other entries (never detection)
     source: str = ""
+    bare_hour: str = "ask"  # 3点 with no part of the day: "ask" (refused) or "24h" (03:00)
 
 
 @dataclass(frozen=True, slots=True)

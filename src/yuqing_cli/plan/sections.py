@@ -148,13 +148,23 @@ class SectionReaders:
         if node is None:
             return TimeSettings()
         r = self.reader
-        m = r.mapping(node, _("`time`"), (), ("approximate_minutes", "unknown", "source"))
+        m = r.mapping(
+            node, _("`time`"), (), ("approximate_minutes", "unknown", "source", "bare_hour")
+        )
+        bare_hour = r.text(m.get("bare_hour"), "bare_hour", "ask")
+        if bare_hour not in ("ask", "24h"):
+            r.fail(
+                m["bare_hour"],
+                _("`time.bare_hour` must be ask or 24h, got {value!r}").format(value=bare_hour),
+                _("ask: 3点 is refused as 03:00 or 15:00; 24h: 3点 is 03:00"),
+            )
         return TimeSettings(
             r.number(m["approximate_minutes"], "approximate_minutes")
             if "approximate_minutes" in m
             else TimeSettings().approximate_minutes,
             r.flag(m.get("unknown"), "unknown", True),
             r.text(m.get("source"), "source"),
+            bare_hour if bare_hour == "24h" else "ask",
         )
 
     def read_report(self, node: yaml.Node | None, role_ids: set[str]) -> ReportSettings:

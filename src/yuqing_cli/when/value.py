@@ -174,3 +174,13 @@ class Anchor:
     @property
     def day(self) -> date | None:
         return self.last or self.start
+
+    @classmethod
+    def incident(cls, detected: When, last: When | None, tz: str) -> Anchor:
+        """An incident's timeline: a date written without its year is never before the
+        day of ``detected``; 当日 is the day of ``last`` (its previous entry), else of
+        its detection."""
+        from yuqing_cli.timeutil import local
+
+        start = local(detected.lo, tz).date()
+        return cls(start, local(last.at, tz).date() if last is not None else None)
