@@ -29,6 +29,7 @@ from typing import Any
 #   to          a range: the time before it to the time after it
 #   to_now      a range up to now (至今)
 #   lead        a word that only introduces the time (从, 于)
+#   zone        a time zone, in minutes east of UTC (北京时间)
 #   filler      a word with no meaning of its own here (整 in 3点整, 的)
 #   more        多 after an hour: some time in that hour (5点多)
 #   duration    a unit of elapsed time, in minutes (for 30分钟前, 2小时前; a day is 1440)
@@ -126,6 +127,8 @@ WORDS: dict[str, tuple[str, Any]] = {
     "同日": ("day_word", (ANCHOR, 0)),
     "同天": ("day_word", (ANCHOR, 0)),
     "是日": ("day_word", (ANCHOR, 0)),
+    "前一天": ("day_word", (ANCHOR, -1)),
+    "前一日": ("day_word", (ANCHOR, -1)),
     "次日": ("day_word", (ANCHOR, 1)),
     "翌日": ("day_word", (ANCHOR, 1)),
     "第二天": ("day_word", (ANCHOR, 1)),
@@ -214,7 +217,14 @@ WORDS: dict[str, tuple[str, Any]] = {
     "在": ("lead", None),
     "整": ("filler", None),
     "的": ("filler", None),
+    "时分": ("filler", None),  # 凌晨时分
+    "时段": ("filler", None),  # 下午时段
+    "之间": ("filler", None),  # 14时至16时之间
+    "期间": ("filler", None),
+    # the time zone: Beijing time is UTC+8, whatever the plan's zone
+    "北京时间": ("zone", 480),
     "多": ("more", None),
+    "多钟": ("more", None),  # 5点多钟
     # elapsed time, for "… ago"
     "分钟": ("duration", 1),
     "小时": ("duration", 60),
@@ -253,12 +263,14 @@ CHINESE_TENS = {"十": 1, "廿": 2, "卅": 3}
 # number (or a word) read into that field; every other character is a unit or sign
 # above, written in its canonical form (号 is written 日 here, 點 is 点).
 #   {year}  four digits          {yy}  two digits before 年 (98年 is 1998, 22年 2022)
+#   {ymd}   eight digits, the year, month and day
 #   {month} {day} {hour} {minute}  one or two digits     {quarters}  one digit (刻)
 #   {mm} {second}  two digits    {fraction}  digits after the second's point
 #   {amount}  a number of {duration}s
 #   {tenday} {year_word} {month_word} {day_word} {day_part}  the words above
 
 DATE_SHAPES: tuple[str, ...] = (
+    "{ymd}",  # 20220610
     "{year}年{month}月{day}日",
     "{year}年{month}月{tenday}",
     "{year}年{month}月",
@@ -404,4 +416,4 @@ SPOKEN_ASK = tuple(_ask(hour, (0, 0), (12, 0) if hour < 12 else (-12, 0)) for ho
 # Near an incident: the one occurrence within this many days of its timeline.
 NEAR_INCIDENT_DAYS = {"year": 183, "month": 20}
 # With no incident: the latest occurrence, if it is no older than this.
-RECENT_DAYS = {"year": 92, "month": 31}
+RECENT_DAYS = {"year": 92, "month": 20}

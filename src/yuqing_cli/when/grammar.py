@@ -119,6 +119,7 @@ def _shapes(table: str) -> tuple[tuple[tuple[str, str], ...], ...]:
 _DIGITS: dict[str, tuple[int, ...]] = {
     "year": (4,),
     "yy": (2,),
+    "ymd": (8,),
     "month": (1, 2),
     "day": (1, 2),
     "hour": (1, 2),
@@ -230,6 +231,9 @@ def _point(toks: list[Token], i: int, *, end: bool = False) -> tuple[Said, int]:
     def take(name: str, a: Token, b: Token) -> None:
         spans[name] = (a.start, b.end)
 
+    if i < len(toks) and toks[i].is_("zone"):
+        values["offset"] = toks[i].value
+        i += 1
     if i < len(toks) and toks[i].kind in ("about", "~"):
         values["about"] = True
         take("about", toks[i], toks[i])
@@ -256,6 +260,10 @@ def _point(toks: list[Token], i: int, *, end: bool = False) -> tuple[Said, int]:
         i, said_something = j, True
     i = _weekday(toks, i, values, spans)
     i = _skip(toks, i, (",", "filler", "t") if date else (",", "filler"))
+    if date and i < len(toks) and toks[i].is_("about") and "about" not in values:
+        values["about"] = True  # 6月10日约15时
+        take("about", toks[i], toks[i])
+        i += 1
     if i < len(toks) and toks[i].is_("part"):
         if "part" in values:  # 当晚晚上
             raise NotUnderstood((toks[i].start, toks[i].end))
@@ -297,6 +305,9 @@ def _date_fields(got: dict[str, Token], values: dict[str, Any]) -> None:
     for name in ("year", "month", "day", "tenday", "year_word", "month_word", "day_word"):
         if name in got:
             values[name] = got[name].value
+    if "ymd" in got:
+        ymd = got["ymd"].value
+        values["year"], values["month"], values["day"] = ymd // 10000, ymd // 100 % 100, ymd % 100
     if "yy" in got:
         values["year"], values["short_year"] = got["yy"].value, True
     if "day_part" in got:

@@ -61,6 +61,8 @@ def _examples(known: str, s: Setting) -> str:
 def explain(refusal: Refusal, text: str, what: str, s: Setting) -> BadInput:
     """The error for a refused reading."""
     kind, span, data = refusal.kind, refusal.span, refusal.data
+    if kind == "future":
+        return future(text, s.now, s.tz)
     said = _said(text, span)
     explain_one = _EXPLAIN.get(kind)
     if explain_one is None:  # pragma: no cover - every kind has its words

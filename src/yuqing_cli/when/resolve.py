@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
-from yuqing_cli.timeutil import local, zone
+from yuqing_cli.timeutil import FUTURE_TOLERANCE, local, zone
 from yuqing_cli.when.forms import (
     ANCHOR,
     DIAL,
@@ -119,11 +119,16 @@ def _range(a: Said, b: Said, s: Setting) -> When:
     b_days = _days(b, s, base=a_days or Days(s.today, s.today + timedelta(days=1)))
     _check_weekday(b, b_days)
     starts = _ends(a, a_days, s)
-    ends = _ends(b, b_days or a_days, s, inherited=a.part)
-    pairs = [(x, y) for x in starts for y in ends if _follows(x, y)]
-    if not pairs and not b.has_date and _overnight(a, b):
-        day = timedelta(days=1)
-        pairs = [(x, y.shift(day)) for x in starts for y in ends if _follows(x, y.shift(day))]
+    # The end's hour is read in the start's part of the day when it fits (下午3点到5点),
+    # else as written (上午10点到2点: 14:00, the one reading after 10:00).
+    carried = _ends(b, b_days or a_days, s, carried=a.part) if a.part else []
+    pairs = [(x, y) for x in starts for y in carried if _follows(x, y)]
+    if not pairs:
+        ends = _ends(b, b_days or a_days, s)
+        pairs = [(x, y) for x in starts for y in ends if _follows(x, y)]
+        if not pairs and not b.has_date and _overnight(a, b):
+            day = timedelta(days=1)
+            pairs = [(x, y.shift(day)) for x in starts for y in ends if _follows(x, y.shift(day))]
     if not pairs:
         raise Refusal("backwards", _span(b, "date", "part", "clock"), next_day=not b.has_date)
     options = list(dict.fromkeys(When(x.lo, x.lo, y.hi, "range") for x, y in pairs))
@@ -132,12 +137,19 @@ def _range(a: Said, b: Said, s: Setting) -> When:
     return options[0]
 
 
-def _ends(said: Said, days: Days | None, s: Setting, inherited: str | None = None) -> list[When]:
-    """The readings of one end of a range."""
+def _ends(said: Said, days: Days | None, s: Setting, carried: str | None = None) -> list[When]:
+    """The readings of one end of a range; ``carried``: only those in the start's part
+    of the day, when the end has none of its own."""
+    if carried is not None:
+        if not said.has_clock or said.part is not None or said.meridiem is not None:
+            return []
+        part = PARTS[carried]
+        readings = _apply(part.hours, said.hour or 0, part.ask)
+        day = _clock_day(said, days, s)
+        return [_timed(said, day, r, s) for r in readings]
     if said.has_clock:
         day = _clock_day(said, days, s)
-        readings = _hour_readings(said, s, inherited)
-        return [_timed(said, day, r, s) for r in readings]
+        return [_timed(said, day, r, s) for r in _hour_readings(said, s)]
     if said.more:
         raise Refusal("more_needs_hour", said.spans.get("more"))
     if said.about:
@@ -180,7 +192,7 @@ def _apply(rules: tuple[HourRule, ...], hour: int, ask: tuple[Any, ...] = ()) ->
     return []
 
 
-def _hour_readings(said: Said, s: Setting, inherited: str | None = None) -> list[Reading]:
+def _hour_readings(said: Said, s: Setting) -> list[Reading]:
     """What the hour means: one reading, or two when it is asked (3点, 上午12点)."""
     assert said.hour is not None
     hour, minute, second = said.hour, said.minute or 0, said.second or 0
@@ -211,9 +223,6 @@ def _hour_readings(said: Said, s: Setting, inherited: str | None = None) -> list
     found = _apply(DIAL, hour) if dial else _apply(SPOKEN, hour, SPOKEN_ASK)
     if not found:
         raise Refusal("not_real", clock)
-    if inherited is not None:  # the part of the range's start, carried over: 下午3点到5点
-        carried = PARTS[inherited]
-        found = list(dict.fromkeys(_apply(carried.hours, hour, carried.ask) + found))
     return found
 
 
@@ -248,6 +257,8 @@ def _timed(said: Said, day: date, reading: Reading, s: Setting) -> When:
 def _bounded(when: When, said: Said, s: Setting) -> When:
     """``前`` and ``后``: up to the moment written, or from it (never past now)."""
     if said.bound == "before":
+        if when.hi > s.now + FUTURE_TOLERANCE:  # before a day still to come: no record
+            raise Refusal("future")
         lo = s.floor if s.floor is not None else EPOCH
         return When(when.hi, min(lo, when.hi), when.hi, "range", "before")
     if said.bound == "after":
