@@ -10,6 +10,7 @@ from typing import Any
 from yuqing_cli.errors import BadInput
 from yuqing_cli.i18n import _
 from yuqing_cli.timeutil import local
+from yuqing_cli.when.forms import RECENT_DAYS
 from yuqing_cli.when.grammar import NotUnderstood, Span
 from yuqing_cli.when.resolve import Days, Refusal, Setting
 from yuqing_cli.when.show import show_when
@@ -23,7 +24,7 @@ def unreadable(error: NotUnderstood, text: str, what: str, s: Setting) -> BadInp
         day = error.data["day"]
         said = _said(text, error.span)
         return BadInput(
-            _("{said!r} could mean before the {day}th of a month, or {day} days ago").format(
+            _("{said!r} could mean before day {day} of a month, or {day} days ago").format(
                 said=said, day=day
             ),
             hint=_("write {first} or {second}").format(
@@ -161,10 +162,10 @@ def _too_old(text: str, said: str, span: Span | None, data: Any, s: Setting) -> 
         message = _("{said!r} has no year, and {day} is more than three months ago")
         hint = _("give the year, e.g. {example}")
     else:
-        message = _("{said!r} has no month, and {day} is more than a month ago")
+        message = _("{said!r} has no month, and {day} is more than {days} days ago")
         hint = _("give the month, e.g. {example}")
     return (
-        message.format(said=said, day=day.isoformat()),
+        message.format(said=said, day=day.isoformat(), days=RECENT_DAYS["month"]),
         hint.format(example=_completed(text, span, day, data["missing"])),
     )
 
