@@ -73,8 +73,15 @@ def load() -> list[Case]:
         assert category in CATEGORIES, f"line {number}: {category}"
         cases.append(
             Case(
-                number, category, text, _local(now), _anchor(anchor),
-                "24h" if plan == "24h" else "ask", expected, precision, source,
+                number,
+                category,
+                text,
+                _local(now),
+                _anchor(anchor),
+                "24h" if plan == "24h" else "ask",
+                expected,
+                precision,
+                source,
             )  # fmt: skip
         )
     return cases
@@ -100,7 +107,7 @@ def _bound(text: str, case: Case) -> datetime:
 
 
 def verdict(case: Case, got: When | BadInput) -> str:
-    """"" when the reading is the one written by hand, else what is wrong."""
+    """ "" when the reading is the one written by hand, else what is wrong."""
     if case.refused:
         return "" if isinstance(got, BadInput) else f"read as {got}, expected a refusal"
     if isinstance(got, BadInput):
@@ -144,6 +151,16 @@ def test_most_point_like_and_short_expressions_are_read() -> None:
     assert read_ >= 0.85 * total, found
     for category in ("contradiction", "ambiguous", "unsupported", "future"):
         assert found[category][1] == 0, category
+
+
+def test_refusals_say_what_to_write_in_a_short_line() -> None:
+    from rich.cells import cell_len
+
+    for case in CASES:
+        got = read(case)
+        if isinstance(got, BadInput):
+            assert cell_len(got.hint or "") <= 70, (case, got.hint)
+            assert "UTC" not in got.message + (got.hint or ""), case
 
 
 if __name__ == "__main__":  # pragma: no cover - prints the figures for the report

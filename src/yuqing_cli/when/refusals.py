@@ -94,20 +94,19 @@ def _year_range(text: str, said: str, span: Span | None, data: Any, s: Setting) 
 
 
 def _readings(text: str, said: str, span: Span | None, data: Any, s: Setting) -> Explained:
-    options: list[When] = data["readings"]
-    first, second = (show_when(w, s.tz) for w in options[:2])
+    options: list[When] = data["readings"][:2]
+    shown = [show_when(w, s.tz) for w in options]
+    day = {local(w.lo, s.tz).date() for w in options}
+    # On one day, the times alone: '3点' could be 03:00 or 15:00
+    first, second = [t.split(" ", 1)[1] for t in shown] if len(day) == 1 else shown
     message = _("{said!r} could be {first} or {second}").format(
         said=said, first=first, second=second
     )
-    if span is not None and all(_same_day(w, options[0], s) for w in options):
-        forms = [_replace(text, span, local(w.at, s.tz).strftime("%H:%M")) for w in options[:2]]
+    if span is not None and len(day) == 1 and all(w.is_exact for w in options):
+        forms = [_replace(text, span, local(w.at, s.tz).strftime("%H:%M")) for w in options]
     else:
-        forms = [first, second]
+        forms = shown
     return message, _("write {first} or {second}").format(first=forms[0], second=forms[1])
-
-
-def _same_day(a: When, b: When, s: Setting) -> bool:
-    return a.is_exact and local(a.at, s.tz).date() == local(b.at, s.tz).date()
 
 
 def _contradiction(text: str, said: str, span: Span | None, data: Any, s: Setting) -> Explained:
@@ -205,6 +204,8 @@ def _weekday_alone(text: str, said: str, span: Span | None, data: Any, s: Settin
 
 def _backwards(text: str, said: str, span: Span | None, data: Any, s: Setting) -> Explained:
     message = _("the range {text!r} ends before it starts").format(text=text)
+    if data.get("offset_like"):
+        return message, _("a minus joins a range, never a time zone: write Z or +08:00")
     if data.get("next_day") and span is not None:
         return message, _("if it runs past midnight, write {example}").format(
             example=_replace(text, (span[0], span[0]), "次日")

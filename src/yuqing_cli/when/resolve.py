@@ -130,9 +130,13 @@ def _range(a: Said, b: Said, s: Setting) -> When:
             day = timedelta(days=1)
             pairs = [(x, y.shift(day)) for x in starts for y in ends if _follows(x, y.shift(day))]
     if not pairs:
-        raise Refusal("backwards", _span(b, "date", "part", "clock"), next_day=not b.has_date)
+        # 2024-11-23T14:30:00-05:00: a minus is a range here, never a time zone
+        offset_like = a.second is not None and b.has_clock and not b.has_date
+        span = _span(b, "date", "part", "clock")
+        raise Refusal("backwards", span, next_day=not b.has_date, offset_like=offset_like)
     options = list(dict.fromkeys(When(x.lo, x.lo, y.hi, "range") for x, y in pairs))
-    if len(options) > 1:
+    if len(options) > 1:  # the likeliest first: 3点到5点 is 03:00–05:00 or 15:00–17:00
+        options.sort(key=lambda w: (w.hi - w.lo, w.lo))
         raise Refusal("readings", None, readings=options)
     return options[0]
 
