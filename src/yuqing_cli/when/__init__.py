@@ -80,7 +80,7 @@ def parse_when(
     or month, and 当日/次日 (see :class:`Anchor`); without one, such a date is read only
     when recent. Times in the future are refused; an interval is cut at the clock.
     """
-    from yuqing_cli.when import refusals
+    # The reader's tables load with the first time read, not with every command.
     from yuqing_cli.when.grammar import NotUnderstood, read
     from yuqing_cli.when.lexer import MAX_LENGTH, normalise, tokens
     from yuqing_cli.when.resolve import Refusal, Setting, resolve
@@ -88,18 +88,21 @@ def parse_when(
     now = now or utcnow()
     setting = Setting(rules.tz, now, anchor, rules.bare_hour == "24h", rules.approximate, floor)
     value = normalise(text)
-    if len(value) > MAX_LENGTH:
-        raise refusals.explain(Refusal("too_long"), value, what, setting)
-    words = tokens(value)
     try:
+        if len(value) > MAX_LENGTH:
+            raise Refusal("too_long")
+        words = tokens(value)
         unknown = next((t for t in words if t.kind == "?"), None)
         if unknown is not None:
             raise NotUnderstood((unknown.start, unknown.end))
-        written = read(words)
-        when = resolve(written, setting)
+        when = resolve(read(words), setting)
     except NotUnderstood as error:
+        from yuqing_cli.when import refusals
+
         raise refusals.unreadable(error, value, what, setting) from None
     except Refusal as refusal:
+        from yuqing_cli.when import refusals
+
         raise refusals.explain(refusal, value, what, setting) from None
     if when.precision == "unknown" and not rules.allow_unknown:
         raise BadInput(
@@ -114,9 +117,9 @@ def parse_when(
 
 def _finish(when: When, text: str, tz: str, now: datetime, floor: datetime | None) -> When:
     """Refuse a time in the future; cut an interval at the clock and at the floor."""
-    from yuqing_cli.when import refusals
-
     if when.lo > now + FUTURE_TOLERANCE:
+        from yuqing_cli.when import refusals
+
         raise refusals.future(text, now, tz)
     return when.clip(floor, now) if not when.is_exact else when
 

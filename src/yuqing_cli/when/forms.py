@@ -9,8 +9,7 @@ the conventions behind them are explained, with their sources, in ``docs/time.md
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 # -- words -------------------------------------------------------------------------------
 #
@@ -332,8 +331,7 @@ AGO_SHAPES: tuple[str, ...] = (
 # -- parts of the day ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class HourRule:
+class HourRule(NamedTuple):
     """Hours ``first``–``last`` as written mean that many ``hours`` and ``days`` later."""
 
     first: int
@@ -342,8 +340,7 @@ class HourRule:
     days: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class PartOfDay:
+class PartOfDay(NamedTuple):
     """A part of the day: when it runs (hours from the day's midnight; past 24 is the
     next day), what an hour written with it means, and hours with two readings."""
 

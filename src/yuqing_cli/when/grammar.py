@@ -13,9 +13,8 @@ order; :mod:`.resolve` gives them their meaning.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from yuqing_cli.when.forms import AGO_SHAPES, CLOCK_SHAPES, DATE_SHAPES, END_DATE_SHAPES
 from yuqing_cli.when.lexer import Token
@@ -24,9 +23,9 @@ Span = tuple[int, int]
 JOINTS = ("to", "-", "~")  # the words between the two ends of a range
 
 
-@dataclass(frozen=True, slots=True)
 class Said:
-    """One point of a written time: each field as written, or None."""
+    """One point of a written time: each field as written, or None. (A plain class: it
+    is built for every time read, and defined on the first.)"""
 
     year: int | None = None
     short_year: bool = False  # written with two digits (98年)
@@ -53,7 +52,11 @@ class Said:
     now: bool = False
     unknown: bool = False
     excel: bool = False  # 2022/6/10 上午 12:30:00, as Excel shows a time in Chinese
-    spans: dict[str, Span] = field(default_factory=dict, compare=False)
+    spans: dict[str, Span]  # where each part is in the text, for hints
+
+    def __init__(self, **fields: Any) -> None:
+        self.__dict__.update(fields)
+        self.spans = fields.get("spans", {})
 
     @property
     def has_date(self) -> bool:
@@ -68,8 +71,7 @@ class Said:
         return self.hour is not None
 
 
-@dataclass(frozen=True, slots=True)
-class Written:
+class Written(NamedTuple):
     """A whole written time: one point, or a range ``start`` to ``end``."""
 
     start: Said

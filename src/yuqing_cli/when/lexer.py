@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from yuqing_cli.when.forms import CHINESE_DIGITS, CHINESE_TENS, WORDS
 
@@ -13,8 +12,7 @@ from yuqing_cli.when.forms import CHINESE_DIGITS, CHINESE_TENS, WORDS
 MAX_LENGTH = 80
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     kind: str  # "num", "?" (not understood) or a kind of WORDS
     value: Any
     start: int  # where it is in the normalised text

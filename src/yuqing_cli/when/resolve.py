@@ -9,9 +9,8 @@ the tables of :mod:`.forms`. Whatever has two plausible readings is refused with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from yuqing_cli.timeutil import FUTURE_TOLERANCE, local, zone
 from yuqing_cli.when.forms import (
@@ -32,8 +31,7 @@ from yuqing_cli.when.grammar import Said, Span, Written
 from yuqing_cli.when.value import EPOCH, MAX_YEAR, MIN_YEAR, Anchor, When
 
 
-@dataclass(frozen=True, slots=True)
-class Setting:
+class Setting(NamedTuple):
     """Everything a reading depends on besides the text."""
 
     tz: str
@@ -59,8 +57,7 @@ class Refusal(Exception):
         self.data = data
 
 
-@dataclass(frozen=True, slots=True)
-class Days:
+class Days(NamedTuple):
     """Whole days ``[lo, hi)``: one day, a ten-day period, a month or a year."""
 
     lo: date

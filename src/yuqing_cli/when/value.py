@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Precision = Literal["exact", "approx", "part", "date", "range", "unknown"]
 PRECISIONS = frozenset(("exact", "approx", "part", "date", "range", "unknown"))
@@ -156,8 +156,7 @@ def latest(a: When, b: When) -> When:
     return When(at, lo, hi, "range")
 
 
-@dataclass(frozen=True, slots=True)
-class Anchor:
+class Anchor(NamedTuple):
     """What a date written without its year or month, or relative to an earlier entry,
     is read against.
 
