@@ -251,9 +251,9 @@ WORDS["周天"] = ("weekday", 6)
 
 # Chinese numerals: digits, and the tens of 十 (10), 廿 (20), 卅 (30).
 CHINESE_DIGITS = {
-    "〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
+    "〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
     "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
-}  # fmt: skip
+}  # fmt: skip  (○, a circle, is often typed for 〇: 二○二二年)
 CHINESE_TENS = {"十": 1, "廿": 2, "卅": 3}
 
 # -- shapes ----------------------------------------------------------------------------------
@@ -285,6 +285,7 @@ DATE_SHAPES: tuple[str, ...] = (
     "{year_word}{month}月{day}日",
     "{year_word}{month}月{tenday}",
     "{year_word}{month}月",
+    "{year_word}",  # 今年以来, 去年
     "{month}月{day}日",
     "{month}月{tenday}",
     "{month}月",

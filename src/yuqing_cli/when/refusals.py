@@ -10,7 +10,7 @@ from typing import Any
 from yuqing_cli.errors import BadInput
 from yuqing_cli.i18n import _
 from yuqing_cli.timeutil import local
-from yuqing_cli.when.forms import RECENT_DAYS
+from yuqing_cli.when.forms import PARTS, RECENT_DAYS
 from yuqing_cli.when.grammar import NotUnderstood, Span
 from yuqing_cli.when.resolve import Days, Refusal, Setting
 from yuqing_cli.when.show import show_when
@@ -33,7 +33,7 @@ def unreadable(error: NotUnderstood, text: str, what: str, s: Setting) -> BadInp
             ),
         )
     start, end = error.span
-    known = text[:start].strip()
+    known = _day_in(text[:start], s)
     if start <= 0 and end >= len(text):
         message = (
             _("cannot read the time {text!r} for {what}").format(text=text, what=what)
@@ -47,12 +47,31 @@ def unreadable(error: NotUnderstood, text: str, what: str, s: Setting) -> BadInp
     return BadInput(message, hint=_examples(known, s))
 
 
-def _examples(known: str, s: Setting) -> str:
-    """Accepted forms: after what was understood, or of today."""
-    if known:
-        return _("write e.g. {first} or {second}").format(
-            first=f"{known} 15:30", second=f"{known}下午"
-        )
+def _day_in(text: str, s: Setting) -> tuple[str, When] | None:
+    """What was understood before the part that was not, if it is a day or a part of
+    one (to build the example from); else ""."""
+    from yuqing_cli.when.grammar import read
+    from yuqing_cli.when.lexer import tokens
+    from yuqing_cli.when.resolve import resolve
+
+    known = text.rstrip(" -~至到—–.,:")
+    try:
+        when = resolve(read(tokens(known)), s) if known else None
+    except (NotUnderstood, Refusal):
+        return None
+    return (known, when) if when is not None and when.precision in ("date", "part") else None
+
+
+def _examples(known: tuple[str, When] | None, s: Setting) -> str:
+    """Accepted forms: after what was understood (a day, a part of one), or of today."""
+    if known is not None:
+        text, when = known
+        if when.precision == "part":  # an hour that fits it: 中午11点, 晚上6点
+            hour = PARTS[when.part].hours[0].first
+            first, second = f"{text}{hour}点", f"{text}{hour}点30分"
+        else:
+            first, second = f"{text} 15:30", f"{text}下午"
+        return _("write e.g. {first} or {second}").format(first=first, second=second)
     day = s.today
     return _("write e.g. {first} or {second}").format(
         first=f"{day.year}年{day.month}月{day.day}日15时30分", second=f"{day.isoformat()} 下午"
