@@ -249,11 +249,12 @@ for _prefix in ("周", "星期", "礼拜"):
         WORDS[_prefix + _name] = ("weekday", _number)
 WORDS["周天"] = ("weekday", 6)
 
-# Chinese numerals: digits, and the tens of 十 (10), 廿 (20), 卅 (30).
+# Chinese numerals: digits, and the tens of 十 (10), 廿 (20), 卅 (30). ○, a circle, is
+# often typed for 〇 (二○二二年).
 CHINESE_DIGITS = {
     "〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
     "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
-}  # fmt: skip  (○, a circle, is often typed for 〇: 二○二二年)
+}  # fmt: skip
 CHINESE_TENS = {"十": 1, "廿": 2, "卅": 3}
 
 # -- shapes ----------------------------------------------------------------------------------

@@ -368,8 +368,11 @@ def _after_clock(toks: list[Token], i: int, values: dict[str, Any], spans: dict[
         if len(nums) >= 1 and nums[0].is_("num") and nums[0].digits == 4:
             values["offset"] = nums[0].value // 100 * 60 + nums[0].value % 100
             return i + 2
-        if len(nums) >= 1 and nums[0].is_("num") and nums[0].digits == 2 and (
-            len(nums) == 1 or not nums[1].is_(":")
+        if (
+            len(nums) >= 1
+            and nums[0].is_("num")
+            and nums[0].digits == 2
+            and (len(nums) == 1 or not nums[1].is_(":"))
         ):
             values["offset"] = nums[0].value * 60  # +08
             return i + 2
