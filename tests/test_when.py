@@ -399,3 +399,24 @@ def test_spreadsheet_cells() -> None:
     assert (cell.lo, cell.precision) == (local("2024-11-25 12:00"), "part")
     with pytest.raises(BadInput, match="future"):
         read_cell(datetime(2027, 1, 1), RULES, now=NOW)
+
+
+_PIECES = (
+    list("0123456789:-/.~ 年月日号时点分秒半刻许前后起至到或—()（）,〇一二三四五六七八九十廿两")
+    + ["上午", "下午", "凌晨", "晚上", "深夜", "当日", "次日", "昨天", "今晨", "周五", "上旬"]
+    + ["左右", "约", "多", "PM", "am", "T", "Z", "+08:00", "分钟", "小时", "天", "至今", "北京时间"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(_PIECES), min_size=1, max_size=12).map("".join),
+    st.sampled_from([None, Anchor(start=NOW.date()), Anchor(year=2024)]),
+)
+def test_any_text_is_read_or_refused_never_a_crash(text: str, anchor: Anchor | None) -> None:
+    try:
+        when = parse_when(text, RULES, now=NOW, anchor=anchor)
+    except BadInput as error:
+        assert error.message and "Traceback" not in error.message
+    else:
+        assert when.lo <= when.at <= when.hi <= NOW + timedelta(minutes=5)

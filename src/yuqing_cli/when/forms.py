@@ -317,7 +317,7 @@ CLOCK_SHAPES: tuple[str, ...] = (
     "{hour}点{minute}分",
     "{hour}点半",
     "{hour}点{quarters}刻",
-    "{hour}点{minute}",
+    "{hour}点{mm}",  # 3点20, 三点零五; 3点5 could be 3:05 or 3:50, and is not read
     "{hour}点",
 )
 
