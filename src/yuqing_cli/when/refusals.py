@@ -11,8 +11,9 @@ from yuqing_cli.errors import BadInput
 from yuqing_cli.i18n import _
 from yuqing_cli.timeutil import local
 from yuqing_cli.when.forms import PARTS, RECENT_DAYS
-from yuqing_cli.when.grammar import NotUnderstood, Span
-from yuqing_cli.when.resolve import Days, Refusal, Setting
+from yuqing_cli.when.grammar import NotUnderstood, Span, read
+from yuqing_cli.when.lexer import tokens
+from yuqing_cli.when.resolve import Days, Refusal, Setting, resolve
 from yuqing_cli.when.show import show_when
 from yuqing_cli.when.value import MAX_YEAR, MIN_YEAR, When
 
@@ -48,12 +49,8 @@ def unreadable(error: NotUnderstood, text: str, what: str, s: Setting) -> BadInp
 
 
 def _day_in(text: str, s: Setting) -> tuple[str, When] | None:
-    """What was understood before the part that was not, if it is a day or a part of
-    one (to build the example from); else ""."""
-    from yuqing_cli.when.grammar import read
-    from yuqing_cli.when.lexer import tokens
-    from yuqing_cli.when.resolve import resolve
-
+    """What was understood before the part that was not, with its reading, if it is a
+    day or a part of one (to build the example on)."""
     known = text.rstrip(" -~至到—–.,:")
     try:
         when = resolve(read(tokens(known)), s) if known else None
