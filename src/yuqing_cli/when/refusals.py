@@ -42,7 +42,7 @@ def unreadable(error: NotUnderstood, text: str, what: str, s: Setting) -> BadInp
             else _("cannot read the time {text!r}").format(text=text)
         )
     else:
-        message = _("cannot read {said!r} in the time {text!r}").format(
+        message = _("cannot read the time {text!r}: {said!r} is not understood").format(
             said=text[start:end] or text, text=text
         )
     return BadInput(message, hint=_examples(known, s))
