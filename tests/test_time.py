@@ -186,3 +186,51 @@ def test_an_exactly_known_first_seen_time(clock: Clock) -> None:
     assert shown["first_seen"]["at"] == "2024-11-23T08:00:00+08:00"
     assert shown["detection_delay"] == 3600
     assert ok("verify").exit_code == 0
+
+
+# -- times as clerks write them (issue 21) ---------------------------------------------------------
+
+
+def test_a_range_written_with_a_hyphen_is_a_range_not_a_time_zone(clock: Clock) -> None:
+    clock.set("2024-11-25 10:00")
+    ref = new("台账时段", at="2022-06-10 14:00-18:00")
+    assert ref.startswith("YQ-20220610-")  # not the 11th, as a UTC offset of -18:00 gave
+    detected = ok_json("show", ref)["detected"]
+    assert (detected["earliest"], detected["latest"], detected["precision"]) == (
+        "2022-06-10T14:00:00+08:00",
+        "2022-06-10T18:00:00+08:00",
+        "range",
+    )
+
+
+def test_times_about_an_incident_are_read_on_its_own_timeline(clock: Clock) -> None:
+    clock.set("2026-11-29 10:00")
+    ref = new("补录旧案", at="2020-03-30 08:00")
+    ok("done", ref, "assess", "--at", "3月30日 08:30", user=MEMBER)  # 2020, not 2026
+    ok("note", ref, "当日下午通报", "--at", "当日15时许", user=MEMBER)
+    ok("note", ref, "次日回应", "--at", "次日凌晨1时", user=MEMBER)
+    trail = {e["note"]: e for e in ok_json("log", ref) if e.get("note")}
+    assert trail["次日回应"]["happened_at"] == "2020-03-31T01:00:00+08:00"
+    assert trail["当日下午通报"]["happened_at"] == "2020-03-30T15:00:00+08:00"
+    item = next(s for s in ok_json("checklist", ref)["steps"] if s["id"] == "assess")
+    assert item["when"]["at"] == "2020-03-30T08:30:00+08:00"
+
+
+@pytest.mark.parametrize(
+    ("at", "said"),
+    [
+        ("3月30日 16:00", "give the year, e.g. 2026年3月30日 16:00"),
+        ("3点", "03:00 or 15:00"),
+        ("上午15点", "contradicts itself"),
+        ("当日15时", "refers to an earlier date"),
+    ],
+)
+def test_a_time_that_is_not_certain_is_refused_and_nothing_is_logged(
+    at: str, said: str, clock: Clock
+) -> None:
+    clock.set("2026-11-29 18:00")
+    before = event_count()
+    result = yq("new", "无年份", "--at", at, user=LIAISON)
+    assert result.exit_code == 2, result.output
+    assert said in result.stderr and "Traceback" not in result.stderr
+    assert event_count() == before

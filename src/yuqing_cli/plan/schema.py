@@ -338,6 +338,18 @@ class Defaults:
     sentiment: Annotated[str, key.one(SENTIMENT, "the sentiment; else the first one listed")]
 
 
+BARE_HOURS = ("ask", "24h")
+
+
+def bare_hour_rule(value: str) -> tuple[str, str] | None:
+    if value in BARE_HOURS:
+        return None
+    return (
+        _("`time.bare_hour` must be ask or 24h, got {value!r}").format(value=value),
+        _("ask: 3点 is refused as 03:00 or 15:00; 24h: 3点 is 03:00"),
+    )
+
+
 DOCUMENT_LANGUAGES = ("zh", "en")
 
 
@@ -379,6 +391,14 @@ class TimeSettings:
         bool, key.flag("`--at unknown` is accepted (never for detection)", key="unknown")
     ] = True
     source: Annotated[str, key.text("where these choices come from")] = ""
+    bare_hour: Annotated[
+        str,
+        key.text(
+            "`3点` with no part of the day: `ask` (refused, both readings offered) or `24h` "
+            "(03:00)",
+            check=bare_hour_rule,
+        ),
+    ] = "ask"
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,7 @@ from yuqing_cli.services.state import REFS
 from yuqing_cli.store.db import Store
 from yuqing_cli.store.tables import Event
 from yuqing_cli.timeutil import fmt, utcnow
-from yuqing_cli.when import TimeRules, When, parse_when
+from yuqing_cli.when import Anchor, TimeRules, When, parse_when
 
 
 class Context(Protocol):
@@ -69,22 +69,39 @@ class Reading:
 class Writing(Reading):
     actor: str  # a person on the governing plan's roster
 
-    def when(self, text: str | None, *, floor: When | None = None, what: str = "") -> When:
+    def when(
+        self,
+        text: str | None,
+        *,
+        floor: When | None = None,
+        what: str = "",
+        anchor: Anchor | None = None,
+    ) -> When:
         """When something happened: ``text`` as typed (default now), never before
-        ``floor`` where the time is uncertain."""
+        ``floor`` where the time is uncertain.
+
+        A date written without its year or month, and 当日/次日, are read against
+        ``anchor`` (the incident's timeline, :meth:`Anchor.incident`), else against the
+        day of ``floor`` (the incident's detection, or the entry this one follows);
+        with neither, such a date is read only when it is recent."""
         if text is None or not text.strip():
             return When.exact(self.now)
+        if anchor is None and floor is not None:
+            anchor = Anchor.incident(floor, None, self.tz)
         return parse_when(
             text,
             self.time_rules(),
             now=self.now,
             floor=floor.lo if floor is not None else None,
+            anchor=anchor,
             what=what,
         )
 
-    def when_after(self, text: str | None, bound: When | None, message: str) -> When:
+    def when_after(
+        self, text: str | None, bound: When | None, message: str, *, anchor: Anchor | None = None
+    ) -> When:
         """:meth:`when`, floored at ``bound`` and refused if certainly before it."""
-        when = self.when(text, floor=bound)
+        when = self.when(text, floor=bound, anchor=anchor)
         self.not_before(when, bound, message)
         return when
 
@@ -105,6 +122,7 @@ def time_rules(plan: Plan) -> TimeRules:
         plan.info.timezone,
         timedelta(minutes=plan.time.approximate_minutes),
         plan.time.allow_unknown,
+        "24h" if plan.time.bare_hour == "24h" else "ask",
     )
 
 
