@@ -191,7 +191,13 @@ def _events(session: Session) -> Iterator[Issued]:
         .order_by(col(Event.id))
     )
     for event in session.exec(query):
-        yield _from_event(event)
+        try:
+            yield _from_event(event)
+        except (ValueError, KeyError, TypeError, IndexError):
+            raise Refused(
+                _("the issued report recorded by event {id} cannot be read").format(id=event.id),
+                hint=_("its data was edited behind yq's back; `yq verify` shows where"),
+            ) from None
 
 
 def _with_corrections(found: list[Issued], tz: str, *, keep_content: bool) -> list[Issued]:
@@ -248,4 +254,14 @@ def find(ctx: Context, token: str | None, *, day: str | None = None) -> Issued:
             _("no issued report {what}").format(what=token or (day or "")),
             hint=_("`yq report list` lists the issued reports"),
         )
-    return matches[-1]
+    match = matches[-1]
+    if content_hash(match.content) != match.content_hash:
+        mark = match.mark
+        raise Refused(
+            _(
+                "the issued report No. {total} ({year}-{number}) does not match the hash "
+                "recorded when it was issued: its content was changed since"
+            ).format(total=mark.total, year=mark.year, number=mark.number),
+            hint=_("`yq verify` shows where; it is not printed as if it were the issued one"),
+        )
+    return match

@@ -292,11 +292,11 @@ def _unit_events(conn: Connection, session: Any, content: audit.ContentCheck) ->
     to adopt, routine runs by someone who does that routine."""
     raw = audit.RAW
     adopted: Plan | None = None
-    last = 0
+    last: int | None = None
     while True:
         rows = conn.execute(
             select(*audit.RAW_COLUMNS)
-            .where(raw.c.incident_id.is_(None), raw.c.id > last)
+            .where(raw.c.incident_id.is_(None), audit.after(raw.c.id, last))
             .order_by(raw.c.id)
             .limit(UNIT_BATCH)
         ).all()
@@ -422,11 +422,11 @@ def _identities(
         raw.c.recorded_at,
     )
     is_link = raw.c.incident_id.is_(None) & raw.c.action.in_(identity.LINK_ACTIONS)
-    last = 0
+    last: int | None = None
     while True:
         rows = conn.execute(
             select(*columns)
-            .where(raw.c.id > last)
+            .where(audit.after(raw.c.id, last))
             .where(raw.c.login.is_not(None) | is_link)
             .order_by(raw.c.id)
             .limit(5000)

@@ -103,7 +103,7 @@ class Store:
                 _("cannot upgrade the database {where}: {reason}").format(
                     where=store.where, reason=exc
                 ),
-                hint=_("run `yq verify` to see what is wrong"),
+                hint=exc.hint or _("run `yq verify` to see what is wrong"),
             ) from None
         except DBAPIError as exc:
             engine.dispose()
