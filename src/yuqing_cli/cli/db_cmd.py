@@ -33,17 +33,10 @@ def path(ctx: typer.Context) -> None:
     "status", cls=YqCommand, help=_("Where the database is, and its applied migrations.")
 )
 def status(ctx: typer.Context) -> None:
+    from yuqing_cli.render.db_view import status as render
     from yuqing_cli.store.db import Store
 
-    found = Store.describe(state(ctx).db)
-    print(_("database: {path}").format(path=found.where))
-    if found.state == "missing":
-        print(_("  not created yet: the first command that records something creates it"))
-    for name in found.applied:
-        print(_("  applied {migration}").format(migration=name))
-    if found.applied:
-        for name in found.pending:
-            print(_("  pending {migration} (`yq db upgrade` applies it)").format(migration=name))
+    render(Store.describe(state(ctx).db))
 
 
 @db_app.command(
