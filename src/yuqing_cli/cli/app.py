@@ -212,9 +212,9 @@ class YqGroup(TyperGroup):
         return params
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        for arg in args:
-            _check_text(arg, _("an argument"))
         if ctx.parent is None:
+            for arg in args:
+                _check_text(arg, None)
             args = global_options_first(args)
         return super().parse_args(ctx, args)
 
@@ -314,17 +314,44 @@ def global_options_first(args: list[str]) -> list[str]:
     return front + rest
 
 
-def _check_text(value: str | None, what: str) -> None:
+# C0 control characters but tab and newline (a note may have several lines): never
+# recorded. NUL, for one, cannot be stored on PostgreSQL at all.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f]")
+
+
+def control_character(text: str) -> int | None:
+    """Where the first control character of ``text`` is that may not be recorded."""
+    found = _CONTROL.search(text)
+    return found.start() if found is not None else None
+
+
+def _check_text(value: str | None, what: str | None) -> None:
     """Refuse text that is not valid Unicode (bytes that are not UTF-8 arrive as lone
-    surrogates): exit 2, before anything is opened."""
-    if value is not None and any("\ud800" <= c <= "\udfff" for c in value):
-        report_error(
-            YqError(
-                _("{what} is not valid UTF-8 text").format(what=what),
-                hint=_("check the terminal's encoding (a UTF-8 locale such as zh_CN.UTF-8)"),
-            )
+    surrogates) or holds a control character: exit 2, before anything is opened.
+    ``what`` names it (None: an argument, quoted)."""
+    if value is None:
+        return
+    from yuqing_cli.render.safe import shorten
+
+    named = what or _("the argument {argument}").format(argument=shorten(value, 40))
+    if any("\ud800" <= c <= "\udfff" for c in value):
+        error = YqError(
+            _("{what} is not valid UTF-8 text").format(what=named),
+            hint=_("check the terminal's encoding (a UTF-8 locale such as zh_CN.UTF-8)"),
         )
-        raise typer.Exit(int(ExitCode.BAD_INPUT))
+    elif (at := control_character(value)) is not None:
+        error = YqError(
+            _("{what} holds a control character (U+{code:04X}) at position {position}").format(
+                what=named, code=ord(value[at]), position=at + 1
+            ),
+            hint=_(
+                "control characters are not recorded: remove it (tabs and line breaks are fine)"
+            ),
+        )
+    else:
+        return
+    report_error(error)
+    raise typer.Exit(int(ExitCode.BAD_INPUT))
 
 
 def _is_usage_error(exc: Exception) -> bool:
