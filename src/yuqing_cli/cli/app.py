@@ -228,6 +228,11 @@ class YqGroup(TyperGroup):
                 raise
             print(_("Aborted."), file=sys.stderr)
             sys.exit(int(ExitCode.INTERRUPTED))
+        except OSError as exc:  # e.g. help printed to a full disk
+            if not standalone:
+                raise
+            report_error(_os_error(exc, False))
+            sys.exit(int(ExitCode.REFUSED))
         except Exception as exc:
             if not standalone or not _is_usage_error(exc):
                 raise
@@ -246,7 +251,9 @@ class YqGroup(TyperGroup):
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
-            return super().invoke(ctx)
+            rv = super().invoke(ctx)
+            sys.stdout.flush()  # a full disk is found here, not at the interpreter's exit
+            return rv
         except YqError as exc:
             if _debug(ctx):
                 raise
@@ -259,6 +266,11 @@ class YqGroup(TyperGroup):
             raise typer.Exit(0) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except OSError as exc:
+            if _debug(ctx):
+                raise
+            report_error(_os_error(exc, _recorded(ctx)))
+            raise typer.Exit(int(ExitCode.REFUSED)) from None
         except Exception as exc:
             if _debug(ctx) or _is_usage_error(exc):
                 raise
@@ -354,6 +366,31 @@ def _check_text(value: str | None, what: str | None) -> None:
     raise typer.Exit(int(ExitCode.BAD_INPUT))
 
 
+def _os_error(exc: OSError, recorded: bool) -> YqError:
+    """A fault of the system (a full disk, a closed terminal) as one line, exit 1: no
+    bug of this program. What is still waiting to be printed is dropped."""
+    from yuqing_cli.render.console import discard_output
+
+    discard_output()
+    reason = exc.strerror or type(exc).__name__
+    message = (
+        _("cannot use {file}: {reason}").format(file=exc.filename, reason=reason)
+        if exc.filename
+        else _("cannot write the output: {reason}").format(reason=reason)
+    )
+    hint = (
+        _("what the command recorded stands (`yq log` shows it); only its output was lost")
+        if recorded
+        else _("nothing was changed; free some space, or send the output elsewhere")
+    )
+    return YqError(message, hint=hint)
+
+
+def _recorded(ctx: typer.Context) -> bool:
+    root = ctx.find_root()
+    return isinstance(root.obj, AppState) and root.obj.recorded
+
+
 def _is_usage_error(exc: Exception) -> bool:
     """Typer's own errors (a bad option, a missing argument) report themselves: they
     are the framework's exceptions that know how to show themselves."""
@@ -393,6 +430,7 @@ class AppState:
     _plan: Plan | None = field(default=None, repr=False)
     _store: Store | None = field(default=None, repr=False)
     _writable: bool = field(default=False, repr=False)
+    recorded: bool = False  # a writing command of this run has committed its events
 
     def plan(self) -> Plan:
         """The plan file in use (``--plan``, ``$YQ_PLAN``, ``./plan.yaml`` or the shipped
@@ -441,6 +479,7 @@ class AppState:
         """A writing command's events are committed: run the user's hooks."""
         from yuqing_cli.cli import hooks
 
+        self.recorded = True
         hooks.run(done)
 
     def close(self) -> None:

@@ -80,9 +80,12 @@ def issue(
     by: str | None,
     revision: bool,
     freeze: Freeze,
+    deliver: Callable[[Issued], object] | None = None,
 ) -> Issued:
     """Freeze and number the day's report. ``freeze`` renders it (the document and
-    its data) for the numbers and sign-off given."""
+    its data) for the numbers and sign-off given; ``deliver`` writes it out (a file, the
+    terminal) before the issue is committed: if the document cannot be written, nothing
+    is recorded and the same number can be issued again."""
     from yuqing_cli.services.report import build
 
     with writing(ctx) as w:
@@ -145,7 +148,10 @@ def issue(
             plan_version=plan.version,
         )
         w.session.flush()
-        return Issued(mark, content, digest, event.id or 0, tz=w.tz)
+        frozen = Issued(mark, content, digest, event.id or 0, tz=w.tz)
+        if deliver is not None:
+            deliver(frozen)  # an error here leaves the transaction: nothing is recorded
+        return frozen
 
 
 def chain_head(session: Session) -> str:
