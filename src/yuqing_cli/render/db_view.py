@@ -11,6 +11,7 @@ from rich.text import Text
 from yuqing_cli.i18n import _
 from yuqing_cli.render.console import out, progress
 from yuqing_cli.render.safe import clean
+from yuqing_cli.services.backup import BackupResult
 from yuqing_cli.services.roles import RolesSetup
 from yuqing_cli.services.transfer import CopyResult
 from yuqing_cli.store.db import Description
@@ -82,6 +83,32 @@ def _exposure(exposure: Exposure) -> str:
         )
     return _("the directory {path} is open to every account on this machine (mode {mode})").format(
         path=path, mode=mode
+    )
+
+
+def backed_up(result: BackupResult) -> None:
+    chain = result.report.chain
+    head = (
+        _("chain intact, head {head_id}:{head}").format(head_id=chain.head_id, head=chain.head)
+        if chain.count
+        else _("no events")
+    )
+    out().print(
+        Text(
+            clean(
+                _(
+                    "backed up {source} to {target} ({size} KB, mode 0600): {events} events, "
+                    "{incidents} incidents, verified; {head}"
+                ).format(
+                    source=result.source,
+                    target=result.target,
+                    size=(result.size + 1023) // 1024,
+                    events=chain.count,
+                    incidents=result.report.incidents,
+                    head=head,
+                )
+            )
+        )
     )
 
 
