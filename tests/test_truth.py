@@ -511,14 +511,15 @@ def test_output_file_kinds(env: Path) -> None:
 
 
 def test_invisible_characters_are_escaped_in_every_output() -> None:
-    title = "正常\u202eevil\u200b\x85\x1b[31m"
+    title = "正常\u202eevil\u200b\x85\x9b31m\U000e0041"
     ref = new(title, at="2024-11-23 09:00")
     raw = yq("show", ref, "--json").stdout
-    for char in ("\u202e", "\u200b", "\x85", "\x1b"):
+    for char in ("\u202e", "\u200b", "\x85", "\x9b", "\U000e0041"):
         assert char not in raw
     assert json.loads(raw)["title"] == title  # the escapes decode to the same text
     table = ok("show", ref).stdout
-    assert "\u202e" not in table and "\\u202e" in table and "\\x1b" in table
+    assert "\u202e" not in table and "\\u202e" in table and "\\x9b" in table
+    assert "\\U000e0041" in table
 
 
 def test_full_width_formula_starts_are_neutralised() -> None:

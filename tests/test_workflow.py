@@ -281,18 +281,23 @@ def test_duplicate_url_is_refused_with_the_existing_reference() -> None:
 
 
 def test_untrusted_text_is_printed_literally() -> None:
-    title = "[bold red]x[/] \x1b[2J\x1b]0;pwned\x07 标题"
+    # C0 controls (ESC, BEL) are refused at input; the C1 CSI acts as ESC [ on some
+    # terminals, and the bidi override and line separator are invisible.
+    title = "[bold red]x[/] \x9b2J\u202e\u2028 标题"
     ref = new(title, extra=["--summary", "[link=http://evil]点我[/link]"])
-    ok("note", ref, "备注 \x1b[31m红\x1b[0m", user=MEMBER)
+    ok("note", ref, "备注 \x9b31m红\u200b", user=MEMBER)
     for args in (["list"], ["show", ref], ["checklist", ref], ["log", ref]):
         out = ok(*args).stdout
-        assert "\x1b" not in out and "\x07" not in out
+        assert not {"\x9b", "\u202e", "\u2028", "\u200b"} & set(out), args
     out = ok("show", ref).stdout
-    assert "[bold red]x[/]" in out and "\\x1b[2J" in out
+    assert "[bold red]x[/]" in out and "\\x9b2J\\u202e\\u2028" in out
     assert "[link=http://evil]点我[/link]" in out
-    assert "\\x1b[31m" in ok("log", ref).stdout
+    assert "\\x9b31m" in ok("log", ref).stdout
     # JSON keeps the exact text, escaped by JSON itself.
     assert ok_json("show", ref)["title"] == title
+    refused = yq("note", ref, "备注 \x1b[31m红", user=MEMBER)
+    assert refused.exit_code == 2 and "U+001B" in refused.stderr
+    assert "position 4" in refused.stderr and "\x1b" not in refused.stderr
 
 
 def test_debug_shows_traceback(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -45,3 +45,38 @@ def display_url(url: str) -> str:
         return url
     user, colon, _password = credentials.partition(":")
     return f"{scheme}://{user}{':***' if colon else ''}@{host}"
+
+
+# -- private files ---------------------------------------------------------------------
+# The data is personal information: what yq creates for it on disk is for its owner.
+
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+
+
+def make_private_dirs(directory: Path) -> None:
+    """Create ``directory`` and its missing parents ``0700`` whatever the umask. Those
+    already there are left as they are. Raises OSError."""
+    import os
+
+    missing = []
+    current = directory
+    while not current.exists() and current.parent != current:
+        missing.append(current)
+        current = current.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=PRIVATE_DIR)
+        except FileExistsError:
+            continue  # made meanwhile by another process: its mode is its maker's
+        os.chmod(path, PRIVATE_DIR)
+
+
+def owned_privately(mode: int, uid: int) -> bool:
+    """Is a file or directory with this ``st_mode`` and ``st_uid`` this account's, and
+    writable by no one else? (Always true where there are no owners: Windows.)"""
+    import os
+
+    if not hasattr(os, "geteuid"):
+        return True
+    return uid == os.geteuid() and not mode & 0o022

@@ -212,9 +212,9 @@ class YqGroup(TyperGroup):
         return params
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        for arg in args:
-            _check_text(arg, _("an argument"))
         if ctx.parent is None:
+            for arg in args:
+                _check_text(arg, None)
             args = global_options_first(args)
         return super().parse_args(ctx, args)
 
@@ -228,6 +228,11 @@ class YqGroup(TyperGroup):
                 raise
             print(_("Aborted."), file=sys.stderr)
             sys.exit(int(ExitCode.INTERRUPTED))
+        except OSError as exc:  # e.g. help printed to a full disk
+            if not standalone:
+                raise
+            report_error(_os_error(exc, False))
+            sys.exit(int(ExitCode.REFUSED))
         except Exception as exc:
             if not standalone or not _is_usage_error(exc):
                 raise
@@ -246,7 +251,9 @@ class YqGroup(TyperGroup):
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
-            return super().invoke(ctx)
+            rv = super().invoke(ctx)
+            sys.stdout.flush()  # a full disk is found here, not at the interpreter's exit
+            return rv
         except YqError as exc:
             if _debug(ctx):
                 raise
@@ -259,6 +266,11 @@ class YqGroup(TyperGroup):
             raise typer.Exit(0) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except OSError as exc:
+            if _debug(ctx):
+                raise
+            report_error(_os_error(exc, _recorded(ctx)))
+            raise typer.Exit(int(ExitCode.REFUSED)) from None
         except Exception as exc:
             if _debug(ctx) or _is_usage_error(exc):
                 raise
@@ -314,17 +326,69 @@ def global_options_first(args: list[str]) -> list[str]:
     return front + rest
 
 
-def _check_text(value: str | None, what: str) -> None:
+# C0 control characters but tab and newline (a note may have several lines): never
+# recorded. NUL, for one, cannot be stored on PostgreSQL at all.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f]")
+
+
+def control_character(text: str) -> int | None:
+    """Where the first control character of ``text`` is that may not be recorded."""
+    found = _CONTROL.search(text)
+    return found.start() if found is not None else None
+
+
+def _check_text(value: str | None, what: str | None) -> None:
     """Refuse text that is not valid Unicode (bytes that are not UTF-8 arrive as lone
-    surrogates): exit 2, before anything is opened."""
-    if value is not None and any("\ud800" <= c <= "\udfff" for c in value):
-        report_error(
-            YqError(
-                _("{what} is not valid UTF-8 text").format(what=what),
-                hint=_("check the terminal's encoding (a UTF-8 locale such as zh_CN.UTF-8)"),
-            )
+    surrogates) or holds a control character: exit 2, before anything is opened.
+    ``what`` names it (None: an argument, quoted)."""
+    if value is None:
+        return
+    from yuqing_cli.render.safe import shorten
+
+    named = what or _("the argument {argument}").format(argument=shorten(value, 40))
+    if any("\ud800" <= c <= "\udfff" for c in value):
+        error = YqError(
+            _("{what} is not valid UTF-8 text").format(what=named),
+            hint=_("check the terminal's encoding (a UTF-8 locale such as zh_CN.UTF-8)"),
         )
-        raise typer.Exit(int(ExitCode.BAD_INPUT))
+    elif (at := control_character(value)) is not None:
+        error = YqError(
+            _("{what} holds a control character (U+{code:04X}) at position {position}").format(
+                what=named, code=ord(value[at]), position=at + 1
+            ),
+            hint=_(
+                "control characters are not recorded: remove it (tabs and line breaks are fine)"
+            ),
+        )
+    else:
+        return
+    report_error(error)
+    raise typer.Exit(int(ExitCode.BAD_INPUT))
+
+
+def _os_error(exc: OSError, recorded: bool) -> YqError:
+    """A fault of the system (a full disk, a closed terminal) as one line, exit 1: no
+    bug of this program. What is still waiting to be printed is dropped."""
+    from yuqing_cli.render.console import discard_output
+
+    discard_output()
+    reason = exc.strerror or type(exc).__name__
+    message = (
+        _("cannot use {file}: {reason}").format(file=exc.filename, reason=reason)
+        if exc.filename
+        else _("cannot write the output: {reason}").format(reason=reason)
+    )
+    hint = (
+        _("what the command recorded stands (`yq log` shows it); only its output was lost")
+        if recorded
+        else _("nothing was changed; free some space, or send the output elsewhere")
+    )
+    return YqError(message, hint=hint)
+
+
+def _recorded(ctx: typer.Context) -> bool:
+    root = ctx.find_root()
+    return isinstance(root.obj, AppState) and root.obj.recorded
 
 
 def _is_usage_error(exc: Exception) -> bool:
@@ -366,6 +430,7 @@ class AppState:
     _plan: Plan | None = field(default=None, repr=False)
     _store: Store | None = field(default=None, repr=False)
     _writable: bool = field(default=False, repr=False)
+    recorded: bool = False  # a writing command of this run has committed its events
 
     def plan(self) -> Plan:
         """The plan file in use (``--plan``, ``$YQ_PLAN``, ``./plan.yaml`` or the shipped
@@ -414,6 +479,7 @@ class AppState:
         """A writing command's events are committed: run the user's hooks."""
         from yuqing_cli.cli import hooks
 
+        self.recorded = True
         hooks.run(done)
 
     def close(self) -> None:

@@ -5,19 +5,25 @@ comments as the shell reads them; a leading ``yq`` is allowed; a line ending in 
 continues on the next). Every command runs through the same app as on the command line,
 in its own transaction with the same checks, so a batch does exactly what the same
 commands typed one by one would do; only the start-up is paid once.
+
+Input is bounded: a line (continued lines joined) of at most :data:`MAX_LINE` bytes, a
+batch of at most :data:`MAX_BATCH` bytes; a line that is not UTF-8 or holds a control
+character (other than a tab) is refused, naming its line and column. A line is split
+by :func:`split`, which reads it once (Python's ``shlex`` takes time growing with the
+square of a long word). A failing line is quoted escaped and shortened.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import shlex
+import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import IO, Annotated, Any
 
 import typer
 
@@ -27,6 +33,10 @@ from yuqing_cli.cli.app import YqCommand, app, state
 from yuqing_cli.errors import BadInput, ExitCode, YqError
 from yuqing_cli.i18n import _
 
+MAX_LINE = 64 * 1024  # bytes in one command (its continued lines joined)
+MAX_BATCH = 16 * 1024 * 1024  # bytes in one batch
+_ECHO = 80  # characters of a failing line quoted in a message
+
 
 @dataclass(frozen=True)
 class Line:
@@ -34,25 +44,154 @@ class Line:
     text: str
     argv: list[str] | None  # None: the line cannot be read
     problem: str = ""
+    last: bool = False  # nothing after it can be read either (the batch is too large)
 
 
-def read_lines(lines: Iterable[str]) -> Iterator[Line]:
-    """The commands of a batch file: blank lines and comments skipped, continued lines
-    joined, each split as a shell would."""
+class SplitError(ValueError):
+    """A line a shell could not split either (an open quote, a trailing escape)."""
+
+
+_WHITESPACE = " \t\r\n"
+_PLAIN = re.compile(r"[^ \t\r\n#\\'\"]+")  # characters that stand for themselves
+
+
+def split(text: str) -> list[str]:
+    """The words of a line as ``shlex.split(text, comments=True)`` gives them (POSIX
+    quoting: '…' literal; "…" where a backslash escapes only " and itself; a backslash
+    outside quotes escapes any character; ``#`` starts a comment), reading the line
+    once: time and memory grow with its length, not with its square."""
+    words: list[str] = []
+    word: list[str] = []
+    quoted = False  # the current word has a quoted part (so '' is a word)
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char in _WHITESPACE:
+            if word or quoted:
+                words.append("".join(word))
+                word, quoted = [], False
+            i += 1
+        elif char == "#":
+            break
+        elif char == "\\":
+            if i + 1 == n:
+                raise SplitError(_("it ends in an escape (\\) with nothing to escape"))
+            word.append(text[i + 1])
+            i += 2
+        elif char == "'":
+            end = text.find("'", i + 1)
+            if end < 0:
+                raise SplitError(_("a quotation is not closed"))
+            word.append(text[i + 1 : end])
+            quoted = True
+            i = end + 1
+        elif char == '"':
+            i = _double_quoted(text, i + 1, word)
+            quoted = True
+        else:
+            plain = _PLAIN.match(text, i)
+            assert plain is not None
+            word.append(plain.group())
+            i = plain.end()
+    if word or quoted:
+        words.append("".join(word))
+    return words
+
+
+def _double_quoted(text: str, i: int, word: list[str]) -> int:
+    """Read a double-quoted part from ``i`` (after its opening quote) into ``word``;
+    the index after its closing quote."""
+    n = len(text)
+    while True:
+        quote, escape = text.find('"', i), text.find("\\", i)
+        if quote < 0:
+            if escape + 1 == n:
+                raise SplitError(_("it ends in an escape (\\) with nothing to escape"))
+            raise SplitError(_("a quotation is not closed"))
+        if escape < 0 or quote < escape:
+            word.append(text[i:quote])
+            return quote + 1
+        word.append(text[i:escape])
+        if escape + 1 == n:
+            raise SplitError(_("it ends in an escape (\\) with nothing to escape"))
+        escaped = text[escape + 1]
+        word.append(escaped if escaped in '"\\' else "\\" + escaped)
+        i = escape + 2
+
+
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f]")  # a line's own end already taken off
+
+
+def _physical_lines(stream: IO[bytes]) -> Iterator[tuple[int, str | None, str, bool]]:
+    """(number, text, problem, last) of each line of ``stream``, bounded: a line over
+    :data:`MAX_LINE` bytes, one that is not UTF-8 or holds a control character has no
+    text but a problem; a batch over :data:`MAX_BATCH` bytes ends with one (``last``)."""
+    total = 0
+    for number in range(1, sys.maxsize):
+        raw = stream.readline(MAX_LINE + 1)
+        if not raw:
+            return
+        total += len(raw)
+        if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
+            while (rest := stream.readline(MAX_LINE)) and not rest.endswith(b"\n"):
+                total += len(rest)  # the rest of the line, skipped
+                if total > MAX_BATCH:
+                    break
+            total += len(rest)
+        if total > MAX_BATCH:
+            mb = MAX_BATCH // (1024 * 1024)
+            yield number, None, _("the batch is longer than {mb} MB").format(mb=mb), True
+            return
+        if len(raw) > MAX_LINE:
+            yield number, None, _too_long(), False
+            continue
+        body = raw.rstrip(b"\r\n") if raw.endswith(b"\n") else raw
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problem = _("it is not UTF-8 text (byte 0x{byte:02x} at column {column})").format(
+                byte=body[exc.start], column=len(body[: exc.start].decode("utf-8", "replace")) + 1
+            )
+            yield number, None, problem, False
+            continue
+        if control := _CONTROL.search(text):
+            problem = _("a control character (U+{code:04X}) at column {column}").format(
+                code=ord(control.group()), column=control.start() + 1
+            )
+            yield number, None, problem, False
+            continue
+        yield number, text, "", False
+
+
+def _too_long() -> str:
+    return _("the line is longer than {kb} KB").format(kb=MAX_LINE // 1024)
+
+
+def read_lines(stream: IO[bytes]) -> Iterator[Line]:
+    """The commands of a batch: blank lines and comments skipped, continued lines
+    joined, each split as a shell would; lines that cannot be read say why."""
     pending, first = "", 0
-    for number, raw in enumerate(lines, start=1):
-        line = raw.rstrip("\r\n")
+    for number, line, problem, last in _physical_lines(stream):
         if not pending:
             first = number
-        if line.endswith("\\") and not line.endswith("\\\\"):
-            pending += line[:-1]
+        if line is None:
+            pending = ""
+            yield Line(number, "", None, problem, last)
             continue
-        text, pending = pending + line, ""
+        text = pending + line
+        if len(text.encode("utf-8")) > MAX_LINE:
+            pending = ""
+            yield Line(first, "", None, _too_long())
+            continue
+        if line.endswith("\\") and not line.endswith("\\\\"):
+            pending = text[:-1]
+            continue
+        pending = ""
         if not text.strip() or text.lstrip().startswith("#"):
             continue
         try:
-            argv = shlex.split(text, comments=True)
-        except ValueError as exc:
+            argv = split(text)
+        except SplitError as exc:
             yield Line(first, text, None, str(exc))
             continue
         if argv and argv[0] in ("yq", "yuqing"):
@@ -63,11 +202,11 @@ def read_lines(lines: Iterable[str]) -> Iterator[Line]:
         yield Line(first, pending, None, _("the file ends in the middle of a line"))
 
 
-def _open(file: str) -> TextIO:
+def _open(file: str) -> IO[bytes]:
     if file == "-":
-        return sys.stdin
+        return sys.stdin.buffer
     try:
-        return Path(file).expanduser().open(encoding="utf-8")
+        return Path(file).expanduser().open("rb")
     except OSError as exc:
         raise BadInput(
             _("cannot read {file}: {reason}").format(file=file, reason=exc.strerror),
@@ -130,10 +269,10 @@ def batch(
             i18n.setup(language)  # a line's --lang holds for that line only
             if code and not first_failure:
                 first_failure = code
-            if code and not keep_going:
+            if (code and not keep_going) or line.last:
                 break
     finally:
-        if stream is not sys.stdin:
+        if stream is not sys.stdin.buffer:
             stream.close()
     if first_failure:
         raise typer.Exit(first_failure)
@@ -150,7 +289,7 @@ def _run(command: Any, line: Line, defaults: list[str], as_json: bool) -> int:
         if code:
             print(
                 _("yq: batch: line {n} failed (exit {code}): {text}").format(
-                    n=line.number, code=code, text=line.text.strip()
+                    n=line.number, code=code, text=_echo(line)
                 ),
                 file=sys.stderr,
             )
@@ -191,7 +330,7 @@ def _failed(line: Line, code: int, problem: str, as_json: bool) -> int:
 def _json_line(line: Line, code: int, output: str, errors: str) -> None:
     from yuqing_cli.render.safe import json_safe
 
-    record: dict[str, Any] = {"line": line.number, "command": line.text.strip(), "exit": code}
+    record: dict[str, Any] = {"line": line.number, "command": _echo(line), "exit": code}
     try:
         record["result"] = json.loads(output) if output.strip() else None
     except ValueError:
@@ -200,3 +339,10 @@ def _json_line(line: Line, code: int, output: str, errors: str) -> None:
     record["errors"] = errors or None
     sys.stdout.write(json_safe(json.dumps(record, ensure_ascii=False)) + "\n")
     sys.stdout.flush()
+
+
+def _echo(line: Line) -> str:
+    """The line as quoted in a message: escaped, on one line, at most 80 characters."""
+    from yuqing_cli.render.safe import shorten
+
+    return shorten(line.text.strip(), _ECHO)

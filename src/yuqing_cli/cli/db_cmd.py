@@ -33,17 +33,10 @@ def path(ctx: typer.Context) -> None:
     "status", cls=YqCommand, help=_("Where the database is, and its applied migrations.")
 )
 def status(ctx: typer.Context) -> None:
+    from yuqing_cli.render.db_view import status as render
     from yuqing_cli.store.db import Store
 
-    found = Store.describe(state(ctx).db)
-    print(_("database: {path}").format(path=found.where))
-    if found.state == "missing":
-        print(_("  not created yet: the first command that records something creates it"))
-    for name in found.applied:
-        print(_("  applied {migration}").format(migration=name))
-    if found.applied:
-        for name in found.pending:
-            print(_("  pending {migration} (`yq db upgrade` applies it)").format(migration=name))
+    render(Store.describe(state(ctx).db))
 
 
 @db_app.command(
@@ -86,6 +79,50 @@ def copy(
 
     with CopyProgress() as progress:
         result = copy_database(state(ctx), to, progress)
+    copied(result)
+
+
+@db_app.command(
+    "backup",
+    cls=YqCommand,
+    help=_(
+        "Copy this SQLite database into a new file (0600) while others work, verify the "
+        "copy as `yq verify` does, and print its chain head. A server: `pg_dump`."
+    ),
+)
+def backup(
+    ctx: typer.Context,
+    file: Annotated[
+        str,
+        typer.Argument(metavar="FILE", help=_("The new backup file."), show_default=False),
+    ],
+) -> None:
+    from yuqing_cli.render.db_view import backed_up
+    from yuqing_cli.services.backup import backup as service
+
+    backed_up(service(state(ctx), file))
+
+
+@db_app.command(
+    "restore",
+    cls=YqCommand,
+    help=_(
+        "Copy a backup made by `yq db backup` into this (empty) database, as `yq db copy` "
+        "does; a backup that does not verify is refused."
+    ),
+)
+def restore(
+    ctx: typer.Context,
+    file: Annotated[
+        str,
+        typer.Argument(metavar="BACKUP", help=_("The backup file."), show_default=False),
+    ],
+) -> None:
+    from yuqing_cli.render.db_view import CopyProgress, copied
+    from yuqing_cli.services.backup import restore as service
+
+    with CopyProgress() as progress:
+        result = service(state(ctx), file, state(ctx).db, progress)
     copied(result)
 
 

@@ -64,6 +64,8 @@ def summaries() -> dict[str, str]:
         "db status": _("The database and its migrations"),
         "db upgrade": _("Bring an older database up to date"),
         "db copy": _("Copy every row and the chain into an empty database"),
+        "db backup": _("A verified copy of a SQLite file, made while others work"),
+        "db restore": _("Bring a backup back into an empty database"),
         "db setup-roles": _("Grants for writer and reader logins (server)"),
         "people": _("Logins linked to people on a server (leaders)"),
         "people list": _("Each linked login, its person, and who you are"),
@@ -140,6 +142,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "db status": ("db status",),
     "db upgrade": ("db upgrade",),
     "db copy": ("db copy --to postgresql+psycopg://yq@db.example/yq",),
+    "db backup": ("db backup ~/备份/yq-2026-12-03.db",),
+    "db restore": ("--db ~/恢复演练.db db restore ~/备份/yq-2026-12-03.db",),
     "db setup-roles": (
         "db setup-roles --writer guojuntao --writer lidan --reader inspector",
         "db setup-roles --writer guojuntao --apply",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -230,10 +231,16 @@ def report_issue(
             _("--json and --format would both print to the terminal"),
             hint=_("write the report to a file with -o FILE"),
         )
+
+    def deliver(issued: Issued) -> None:  # before the issue is committed
+        if format_ is not None:
+            _render(None, issued, format_, output)
+            sys.stdout.flush()
+
     freeze = partial(view.frozen, with_log=with_log) if with_log else view.frozen
-    result = service.issue(state(ctx), date, by=by, revision=revision, freeze=freeze)
-    if format_ is not None:
-        _render(None, result, format_, output)
+    result = service.issue(
+        state(ctx), date, by=by, revision=revision, freeze=freeze, deliver=deliver
+    )
     from yuqing_cli.render.issued_view import issued_done
 
     issued_done(result, as_json=json_)

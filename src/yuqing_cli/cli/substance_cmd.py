@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from yuqing_cli.cli import complete
-from yuqing_cli.cli.app import YqCommand, YqGroup, app, state
+from yuqing_cli.cli.app import YqCommand, YqGroup, app, control_character, state
 from yuqing_cli.cli.incident_cmd import At, Json, Reason, Ref
 from yuqing_cli.errors import BadInput
 from yuqing_cli.i18n import _
@@ -26,7 +26,7 @@ def _text(text: str | None, file: Path | None) -> str:
         assert text is not None
         return text
     try:
-        return file.read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8").replace("\r\n", "\n")
     except UnicodeDecodeError:
         raise BadInput(
             _("{file} is not UTF-8 text").format(file=file), hint=_("save it as UTF-8")
@@ -35,6 +35,17 @@ def _text(text: str | None, file: Path | None) -> str:
         raise BadInput(
             _("cannot read {file}: {reason}").format(file=file, reason=exc.strerror)
         ) from None
+    if (at := control_character(text)) is not None:
+        line = text.count("\n", 0, at) + 1
+        raise BadInput(
+            _(
+                "{file} holds a control character (U+{code:04X}) at line {line}, column {column}"
+            ).format(file=file, code=ord(text[at]), line=line, column=at - text.rfind("\n", 0, at)),
+            hint=_(
+                "control characters are not recorded: remove it (tabs and line breaks are fine)"
+            ),
+        )
+    return text
 
 
 TextOpt = Annotated[

@@ -34,6 +34,12 @@ class _Console(Console):
 def reader_went_away() -> None:
     """The reader closed the pipe: nothing more can be shown, which is what the reader
     asked for. Point stdout at /dev/null so the interpreter's last flush is quiet too."""
+    discard_output()
+
+
+def discard_output() -> None:
+    """Stdout cannot take more (a closed pipe, a full disk): point it at /dev/null, so
+    what is still buffered goes nowhere quietly instead of failing again at exit."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

@@ -11,8 +11,11 @@ from rich.text import Text
 from yuqing_cli.i18n import _
 from yuqing_cli.render.console import out, progress
 from yuqing_cli.render.safe import clean
+from yuqing_cli.services.backup import BackupResult
 from yuqing_cli.services.roles import RolesSetup
 from yuqing_cli.services.transfer import CopyResult
+from yuqing_cli.store.db import Description
+from yuqing_cli.store.privacy import Exposure
 
 
 class CopyProgress:
@@ -41,6 +44,72 @@ class CopyProgress:
         self._bar.update(
             self._task, advance=rows, description=_("copying {table}").format(table=table)
         )
+
+
+def status(found: Description) -> None:
+    """Where the database is, its migrations; on stderr, who else can reach its files."""
+    print(_("database: {path}").format(path=clean(found.where)))
+    if found.state == "missing":
+        print(_("  not created yet: the first command that records something creates it"))
+    for name in found.applied:
+        print(_("  applied {migration}").format(migration=name))
+    if found.applied:
+        for name in found.pending:
+            print(_("  pending {migration} (`yq db upgrade` applies it)").format(migration=name))
+    for exposure in found.exposed:
+        print(_("yq: warning: {problem}").format(problem=_exposure(exposure)), file=sys.stderr)
+    if found.exposed:
+        hint = _(
+            "chmod 600 the files and 700 the directory; to share them between accounts, "
+            "see `Sharing a file` in docs/team.md"
+        )
+        print(_("hint: {hint}").format(hint=hint), file=sys.stderr)
+
+
+def _exposure(exposure: Exposure) -> str:
+    path, mode = clean(str(exposure.path)), f"{exposure.mode:04o}"
+    if exposure.kind == "owner":
+        return _(
+            "{path} belongs to another account: this one cannot write the database until "
+            "it is removed (by its owner or root, while nobody uses the database)"
+        ).format(path=path)
+    if exposure.kind == "writable":
+        return _("{path} can be changed by every account on this machine (mode {mode})").format(
+            path=path, mode=mode
+        )
+    if exposure.kind == "readable":
+        return _("{path} can be read by every account on this machine (mode {mode})").format(
+            path=path, mode=mode
+        )
+    return _("the directory {path} is open to every account on this machine (mode {mode})").format(
+        path=path, mode=mode
+    )
+
+
+def backed_up(result: BackupResult) -> None:
+    chain = result.report.chain
+    head = (
+        _("chain intact, head {head_id}:{head}").format(head_id=chain.head_id, head=chain.head)
+        if chain.count
+        else _("no events")
+    )
+    out().print(
+        Text(
+            clean(
+                _(
+                    "backed up {source} to {target} ({size} KB, mode 0600): {events} events, "
+                    "{incidents} incidents, verified; {head}"
+                ).format(
+                    source=result.source,
+                    target=result.target,
+                    size=(result.size + 1023) // 1024,
+                    events=chain.count,
+                    incidents=result.report.incidents,
+                    head=head,
+                )
+            )
+        )
+    )
 
 
 def copied(result: CopyResult) -> None:

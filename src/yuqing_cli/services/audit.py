@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, select, true
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -339,14 +339,21 @@ class ContentCheck:
         return False
 
 
+def after(column: Any, last: int | None) -> Any:
+    """The keyset condition of a scan in id order: everything after ``last``, and on
+    the first batch (``last`` None) everything — ids of 0 and below included, which yq
+    never writes but a hand may: a scan that started at ``id > 0`` would not see them."""
+    return true() if last is None else column > last
+
+
 def _links(conn: Connection, batch: int = 2_000) -> Iterator[Sequence[Any]]:
     """(id, prev_hash, hash) of every event in id order, in batches by key."""
     table = RAW
-    last = 0
+    last: int | None = None
     while True:
         rows = conn.execute(
             select(table.c.id, table.c.prev_hash, table.c.hash)
-            .where(table.c.id > last)
+            .where(after(table.c.id, last))
             .order_by(table.c.id)
             .limit(batch)
         ).all()
@@ -377,17 +384,37 @@ def verify_links(
 
     ``changed`` is the first event whose content was found not to match its hash
     (:class:`ContentCheck`, run over every event beforehand); the walk itself checks
-    that each event links to the one before it. ``anchors`` maps event ids to hashes
-    recorded earlier (``yq verify`` prints the head): an anchor that no longer matches
-    shows history was rewritten wholesale.
+    that each event links to the one before it, and that its id is one yq gives (from
+    1). ``anchors`` maps event ids to hashes recorded earlier (``yq verify`` prints the
+    head): each must be there, with that hash. One that no longer matches shows history
+    was rewritten wholesale; one the walk steps over (a gap where it was) or never
+    reaches shows it was removed.
     """
     count = 0
     first_id = 0
     prev_id = 0
     prev_hash = GENESIS
     before_prev_hash: str | None = None
+    waiting = sorted(anchors or {})  # anchors not reached yet, lowest first
+    if waiting and waiting[0] == 0:  # the head of an empty chain (a report issued then)
+        waiting.pop(0)
+        if anchors is not None and anchors[0] != GENESIS:
+            return VerifyResult(0, 0, GENESIS, _anchor_gone(0))
     for row_id, row_prev, row_hash in _links(conn):
         count += 1
+        if waiting and waiting[0] < row_id:
+            return VerifyResult(count, prev_id, prev_hash, _anchor_gone(waiting[0]))
+        if row_id <= 0:
+            return VerifyResult(
+                count,
+                prev_id,
+                prev_hash,
+                Breach(
+                    row_id,
+                    "inserted",
+                    _("its id is not one yq gives (ids start at 1): it was written by hand"),
+                ),
+            )
         if row_id == changed:
             return VerifyResult(count, prev_id, prev_hash, _changed(row_id))
         if row_prev != prev_hash:
@@ -397,37 +424,38 @@ def verify_links(
                 prev_hash,
                 _diagnose_link(conn, row_id, row_prev, first_id, prev_id, before_prev_hash),
             )
-        if anchors and row_id in anchors and anchors[row_id] != row_hash:
-            return VerifyResult(
-                count,
-                prev_id,
-                prev_hash,
-                Breach(
-                    row_id,
-                    "changed",
-                    _("its hash differs from the one recorded earlier (history was rewritten)"),
-                ),
-            )
+        if waiting and waiting[0] == row_id:
+            waiting.pop(0)
+            if anchors is not None and anchors[row_id] != row_hash:
+                return VerifyResult(
+                    count,
+                    prev_id,
+                    prev_hash,
+                    Breach(
+                        row_id,
+                        "changed",
+                        _("its hash differs from the one recorded earlier (history was rewritten)"),
+                    ),
+                )
         first_id = first_id or row_id
         before_prev_hash, prev_hash, prev_id = prev_hash, row_hash, row_id
-    if anchors and max(anchors) > prev_id:
-        return VerifyResult(
-            count,
-            prev_id,
-            prev_hash,
-            Breach(max(anchors), "missing", _("an event recorded earlier is no longer there")),
-        )
+    if waiting:
+        return VerifyResult(count, prev_id, prev_hash, _anchor_gone(waiting[0]))
     return VerifyResult(count, prev_id, prev_hash, None)
+
+
+def _anchor_gone(event_id: int) -> Breach:
+    return Breach(event_id, "missing", _("an event recorded earlier is no longer there"))
 
 
 def verify(conn: Connection, anchors: Mapping[int, str] | None = None) -> VerifyResult:
     """The whole chain: every event's content against its hash, then the links."""
     check = ContentCheck()
     table = RAW
-    last = 0
+    last: int | None = None
     while True:
         rows = conn.execute(
-            select(*RAW_COLUMNS).where(table.c.id > last).order_by(table.c.id).limit(5000)
+            select(*RAW_COLUMNS).where(after(table.c.id, last)).order_by(table.c.id).limit(5000)
         ).all()
         if not rows:
             break

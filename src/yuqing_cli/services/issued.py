@@ -82,9 +82,12 @@ def issue(
     by: str | None,
     revision: bool,
     freeze: Freeze,
+    deliver: Callable[[Issued], object] | None = None,
 ) -> Issued:
     """Freeze and number the day's report. ``freeze`` renders it (the document and
-    its data) for the numbers and sign-off given, and what it corrects."""
+    its data) for the numbers and sign-off given, and what it corrects; ``deliver``
+    writes it out (a file, the terminal) before the issue is committed: if the document
+    cannot be written, nothing is recorded and the same number can be issued again."""
     from yuqing_cli.services.report import build
 
     with writing(ctx) as w:
@@ -147,7 +150,10 @@ def issue(
             plan_version=plan.version,
         )
         w.session.flush()
-        return Issued(mark, content, digest, event.id or 0, tz=w.tz)
+        frozen = Issued(mark, content, digest, event.id or 0, tz=w.tz)
+        if deliver is not None:
+            deliver(frozen)  # an error here leaves the transaction: nothing is recorded
+        return frozen
 
 
 def chain_head(session: Session) -> str:
@@ -193,7 +199,13 @@ def _events(session: Session) -> Iterator[Issued]:
         .order_by(col(Event.id))
     )
     for event in session.exec(query):
-        yield _from_event(event)
+        try:
+            yield _from_event(event)
+        except (ValueError, KeyError, TypeError, IndexError):
+            raise Refused(
+                _("the issued report recorded by event {id} cannot be read").format(id=event.id),
+                hint=_("its data was edited behind yq's back; `yq verify` shows where"),
+            ) from None
 
 
 def _with_corrections(found: list[Issued], tz: str, *, keep_content: bool) -> list[Issued]:
@@ -250,4 +262,14 @@ def find(ctx: Context, token: str | None, *, day: str | None = None) -> Issued:
             _("no issued report {what}").format(what=token or (day or "")),
             hint=_("`yq report list` lists the issued reports"),
         )
-    return matches[-1]
+    match = matches[-1]
+    if content_hash(match.content) != match.content_hash:
+        mark = match.mark
+        raise Refused(
+            _(
+                "the issued report No. {total} ({year}-{number}) does not match the hash "
+                "recorded when it was issued: its content was changed since"
+            ).format(total=mark.total, year=mark.year, number=mark.number),
+            hint=_("`yq verify` shows where; it is not printed as if it were the issued one"),
+        )
+    return match

@@ -31,7 +31,7 @@ from yuqing_cli.services import audit
 from yuqing_cli.store.tables import Event, PlanVersion
 from yuqing_cli.timeutil import utcnow
 
-_parsed: dict[str, Plan] = {}
+_parsed: dict[tuple[str, bool], Plan] = {}
 
 
 @dataclass(frozen=True)
@@ -53,11 +53,12 @@ def ensure_version(session: Session, plan: Plan, now: datetime) -> None:
 
 def plan_for(session: Session, current: Plan | None, version: str) -> Plan:
     """The plan of ``version``: ``current`` if it is that version, else the stored text."""
+    from yuqing_cli.plan.files import parse_cached, parsing_afresh
+
     if current is not None and version == current.version:
         return current
-    if version not in _parsed:
-        from yuqing_cli.plan.files import parse_cached
-
+    key = (version, parsing_afresh())  # parsed afresh (`yq verify`) is kept apart
+    if key not in _parsed:
         row = session.get(PlanVersion, version)
         if row is None:
             raise YqError(
@@ -72,10 +73,8 @@ def plan_for(session: Session, current: Plan | None, version: str) -> Plan:
                 ),
                 hint=_("the database was edited behind yq's back; run `yq verify`"),
             )
-        _parsed[version] = parse_cached(
-            data, _("plan version {version}").format(version=version[:12])
-        )
-    return _parsed[version]
+        _parsed[key] = parse_cached(data, _("plan version {version}").format(version=version[:12]))
+    return _parsed[key]
 
 
 @dataclass(frozen=True)

@@ -540,9 +540,9 @@ def incident_batches(
 ) -> Iterator[list[int]]:
     """Every incident id (after ``after``, up to ``upto``), in batches by key."""
     table = Incident.__table__  # type: ignore[attr-defined]
-    last = after if after is not None else 0
+    last = after  # None: from the first, whatever its id
     while True:
-        query = sa_select(table.c.id).where(table.c.id > last).order_by(table.c.id)
+        query = sa_select(table.c.id).where(audit.after(table.c.id, last)).order_by(table.c.id)
         if upto is not None:
             query = query.where(table.c.id <= upto)
         ids = [int(i) for i in conn.execute(query.limit(size or BATCH)).scalars().all()]

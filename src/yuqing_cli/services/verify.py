@@ -39,6 +39,7 @@ from sqlalchemy.engine import Connection
 from yuqing_cli.errors import YqError
 from yuqing_cli.i18n import _
 from yuqing_cli.plan import rules
+from yuqing_cli.plan.files import parsed_afresh
 from yuqing_cli.plan.schema import Plan
 from yuqing_cli.plan.state import Fact, IncidentState, apply
 from yuqing_cli.services import audit, identity
@@ -98,8 +99,9 @@ def verify(ctx: Context, anchors: Mapping[int, str] | None = None) -> Report:
 @contextmanager
 def verification(ctx: Context, anchors: Mapping[int, str] | None = None) -> Iterator[Run]:
     """A verification to run inside one reading transaction: iterate
-    :meth:`Run.findings` (they come as they are found), then ask :meth:`Run.chain`."""
-    with reading(ctx) as r:
+    :meth:`Run.findings` (they come as they are found), then ask :meth:`Run.chain`.
+    Every plan is parsed from its stored text, not taken from the cache."""
+    with parsed_afresh(), reading(ctx) as r:
         yield Run(r, anchors)
 
 
@@ -238,7 +240,7 @@ def _verify_part(
     i18n.setup(lang)
     store = Store.open(url, write=False)
     try:
-        with store.read() as session:
+        with parsed_afresh(), store.read() as session:
             conn = session.connection()
             if _mark(conn) != mark:
                 return None
@@ -292,11 +294,11 @@ def _unit_events(conn: Connection, session: Any, content: audit.ContentCheck) ->
     to adopt, routine runs by someone who does that routine."""
     raw = audit.RAW
     adopted: Plan | None = None
-    last = 0
+    last: int | None = None
     while True:
         rows = conn.execute(
             select(*audit.RAW_COLUMNS)
-            .where(raw.c.incident_id.is_(None), raw.c.id > last)
+            .where(raw.c.incident_id.is_(None), audit.after(raw.c.id, last))
             .order_by(raw.c.id)
             .limit(UNIT_BATCH)
         ).all()
@@ -422,11 +424,11 @@ def _identities(
         raw.c.recorded_at,
     )
     is_link = raw.c.incident_id.is_(None) & raw.c.action.in_(identity.LINK_ACTIONS)
-    last = 0
+    last: int | None = None
     while True:
         rows = conn.execute(
             select(*columns)
-            .where(raw.c.id > last)
+            .where(audit.after(raw.c.id, last))
             .where(raw.c.login.is_not(None) | is_link)
             .order_by(raw.c.id)
             .limit(5000)

@@ -23,7 +23,7 @@ from sqlmodel import Session
 from yuqing_cli.errors import BadInput, Refused, YqError
 from yuqing_cli.i18n import _
 from yuqing_cli.paths import db_url, display_url, sqlite_path
-from yuqing_cli.store import dialect
+from yuqing_cli.store import dialect, privacy
 from yuqing_cli.store.errors import translate
 from yuqing_cli.store.migrations import (
     MIGRATIONS,
@@ -35,6 +35,7 @@ from yuqing_cli.store.migrations import (
 )
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+HEADER_BYTES = 20  # the magic, then the page size and the journal mode
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Description:
     state: str  # missing | empty | pending | current
     applied: tuple[str, ...]
     pending: tuple[str, ...]
+    exposed: tuple[privacy.Exposure, ...] = ()  # a SQLite file's reach beyond its owner
 
 
 # Called in the migrating transaction with the names of the migrations just applied,
@@ -70,10 +72,14 @@ class Store:
         """Open the database at ``db`` (a path or a URL) for a reading or writing command."""
         url = db_url(db)
         path = sqlite_path(url)
-        if path is not None and not _has_content(path):
+        header = _header(path) if path is not None else None
+        if path is not None and not header:
             if not write:
                 return cls._empty(url, migrations)
-            _ensure_dir(path)
+            privacy.ensure_dirs(path.parent)
+            privacy.create_file(path)
+        elif path is not None and header and not write:
+            privacy.check_readable_without_trace(path, header)
         engine = _engine(url)
         store = cls(engine, url)
         if dialect.is_sqlite(engine):
@@ -103,7 +109,7 @@ class Store:
                 _("cannot upgrade the database {where}: {reason}").format(
                     where=store.where, reason=exc
                 ),
-                hint=_("run `yq verify` to see what is wrong"),
+                hint=exc.hint or _("run `yq verify` to see what is wrong"),
             ) from None
         except DBAPIError as exc:
             engine.dispose()
@@ -119,8 +125,13 @@ class Store:
         url = db_url(db)
         path = sqlite_path(url)
         where = str(path) if path is not None else display_url(url)
-        if path is not None and not _has_content(path):
+        header = _header(path) if path is not None else b""
+        if path is not None and not header:
             return Description(where, "missing", (), tuple(m.name for m in MIGRATIONS))
+        exposed: tuple[privacy.Exposure, ...] = ()
+        if path is not None:
+            privacy.check_readable_without_trace(path, header)
+            exposed = tuple(privacy.exposures(path))
         engine = _engine(url)
         try:
             with engine.connect() as conn:
@@ -133,7 +144,7 @@ class Store:
         if state in ("foreign", "newer"):
             raise _unusable(where, state)
         pending = tuple(m.name for m in MIGRATIONS if m.name not in names)
-        return Description(where, state, names, pending)
+        return Description(where, state, names, pending, exposed)
 
     @classmethod
     def _empty(cls, url: str, migrations: Sequence[Migration]) -> Store:
@@ -210,16 +221,17 @@ def _engine(url: str) -> Engine:
         ) from None
 
 
-def _has_content(path: Path) -> bool:
-    """Is there a file with something in it? (An empty file is a new SQLite database.)
+def _header(path: Path) -> bytes:
+    """The start of the SQLite header of the file at ``path``; empty if there is no
+    file or nothing in it (an empty file is a new SQLite database).
 
     A file that is there but is not SQLite is refused here, before SQLite touches it.
     """
     try:
         with path.open("rb") as f:
-            head = f.read(len(SQLITE_MAGIC))
+            head = f.read(HEADER_BYTES)
     except FileNotFoundError:
-        return False
+        return b""
     except IsADirectoryError:
         raise BadInput(
             _("{path} is a directory, not a database file").format(path=path),
@@ -231,10 +243,10 @@ def _has_content(path: Path) -> bool:
             hint=_("check the file's permissions"),
         ) from None
     if not head:
-        return False
-    if head != SQLITE_MAGIC:
+        return b""
+    if not head.startswith(SQLITE_MAGIC):
         raise _unusable(str(path), "not sqlite")
-    return True
+    return head
 
 
 def _unusable(where: str, state: str) -> BadInput:
@@ -254,15 +266,3 @@ def _unusable(where: str, state: str) -> BadInput:
         _("{where} is not a SQLite database").format(where=where),
         hint=_("give another path with --db / YQ_DB; this file is left untouched"),
     )
-
-
-def _ensure_dir(path: Path) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise YqError(
-            _("cannot create the data directory {path_parent}: {exc_strerror}").format(
-                path_parent=path.parent, exc_strerror=exc.strerror
-            ),
-            hint=_("set --db / YQ_DB to a writable place"),
-        ) from None

@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from yuqing_cli.i18n import _
 from yuqing_cli.store import dialect
 from yuqing_cli.store.types import UTCDateTime
 
@@ -213,8 +214,100 @@ def m005_ledger_projection(conn: Connection) -> None:
     )
 
 
+# The event table as m007 makes it on SQLite: the columns of m001, m003 and m004 in
+# their order, the id checked positive. Frozen: a later change is a new migration.
+_EVENT_M007 = """CREATE TABLE {name} (
+    id INTEGER NOT NULL CONSTRAINT event_id_positive CHECK (id > 0),
+    incident_id INTEGER,
+    seq INTEGER NOT NULL,
+    action VARCHAR NOT NULL,
+    actor VARCHAR NOT NULL,
+    subject VARCHAR NOT NULL,
+    old VARCHAR,
+    new VARCHAR,
+    note VARCHAR NOT NULL,
+    happened_at DATETIME NOT NULL,
+    recorded_at DATETIME NOT NULL,
+    plan_version VARCHAR NOT NULL,
+    prev_hash VARCHAR NOT NULL,
+    hash VARCHAR NOT NULL,
+    data TEXT,
+    login VARCHAR,
+    login_admin BOOLEAN,
+    PRIMARY KEY (id),
+    UNIQUE (hash),
+    FOREIGN KEY(incident_id) REFERENCES incident (id)
+)"""
+_EVENT_COLUMNS_M007 = (
+    "id, incident_id, seq, action, actor, subject, old, new, note, happened_at, "
+    "recorded_at, plan_version, prev_hash, hash, data, login, login_admin"
+)
+_EVENT_INDEXES_M007 = (
+    "CREATE INDEX ix_event_recorded ON event (recorded_at)",
+    "CREATE INDEX ix_event_happened ON event (happened_at)",
+    "CREATE INDEX ix_event_action_subject ON event (action, subject, happened_at)",
+    "CREATE UNIQUE INDEX ux_event_incident_seq ON event (incident_id, seq)",
+)
+
+
+@migration
+def m007_positive_event_ids(conn: Connection) -> None:
+    """Event ids are positive, checked by the database (``CHECK (id > 0)``).
+
+    yq gives ids from 1; a row at id 0 or below was written by hand. Such rows are not
+    renumbered or dropped here — that would hide a forgery: the upgrade is refused,
+    naming them, and the database is left as it was.
+
+    SQLite adds a constraint only by rebuilding the table: the events are copied into
+    a new table in id order (ids and hashes unchanged, so the chain is the same), the
+    old one dropped, its indexes and append-only triggers made again. ``person_login``
+    names events by id: its few rows are set aside meanwhile, so no foreign key is
+    left dangling at any point.
+    """
+    bad = conn.exec_driver_sql("SELECT count(*), min(id) FROM event WHERE id <= 0").one()
+    if bad[0]:
+        raise MigrationError(
+            _(
+                "{count} events have an id of 0 or below (the lowest: {lowest}): yq never "
+                "writes such ids, they were inserted by hand; nothing was changed"
+            ).format(count=bad[0], lowest=bad[1]),
+            hint=_(
+                "restore the database from a backup made before they were inserted, or "
+                "have them examined (sqlite3 / psql: SELECT * FROM event WHERE id <= 0)"
+            ),
+        )
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ALTER TABLE event ADD CONSTRAINT event_id_positive CHECK (id > 0)")
+        return
+    if conn.dialect.name != "sqlite":
+        return
+    links = conn.exec_driver_sql(
+        "SELECT login, person, event_id, linked_at, linked_by FROM person_login"
+    ).all()
+    conn.exec_driver_sql("DELETE FROM person_login")
+    conn.exec_driver_sql(_EVENT_M007.format(name="event_m007"))
+    conn.exec_driver_sql(
+        f"INSERT INTO event_m007 ({_EVENT_COLUMNS_M007}) "
+        f"SELECT {_EVENT_COLUMNS_M007} FROM event ORDER BY id"
+    )
+    conn.exec_driver_sql("DROP TABLE event")  # its indexes and triggers with it
+    conn.exec_driver_sql("ALTER TABLE event_m007 RENAME TO event")
+    for statement in (*_EVENT_INDEXES_M007, *dialect.append_only_ddl(conn)):
+        conn.exec_driver_sql(statement)
+    for row in links:
+        conn.exec_driver_sql(
+            "INSERT INTO person_login (login, person, event_id, linked_at, linked_by) "
+            "VALUES (?, ?, ?, ?, ?)",
+            tuple(row),
+        )
+
+
 class MigrationError(Exception):
-    """The database cannot be upgraded as it is."""
+    """The database cannot be upgraded as it is: the reason, and what to do."""
+
+    def __init__(self, reason: str, hint: str | None = None) -> None:
+        super().__init__(reason)
+        self.hint = hint
 
 
 MIGRATIONS: tuple[Migration, ...] = tuple(_REGISTERED)
@@ -238,7 +331,9 @@ def schema_state(conn: Connection, migrations: Sequence[Migration] = MIGRATIONS)
 
     ``empty``: no tables at all; ``foreign``: tables, but not a yq database; ``newer``:
     migrations this yq does not know (a newer yq made it); ``pending``: an older yq made
-    it; ``current``: ready. On SQLite, a current database costs two tiny queries.
+    it; ``current``: ready. A migration recorded under a name this yq does not know is
+    ``newer`` whatever the count says (``PRAGMA user_version`` alone can be set by hand,
+    or agree by chance). On SQLite, a current database costs three tiny queries.
     """
     tables = dialect.table_names(conn)
     if MIGRATIONS_TABLE not in tables:
@@ -246,8 +341,6 @@ def schema_state(conn: Connection, migrations: Sequence[Migration] = MIGRATIONS)
     version = dialect.schema_version(conn)
     if version is not None and version > len(migrations):
         return "newer"
-    if version == len(migrations):
-        return "current"
     names = set(conn.execute(select(migrations_table().c.name)).scalars())
     if not names <= {m.name for m in MIGRATIONS}:
         return "newer"
