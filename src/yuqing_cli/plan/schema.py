@@ -327,6 +327,7 @@ class ReportSettings:
     sign_off: tuple[str, ...] = ()
     article: str = ""
     source: str = ""
+    ledger_paper: str = "A4"  # the printed ledger (台账): A4 or A3, landscape
 
 
 @dataclass(frozen=True, slots=True)

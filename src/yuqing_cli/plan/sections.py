@@ -162,7 +162,7 @@ class SectionReaders:
         if node is None:
             return ReportSettings()
         r = self.reader
-        m = r.mapping(node, _("`report`"), ("sign_off",), ("article", "source"))
+        m = r.mapping(node, _("`report`"), ("sign_off",), ("article", "source", "ledger_paper"))
         roles = tuple(t for t, _n in r.texts(m["sign_off"], _("roles that sign off")))
         if not roles:
             r.fail(
@@ -171,10 +171,14 @@ class SectionReaders:
                 _("list the role ids that sign off the daily report, e.g. [leader]"),
             )
         self.check_refs(m["sign_off"], roles, role_ids, _("role"), "`report.sign_off`")
+        paper = r.text(m.get("ledger_paper"), "ledger_paper") or "A4"
+        if paper.upper() not in ("A4", "A3"):
+            r.fail(m["ledger_paper"], _("`report.ledger_paper` must be A4 or A3"))
         return ReportSettings(
             roles,
             self.article(m.get("article"), node, "`report`"),
             r.text(m.get("source"), "source"),
+            paper.upper(),
         )
 
     # -- the substance of a response -----------------------------------------------------
