@@ -1,9 +1,9 @@
 """The ledger (台账): one row per incident with its key times and their verdicts.
 
-:data:`HEAD`, :func:`milestone_columns` and :data:`TAIL` (in ``ledger_columns``) are the ledger's vocabulary:
-the columns of the office's 台账 in order, with the field each one holds. The writers
-(CSV, JSON, XLSX) print them, and ``yq import`` reads a ledger back by the same names
-(or English ones).
+:data:`HEAD`, :func:`milestone_columns` and :data:`TAIL` (in ``ledger_columns``) are the
+ledger's vocabulary: the columns of the office's 台账 in order, with the field each one
+holds. The writers (CSV, JSON, XLSX) print them, and ``yq import`` reads a ledger back
+by the same names (or English ones).
 
 An office exports it monthly and yearly, over every incident it ever logged, so a row
 must cost little to read. What a row needs beyond the ``incident`` columns is projected
