@@ -246,6 +246,8 @@ class Ledger:
     until: datetime | None = None
     first: datetime | None = None  # … and the first and last detection in it
     last: datetime | None = None
+    levels: tuple[str, ...] = ()  # the plan's names, lowest first (for the figures)
+    categories: tuple[str, ...] = ()
 
 
 @contextmanager
@@ -286,6 +288,8 @@ def ledger(
             until=where.until,
             first=first,
             last=last,
+            levels=tuple(x.name for x in r.plan.levels),
+            categories=tuple(x.name for x in r.plan.categories),
         )
 
 
