@@ -130,7 +130,10 @@ def import_(
         Path,
         typer.Argument(
             metavar="FILE",
-            help=_("A .csv (UTF-8 or GB18030) or .xlsx file whose first row names the columns."),
+            help=_(
+                "A .csv (UTF-8 or GB18030) or .xlsx file: a ledger with a header row (title "
+                "rows above it, totals and signature rows below are skipped)."
+            ),
             exists=True,
             dir_okay=False,
             show_default=False,
@@ -152,6 +155,19 @@ def import_(
         bool,
         typer.Option("--dry-run", help=_("Check every row and report; write nothing.")),
     ] = False,
+    year: Annotated[
+        int | None,
+        typer.Option(
+            "--year",
+            min=1990,
+            max=2100,
+            help=_(
+                "The year of dates written without one (12.10, 12月10日); by default the "
+                "year the title row or the file's name gives."
+            ),
+            show_default=False,
+        ),
+    ] = None,
     json_: PrintJson = False,
 ) -> None:
     from yuqing_cli.render.import_view import import_report, progress_bar
@@ -159,6 +175,11 @@ def import_(
 
     with progress_bar() as progress:
         result = import_ledger(
-            state(ctx), file, overrides=map_ or (), dry_run=dry_run, progress=progress
+            state(ctx),
+            file,
+            overrides=map_ or (),
+            dry_run=dry_run,
+            year=year,
+            progress=progress,
         )
     import_report(result, as_json=json_)
