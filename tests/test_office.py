@@ -41,12 +41,12 @@ from conftest import (
 STEP_TITLE = "向领导小组汇报并提出舆情处置建议"  # report_leading_group
 LEDGER_COLUMNS = [
     "序号", "编号", "首发时间（北京时间）", "发现时间", "平台", "标题", "链接", "摘要", "类别",
-    "级别", "倾向", "处置情况", "责任人/发言人", "报告领导小组时间", "报告领导小组用时",
+    "级别", "定级经过", "倾向", "处置情况", "责任人", "报告领导小组时间", "报告领导小组用时",
     "报告领导小组结论", "首次公开回应时间", "首次公开回应用时", "首次公开回应结论",
     "发布权威信息时间", "发布权威信息用时", "发布权威信息结论", "召开新闻发布会时间",
-    "召开新闻发布会用时", "召开新闻发布会结论", "是否超时", "首次回应形式", "发布次数",
-    "最新热度", "牵头单位", "首次办结时间", "办结时间", "是否办结", "当前阶段", "波次",
-    "报告人", "演练", "补录", "作废",
+    "召开新闻发布会用时", "召开新闻发布会结论", "计时起点", "是否超时", "首次回应形式",
+    "发布次数", "最新热度", "牵头单位", "首次办结时间", "办结时间", "是否办结", "当前阶段",
+    "波次", "报告人", "演练", "补录", "录入时间", "作废", "作废原因", "重复于",
 ]  # fmt: skip
 
 
@@ -253,11 +253,12 @@ def test_plan_names_who_signs_off(env: Path) -> None:
 # -- the ledger as a workbook and as CSV --------------------------------------------------------
 
 
-def _sheet(path: Path) -> tuple[Any, list[list[Any]]]:
+def _sheet(path: Path, name: str = "明细") -> tuple[Any, list[list[Any]]]:
+    """A sheet of the workbook (明细: every column, flat) and its rows."""
     from openpyxl import load_workbook
 
     book = load_workbook(path)
-    sheet = book["台账"]
+    sheet = book[name]
     return sheet, [list(r) for r in sheet.iter_rows(values_only=True)]
 
 
@@ -278,7 +279,8 @@ def test_ledger_workbook(scripted_day: dict[str, str], clock: Clock, env: Path) 
     assert c["报告领导小组用时"] == timedelta(hours=2)
     assert (c["报告领导小组结论"], c["是否超时"], c["序号"]) == ("超时", "是", 4)
     assert (c["演练"], c["补录"], c["是否办结"]) == ("否", "否", "否")
-    assert by_ref[scripted_day["a"]]["处置情况"] == "视频发布者已删帖"
+    assert c["责任人"] == "郭俊涛"  # who recorded its step
+    assert by_ref[scripted_day["a"]]["处置情况"] == "11-23 16:00 视频发布者已删帖"
     assert by_ref[scripted_day["e"]]["是否办结"] == "是"
     # widths fit the Chinese text: the title column is wider than the level column
     title = sheet.column_dimensions["F"].width
@@ -309,7 +311,7 @@ def test_ledger_csv_and_filters(scripted_day: dict[str, str], clock: Clock, env:
     assert yq("export", "--level", "超级").exit_code == 2
     assert yq("export", "--since", "下周").exit_code == 2
     data = json.loads(ok("export", "-f", "json").stdout)
-    assert next(x for x in data if x["ref"] == a)["disposal"] == "视频发布者已删帖"
+    assert next(x for x in data if x["ref"] == a)["disposal"] == "11-23 16:00 视频发布者已删帖"
     assert next(x for x in data if x["ref"] == b)["overdue"] == "missed"
 
 
@@ -370,37 +372,63 @@ def test_libreoffice_reads_the_csv_ledger(
 def test_import_round_trip(
     scripted_day: dict[str, str], clock: Clock, env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Export xlsx → import into an empty database → export: the same rows, but for the
+    columns the dry run names as computed again (补录 and 录入时间 change: the rows are
+    now imported)."""
+    a, b = scripted_day["a"], scripted_day["b"]
+    clock.set("2024-11-24 09:00")
+    ok("done", b, "report_leading_group", "--note", "已电话报告郭组长", user=MEMBER)
+    g = new("一般升重大", level="一般", category="complaint", at="2024-11-24 08:00")
+    clock.set("2024-11-24 12:00")
+    ok("grade", g, "重大", "--reason", "热度上升", user=LEADER)
+    dup = new("重复的一条", level="一般", category="complaint", at="2024-11-24 08:30")
+    ok("void", dup, "--reason", "与前一条重复", "--duplicate-of", a, user=LEADER)
     clock.set("2024-11-25 09:00")
     first = env / "台账.xlsx"
     ok("export", "-f", "xlsx", "-o", str(first))
     monkeypatch.setenv("YQ_DB", str(env / "empty.db"))
-    checked = ok("import", str(first), "--dry-run", user=LEADER)
-    assert "4 row(s) would be imported" in checked.stdout
+    checked = ok_json("import", str(first), "--dry-run", user=LEADER)
+    assert checked["sheet"] == "明细" and checked["to_import"] == 6
+    assert {"补录", "录入时间", "是否超时", "计时起点"} <= set(checked["not_carried"])
     assert not (env / "empty.db").exists()  # a dry run writes nothing
     result = ok_json("import", str(first), user=LEADER)
-    assert [x["ref"] for x in result["imported"]] == [
+    assert [x["ref"] for x in result["imported"]][:4] == [
         scripted_day[k] for k in ("e", "a", "b", "c")
     ]  # the file's own numbers, free in the new database
     second = env / "again.xlsx"
     ok("export", "-f", "xlsx", "-o", str(second))
     _s, before = _sheet(first)
     _s, after = _sheet(second)
-    late = LEDGER_COLUMNS.index("补录")
+    changed = [LEDGER_COLUMNS.index(x) for x in ("补录", "录入时间", "是否超时")]
 
-    def without_late(rows: list[list[Any]]) -> list[list[Any]]:
-        return [r[:late] + r[late + 1 :] for r in rows]
+    def kept(rows: list[list[Any]]) -> list[list[Any]]:
+        return [[v for i, v in enumerate(r) if i not in changed] for r in rows]
 
-    assert without_late(after) == without_late(before)
-    assert {r[late] for r in after[1:]} == {"是"}  # marked as imported
+    names = [x for i, x in enumerate(LEDGER_COLUMNS) if i not in changed]
+    for old, again in zip(kept(before), kept(after), strict=True):
+        was, now = dict(zip(names, old, strict=True)), dict(zip(names, again, strict=True))
+        for name in names:
+            if name.endswith("结论") and was[name] != now[name]:
+                # a deadline still open when the file was written and due before the
+                # import is history: "not recorded", never a live alarm (the dry run says
+                # the verdicts are computed again)
+                assert now[name] == "未记录" and was[name.replace("结论", "时间")] is None
+                now[name] = was[name]
+        assert now == was
+    assert {r[changed[0]] for r in after[1:]} == {"是"}  # marked as imported
+    by_ref = {r[1]: dict(zip(LEDGER_COLUMNS, r, strict=True)) for r in after[1:]}
+    assert by_ref[g]["计时起点"].startswith("首次公开回应")  # the clock from the re-grade
+    assert (by_ref[dup]["作废"], by_ref[dup]["重复于"]) == ("是", a)
+    assert by_ref[dup]["报告领导小组结论"] == "" or by_ref[dup]["报告领导小组结论"] is None
     ok("verify")
     trail = ok_json("log", scripted_day["e"])
     assert [x["action"] for x in trail] == ["create", "done", "done", "close"]
     assert trail[0]["data"]["source"] == {"file": "台账.xlsx", "row": 2, "ref": scripted_day["e"]}
-    shown = ok_json("show", scripted_day["a"])
+    shown = ok_json("show", a)
     assert shown["imported"] is True and shown["reporter"] == LIAISON
     # the same file again: every row is already there
     repeat = ok_json("import", str(first), user=LEADER)
-    assert repeat["imported"] == [] and len(repeat["skipped"]) == 4
+    assert repeat["imported"] == [] and len(repeat["skipped"]) == 6
     assert "already" in repeat["skipped"][0]["reason"]
 
 
