@@ -550,3 +550,77 @@ def test_import_date_cells_from_excel(env: Path) -> None:
     assert row["detected"]["precision"] == "date"
     assert row["detected"]["as_written"] == "2024-03-01"
     assert row["milestones"]["reported"]["at"]["at"] == "2024-03-01T15:30:00+08:00"
+
+
+def test_the_printed_ledger(scripted_day: dict[str, str], clock: Clock, env: Path) -> None:
+    """台账 prints: landscape, one page wide, the header on every page, a title, thin
+    borders, wrapped text; 统计 has the figures; 明细 every column."""
+    from openpyxl import load_workbook
+
+    clock.set("2024-11-25 09:00")
+    target = env / "台账.xlsx"
+    ok("export", "-f", "xlsx", "-o", str(target), "--since", "2024-11", "--until", "2024-11")
+    book = load_workbook(target)
+    assert book.sheetnames == ["台账", "统计", "明细"]
+    sheet = book["台账"]
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.page_setup.paperSize == 9  # A4, the plan's
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    # one page wide (1, Excel's default, may be left out), as many pages tall as it takes
+    assert sheet.page_setup.fitToWidth in (None, 1) and sheet.page_setup.fitToHeight == 0
+    assert sheet.print_title_rows == "$3:$3"
+    assert sheet["A1"].value == "红旗区社区矫正中心舆情台账"
+    assert sheet["A2"].value == "（2024年11月1日至2024年11月30日）"
+    header = [c.value for c in sheet[3]]
+    assert header[:6] == ["序号", "编号", "发现时间", "来源平台", "标题", "摘要"]
+    assert "处置情况" in header and "节点时限" in header and "备注" in header
+    cell = sheet.cell(4, header.index("处置情况") + 1)
+    assert cell.border.left.style == "thin" and cell.alignment.wrap_text
+    wide = sheet.column_dimensions
+    assert wide["F"].width >= 20 and wide["I"].width >= 30  # 摘要, 处置情况
+    assert all(sheet.row_dimensions[r].height for r in range(4, 8))
+    stats = [[c for c in r if c is not None] for r in book["统计"].iter_rows(values_only=True)]
+    assert ["一般", 2, 1, 1, 2] in stats and ["2024-11", 4, 1, 3, 4] in stats
+    a3 = env / "a3.xlsx"
+    ok("export", "-f", "xlsx", "-o", str(a3), "--paper", "A3")
+    assert load_workbook(a3)["台账"].page_setup.paperSize == 8
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler (pdftotext) not installed")
+def test_the_printed_ledger_in_libreoffice(
+    scripted_day: dict[str, str], clock: Clock, env: Path
+) -> None:
+    """LibreOffice prints the 台账 sheet of eight incidents on at most two pages."""
+    for i in range(3):
+        clock.set(f"2024-11-24 1{i}:00")
+        new(f"又一条舆情{i}，标题较长以便看出换行是否生效", level="一般", category="complaint")
+    clock.set("2024-11-25 09:00")
+    source = env / "台账.xlsx"
+    ok("export", "-f", "xlsx", "-o", str(source), "--include-exercises")
+    done = subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={(env / 'lo-profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(env),
+            str(source),
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    pdf = env / "台账.pdf"
+    assert done.returncode == 0 and pdf.exists(), done.stderr
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages = text.split("\f")
+    ledger_pages = [p for p in pages if "节点时限" in p]  # the printed header, on each page
+    assert 1 <= len(ledger_pages) <= 2
+    assert "红旗区社区矫正中心舆情台账" in ledger_pages[0]
+    assert sum(p.count("YQ-2024") for p in ledger_pages) >= 8
