@@ -3,6 +3,7 @@ skipped, and every problem by row and column."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -172,6 +173,8 @@ def _terminal(result: ImportResult) -> None:
             _("row {row} {written!r} → {read}").format(row=n, written=w, read=r)
             for n, w, r in x.examples
         )
+        # names and values are never broken across lines
+        whole = {p for _n, w, r in x.examples for p in re.split(r"[、，,；;\s]+", f"{w}、{r}") if p}
         say(
             Text(
                 clean(
@@ -180,7 +183,8 @@ def _terminal(result: ImportResult) -> None:
                     )
                     + (" …" if x.count > len(x.examples) else "")
                 )
-            )
+            ),
+            whole=sorted(whole, key=len, reverse=True),
         )
     for notice in result.notices[:SHOWN]:
         say(

@@ -334,20 +334,18 @@ def _filtered(query: Any, t: Any, where: LedgerFilter) -> Any:
 
 
 def _span(conn: Connection, where: LedgerFilter) -> tuple[datetime | None, datetime | None]:
-    """The first and last detection in the period (for the printed title)."""
-    from sqlalchemy import func
-
+    """The first and last detection in the period (for the printed title), each read
+    from the index on the time of detection."""
     from yuqing_cli.store.tables import Incident
-
-    t = Incident.__table__  # type: ignore[attr-defined]
-    query = _filtered(select(func.min(t.c.detected_at), func.max(t.c.detected_at)), t, where)
-    first, last = conn.execute(query).one()
     from yuqing_cli.store.types import utc_from_stored
 
-    return (
-        utc_from_stored(first) if first is not None else None,
-        utc_from_stored(last) if last is not None else None,
-    )
+    t = Incident.__table__  # type: ignore[attr-defined]
+    found = []
+    for order in (t.c.detected_at, t.c.detected_at.desc()):
+        query = _filtered(select(t.c.detected_at).order_by(order).limit(1), t, where)
+        value = conn.execute(query).scalar()
+        found.append(utc_from_stored(value) if value is not None else None)
+    return found[0], found[1]
 
 
 class _Names:
