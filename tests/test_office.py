@@ -476,23 +476,25 @@ def test_import_an_old_ledger(env: Path) -> None:
     buffer = io.StringIO()
     csv.writer(buffer).writerows(OLD_LEDGER)
     source.write_bytes(buffer.getvalue().encode("gb18030"))
-    unmapped = yq("import", str(source), "--dry-run", user=LEADER)
-    assert unmapped.exit_code == 2 and "--map" in unmapped.stdout  # no title column
+    unmapped = yq("import", str(source), "--dry-run", "--map", "事件名称=-", user=LEADER)
+    assert unmapped.exit_code == 2 and "--map" in unmapped.stdout  # no title column left
     mapped = ("--map", "事件名称=标题", "--map", "首次回应时间=首次公开回应时间")
     result = ok_json("import", str(source), *mapped, user=LEADER)
     assert [x["row"] for x in result["imported"]] == [2, 3]
     assert result["skipped"] == [{"row": 4, "reason": "same URL as row 2"}]
-    assert any("老王" in n["problem"] for n in result["notices"])
+    external = next(x for x in result["read_as"] if "roster" in x["reading"])
+    assert external["examples"] == [{"row": 3, "written": "老王", "read": "老王"}]
     rows = list(csv.reader(io.StringIO(ok("export").stdout.lstrip("\ufeff"))))
     header = rows[0]
     first, second = (dict(zip(header, r, strict=True)) for r in rows[1:])
     assert first["发现时间"] == "2024-03-01 下午"
     assert first["首次公开回应时间"] == "2024-03-02 10:00"
     assert first["办结时间"] == "2024-03-05" and first["是否办结"] == "是"
-    assert first["处置情况"] == "已澄清" and first["责任人/发言人"] == "秦可娟"
+    assert first["处置情况"] == "已澄清" and first["责任人"] == "秦可娟"
     assert second["发现时间"] == "~2024-03-02 09:00"
     assert second["标题"] == "'=SUM(A1) 投诉办事慢"  # CSV keeps its guard
-    assert second["处置情况"] == "已转交；老王" and second["是否办结"] == "否"
+    assert second["处置情况"] == "已转交" and second["是否办结"] == "否"
+    assert second["责任人"] == "老王"  # kept as an external person
     ok("verify")
 
 
