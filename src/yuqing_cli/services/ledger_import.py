@@ -169,8 +169,8 @@ class _Pass:
     kept: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     skip: set[int] = field(default_factory=set)
-    urls: dict[str, int] = field(default_factory=dict)  # URL -> first row
-    titles: dict[tuple[bytes, datetime], int] = field(default_factory=dict)
+    urls: dict[int, int] = field(default_factory=dict)  # a URL's digest -> first row
+    titles: dict[int, int] = field(default_factory=dict)  # title and time's digest -> row
     order: list[tuple[datetime, int, str, bool]] = field(default_factory=list)
     open_rows: set[int] = field(default_factory=set)
     needs: dict[tuple[str, str], list[int]] = field(default_factory=dict)
@@ -178,8 +178,10 @@ class _Pass:
     file_refs: dict[str, int] = field(default_factory=dict)  # the file's 编号 -> row
 
 
-def _title_key(title: str) -> bytes:
-    return hashlib.blake2b(title.encode(), digest_size=12).digest()
+def _digest(*parts: str) -> int:
+    """A key kept for each row instead of its text (12 bytes: no collision in practice)."""
+    text = "\x1f".join(parts).encode()
+    return int.from_bytes(hashlib.blake2b(text, digest_size=12).digest(), "big")
 
 
 def _run(
@@ -242,7 +244,7 @@ def _run(
     check = _Pass(skipped=titled)
     spill = tempfile.TemporaryFile() if write else None  # private; gone when closed
     try:
-        batch: list[Row] = []
+        batch: list[Row] = []  # checked rows, for the database's duplicates and the spill
         data_rows = 0
         for number, values in _chain(head[index + 1 :], rows):
             if not any(_filled(v) for v in values):
@@ -257,18 +259,21 @@ def _run(
             row = reader.read(number, values)
             if row is not None:
                 _checked(plan, actor, row, check)
-                if spill is not None:
-                    batch.append(row)
-                    if len(batch) >= BATCH:
+                batch.append(row)
+                if len(batch) >= BATCH:
+                    _known(r.session, check, batch)
+                    if spill is not None:
                         pickle.dump(batch, spill, protocol=pickle.HIGHEST_PROTOCOL)
-                        batch = []
+                    batch = []
             if progress is not None and data_rows % PROGRESS_EVERY == 0:
                 progress("check", data_rows, 0)
-        if spill is not None and batch:
-            pickle.dump(batch, spill, protocol=pickle.HIGHEST_PROTOCOL)
+        if batch:
+            _known(r.session, check, batch)
+            if spill is not None:
+                pickle.dump(batch, spill, protocol=pickle.HIGHEST_PROTOCOL)
+            batch = []
         if progress is not None:
             progress("check", data_rows, data_rows)
-        _known(r.session, check)
         problems = [*reader.problems, *check.problems, *_rights_problems(actor, check)]
         result = replace(
             base,
@@ -329,10 +334,11 @@ def _filled(value: Any) -> bool:
 def _checked(plan: Plan, actor: str, row: Row, check: _Pass) -> None:
     """Duplicates in the file, rights, and the keys kept for what follows."""
     assert row.detected is not None
-    key = (_title_key(row.title), row.detected.at)
-    if not row.voided and row.url and row.url in check.urls:
+    key = _digest(row.title, row.detected.at.isoformat())
+    url = _digest(row.url) if row.url else None
+    if not row.voided and url is not None and url in check.urls:
         check.skipped.append(
-            Skipped(row.number, _("same URL as row {row}").format(row=check.urls[row.url]))
+            Skipped(row.number, _("same URL as row {row}").format(row=check.urls[url]))
         )
         check.skip.add(row.number)
         return
@@ -345,39 +351,42 @@ def _checked(plan: Plan, actor: str, row: Row, check: _Pass) -> None:
         )
         check.skip.add(row.number)
         return
-    if row.url and not row.voided:
-        check.urls[row.url] = row.number
+    if url is not None and not row.voided:
+        check.urls[url] = row.number
     check.titles[key] = row.number
     check.kept += 1
     if row.is_open:
         check.open_rows.add(row.number)
-    check.order.append((row.detected.at, row.number, row.ref, row.voided))
+    ours = row.ref if _REF.match(row.ref) else ""
+    check.order.append((row.detected.at, row.number, ours, row.voided))
     if row.ref:
         check.file_refs.setdefault(row.ref, row.number)
     _rights(plan, actor, row, check)
 
 
-def _known(session: Session, check: _Pass) -> None:
-    """Rows already in the database: same URL, or same title and time of detection."""
-    known_urls: dict[str, str] = {}
-    for chunk in chunks(sorted(check.urls)):
+def _known(session: Session, check: _Pass, rows: list[Row]) -> None:
+    """Rows of a batch already in the database: same URL, or same title and time of
+    detection."""
+    fresh = [row for row in rows if row.number not in check.skip]
+    urls = {row.url: row.number for row in fresh if row.url and not row.voided}
+    known: dict[str, str] = {}
+    for chunk in chunks(sorted(urls)):
         for ref, url in session.exec(
             select(Incident.ref, Incident.url).where(col(Incident.url).in_(chunk))
         ):
             if url is not None:
-                known_urls.setdefault(url, ref)
-    for url, number in check.urls.items():
-        if url in known_urls:
-            _drop(check, number, _("its URL is already {ref}").format(ref=known_urls[url]))
-    times = sorted({at for (_t, at) in check.titles})
-    by_key = check.titles
-    for some in chunks(times):
+                known.setdefault(url, ref)
+    for url, number in urls.items():
+        if url in known:
+            _drop(check, number, _("its URL is already {ref}").format(ref=known[url]))
+    by_key = {(row.title, _detected(row).at): row.number for row in fresh}
+    for some in chunks(sorted({at for _t, at in by_key})):
         for ref, title, at in session.exec(
             select(Incident.ref, Incident.title, Incident.detected_at).where(
                 col(Incident.detected_at).in_(some)
             )
         ):
-            found = by_key.get((_title_key(title), at))
+            found = by_key.get((title, at))
             if found is not None and found not in check.skip:
                 _drop(
                     check,
