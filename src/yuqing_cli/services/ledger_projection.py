@@ -52,6 +52,9 @@ def _clock_from(
 ) -> dict[str, Any] | None:
     """Where the clock of a milestone's deadline started, when not at detection: a
     re-grade (with the level), a stage entered, a wave, or another milestone."""
+    due = v.step.due
+    if due is not None and due.from_ == "detected" and v.wave == 1 and len(state.gradings) == 1:
+        return None  # the common case: from detection, never re-graded
     started = deadlines.clock_start(plan, v.step, state, v.wave)
     if started is None:
         return None
