@@ -157,6 +157,13 @@ def run(path: Path, n: int) -> float:
     return took
 
 
+def _bomb_row(i: int) -> bytes:
+    return (
+        f'<row><c t="inlineStr"><is><t>网传第{i}条</t></is></c>'
+        '<c t="inlineStr"><is><t>2024-11-20 09:00</t></is></c></row>'
+    ).encode()
+
+
 def bounds(folder: Path) -> None:
     """A 1,000,000-row CSV and an XLSX row bomb: refused, in bounded memory."""
     import zipfile
@@ -186,9 +193,14 @@ def bounds(folder: Path) -> None:
         )
         with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
             sheet.write(f'<worksheet xmlns="{ns}"><sheetData>'.encode())
-            row = b'<row><c t="inlineStr"><is><t>x</t></is></c></row>'
+            sheet.write(
+                '<row><c t="inlineStr"><is><t>标题</t></is></c>'
+                '<c t="inlineStr"><is><t>发现时间</t></is></c></row>'.encode()
+            )
+            sheet.write(b"".join(_bomb_row(i) for i in range(2, 50)))  # a few real rows
+            row = b"<row/>"
             for _ in range(100):
-                sheet.write(row * 50_000)  # 5,000,000 rows
+                sheet.write(row * 50_000)  # 5,000,000 empty rows
             sheet.write(b"</sheetData></worksheet>")
     for path in (big, bomb):
         start = time.perf_counter()

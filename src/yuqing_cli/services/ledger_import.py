@@ -261,6 +261,7 @@ def _run(
                 _checked(plan, actor, row, check)
                 batch.append(row)
                 if len(batch) >= BATCH:
+                    gc.collect(1)  # the collector is off for speed: what cycles left, now
                     _known(r.session, check, batch)
                     if spill is not None:
                         pickle.dump(batch, spill, protocol=pickle.HIGHEST_PROTOCOL)
@@ -302,6 +303,7 @@ def _run(
                 now=r.now,
             )
             imported += [Imported(row.number, refs[row.number], row.ref) for row in wanted]
+            gc.collect()
             done += len(wanted)
             if progress is not None:
                 progress("write", done, check.kept)
