@@ -49,7 +49,7 @@ DAY_FORMAT = "yyyy-mm-dd"
 DURATION_FORMAT = '[h]"小时"mm"分"'
 FONT = "宋体"
 SIZE = 10  # points, the printed ledger's text
-LINE = 13.5  # points a wrapped line of it takes
+LINE = 15  # points a wrapped line of it takes (CJK fonts run taller than Latin ones)
 PAPER = {"A4": 9, "A3": 8}  # Excel's paper codes
 
 # The printed ledger's columns: header and width (Excel's units: about one Latin
@@ -92,7 +92,7 @@ def _lines(value: Any, width: int) -> int:
     """Lines a wrapped cell of ``width`` takes (a little room kept at each edge)."""
     if value is None or isinstance(value, datetime | date | timedelta | int | float):
         return 1
-    room = max(width - 1, 1)
+    room = max(width - 2, 1)
     return sum(max(1, math.ceil(display_width(p) / room)) for p in str(value).split("\n"))
 
 
