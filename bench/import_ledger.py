@@ -1,6 +1,11 @@
 """Time `yq import` of a large ledger into an empty database.
 
     python bench/import_ledger.py [--rows N] [--format csv|xlsx|both] [--minimal] [--keep DIR]
+    python bench/import_ledger.py --bounds
+
+``--bounds`` instead writes a CSV of 1,000,000 rows and an XLSX row bomb (a few hundred
+kilobytes that unpack to millions of rows) and runs ``yq import --dry-run`` on each:
+both must be refused (exit 2) past the documented limits, under 200 MB.
 
 Writes a ledger of N rows (default 100,000) as an office keeps one: 序号, 编号 (the
 unit's own numbers), 发现时间 and 首发时间 (one in fifty as 上午/下午 or only a date), 平台, 标题,
@@ -109,6 +114,26 @@ def write_xlsx(path: Path, data: list[list[object]], header: list[str] = HEADER)
     book.close()
 
 
+# Runs a command and reports, on stderr's last line, its peak resident memory (KB).
+MEASURE = (
+    "import resource, subprocess, sys; p = subprocess.run(sys.argv[1:]); "
+    "sys.stderr.write('\\nPEAK %d %d' % (resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
+    " p.returncode))"
+)
+
+
+def measured(
+    args: list[str], env: dict[str, str]
+) -> tuple[subprocess.CompletedProcess[str], float]:
+    """Run ``args`` in a process of its own; its result and peak memory in MB."""
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, *args], env=env, capture_output=True, text=True
+    )
+    line = done.stderr.rsplit("PEAK ", 1)[-1].split()
+    done.returncode = int(line[1])
+    return done, int(line[0]) / 1024
+
+
 def run(path: Path, n: int) -> float:
     db = path.with_suffix(".db")
     db.unlink(missing_ok=True)
@@ -116,7 +141,7 @@ def run(path: Path, n: int) -> float:
     env.pop("YQ_PLAN", None)
     start = time.perf_counter()
     cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = subprocess.run([YQ, "import", str(path)], env=env, capture_output=True, text=True)
+    done, peak = measured([YQ, "import", str(path)], env)
     took = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     used = (after.ru_utime - cpu.ru_utime) + (after.ru_stime - cpu.ru_stime)
@@ -127,9 +152,67 @@ def run(path: Path, n: int) -> float:
         sys.exit(f"yq verify failed after the import:\n{check.stdout[:2000]}\n{check.stderr}")
     print(
         f"  {path.suffix[1:]:4}  {n:>7,} rows  wall {took:6.1f} s = {n / took:6,.0f} rows/s"
-        f"  cpu {used:6.1f} s = {n / used:6,.0f} rows/s  (verify ok)"
+        f"  cpu {used:6.1f} s = {n / used:6,.0f} rows/s  peak {peak:5.0f} MB  (verify ok)"
     )
     return took
+
+
+def _bomb_row(i: int) -> bytes:
+    return (
+        f'<row><c t="inlineStr"><is><t>网传第{i}条</t></is></c>'
+        '<c t="inlineStr"><is><t>2024-11-20 09:00</t></is></c></row>'
+    ).encode()
+
+
+def bounds(folder: Path) -> None:
+    """A 1,000,000-row CSV and an XLSX row bomb: refused, in bounded memory."""
+    import zipfile
+
+    env = {**os.environ, "YQ_DB": str(folder / "bounds.db"), "YQ_USER": USER, "YQ_LANG": "en"}
+    env["YQ_PLAN"] = str(Path(__file__).resolve().parents[1] / "plan.yaml")  # no database yet
+    big = folder / "million.csv"
+    with big.open("w", encoding="utf-8", newline="") as f:
+        f.write("标题,发现时间,平台,链接\n")
+        for i in range(1_000_000):
+            f.write(f"网传第{i}条,2024-11-20 09:00,微博,https://example.cn/{i}\n")
+    bomb = folder / "bomb.xlsx"
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{ns}" xmlns:r="{rel}"><sheets>'
+            '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="worksheet" Target="worksheets/sheet1.xml"/>'
+            "</Relationships>",
+        )
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(f'<worksheet xmlns="{ns}"><sheetData>'.encode())
+            sheet.write(
+                '<row><c t="inlineStr"><is><t>标题</t></is></c>'
+                '<c t="inlineStr"><is><t>发现时间</t></is></c></row>'.encode()
+            )
+            sheet.write(b"".join(_bomb_row(i) for i in range(2, 50)))  # a few real rows
+            row = b"<row/>"
+            for _ in range(100):
+                sheet.write(row * 50_000)  # 5,000,000 empty rows
+            sheet.write(b"</sheetData></worksheet>")
+    for path in (big, bomb):
+        start = time.perf_counter()
+        done, peak = measured([YQ, "import", "--dry-run", str(path)], env)
+        took = time.perf_counter() - start
+        lines = done.stderr.split("PEAK")[0].strip().splitlines()
+        said = next((x for x in lines if x.startswith(("error", "yq: error"))), lines[-1:])
+        size = path.stat().st_size / 1e6
+        print(
+            f"  {path.name:12} {size:7.1f} MB  exit {done.returncode}  {took:5.1f} s"
+            f"  peak {peak:5.0f} MB  {said}"
+        )
 
 
 def main() -> None:
@@ -140,9 +223,14 @@ def main() -> None:
     parser.add_argument(
         "--minimal", action="store_true", help="only 编号, 发现时间, 平台, 标题, 链接, 级别, 类别"
     )
+    parser.add_argument("--bounds", action="store_true", help="a 1 M-row CSV and a row bomb")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="yq-import-"))
     folder.mkdir(parents=True, exist_ok=True)
+    if args.bounds:
+        print(f"yq import --dry-run of inputs past the limits ({folder}):")
+        bounds(folder)
+        return
     header, data = HEADER, rows(args.rows)
     if args.minimal:
         header, data = minimal(data)

@@ -201,7 +201,7 @@ def test_export_ledger(scripted_day: dict[str, str], clock: Clock, env: Path) ->
     c = by_ref[scripted_day["c"]]
     assert (c["报告领导小组时间"], c["报告领导小组用时"], c["报告领导小组结论"]) == (
         "2024-11-23 13:00",
-        "2小时0分",
+        "2小时00分",
         "超时",
     )
     assert by_ref[scripted_day["a"]]["报告领导小组结论"] == "按时"

@@ -97,7 +97,7 @@ def test_a_backfilled_case_gets_honest_verdicts(clock: Clock) -> None:
 
     rows = list(csv.DictReader(io.StringIO(ok("export").stdout)))
     row = next(r for r in rows if r["编号"] == REF)
-    assert (row["报告领导小组结论"], row["报告领导小组用时"]) == ("超时", "3小时0分")
+    assert (row["报告领导小组结论"], row["报告领导小组用时"]) == ("超时", "3小时00分")
     assert (row["首次公开回应结论"], row["首次公开回应时间"]) == ("超时", "2020-03-30 22:00")
     assert (row["首次办结时间"], row["办结时间"], row["是否办结"]) == ("2020-04-05 10:00", "", "否")
     assert (row["波次"], row["补录"]) == ("2", "是")

@@ -21,11 +21,17 @@ class ExportFormat(StrEnum):
     xlsx = "xlsx"
 
 
+class Paper(StrEnum):
+    A4 = "A4"
+    A3 = "A3"
+
+
 @app.command(
     cls=YqCommand,
     help=_(
         "The ledger (台账): one row per incident with its key dates, oldest first. CSV is "
-        "spreadsheet-safe; xlsx is an Excel workbook with real dates and a frozen header."
+        "spreadsheet-safe; xlsx is a workbook that prints (台账, landscape, one page wide), "
+        "with its figures (统计) and every column flat (明细)."
     ),
 )
 def export(
@@ -73,6 +79,16 @@ def export(
         ),
     ] = None,
     include_exercises: Exercises = False,
+    paper: Annotated[
+        Paper | None,
+        typer.Option(
+            "--paper",
+            help=_(
+                "Paper of the printed ledger (xlsx), landscape: A4 or A3 (default: the plan's)."
+            ),
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     from yuqing_cli.render import ledger_view as view
     from yuqing_cli.services.ledger import ledger
@@ -84,9 +100,12 @@ def export(
         until=until,
         levels=level or (),
         categories=category or (),
+        paper=paper.value if paper else None,
     ) as result:
         if format_ is ExportFormat.xlsx:
-            emit_binary(lambda f: view.ledger_xlsx(f, result), output, "xlsx")
+            from yuqing_cli.render.ledger_book import write_ledger_book
+
+            emit_binary(lambda f: write_ledger_book(f, result), output, "xlsx")
             return
         write = {
             ExportFormat.json: view.write_json,
@@ -111,7 +130,10 @@ def import_(
         Path,
         typer.Argument(
             metavar="FILE",
-            help=_("A .csv (UTF-8 or GB18030) or .xlsx file whose first row names the columns."),
+            help=_(
+                "A .csv (UTF-8 or GB18030) or .xlsx file: a ledger with a header row (title "
+                "rows above it, totals and signature rows below are skipped)."
+            ),
             exists=True,
             dir_okay=False,
             show_default=False,
@@ -133,6 +155,19 @@ def import_(
         bool,
         typer.Option("--dry-run", help=_("Check every row and report; write nothing.")),
     ] = False,
+    year: Annotated[
+        int | None,
+        typer.Option(
+            "--year",
+            min=1990,
+            max=2100,
+            help=_(
+                "The year of dates written without one (12.10, 12月10日); by default the "
+                "year the title row or the file's name gives."
+            ),
+            show_default=False,
+        ),
+    ] = None,
     json_: PrintJson = False,
 ) -> None:
     from yuqing_cli.render.import_view import import_report, progress_bar
@@ -140,6 +175,11 @@ def import_(
 
     with progress_bar() as progress:
         result = import_ledger(
-            state(ctx), file, overrides=map_ or (), dry_run=dry_run, progress=progress
+            state(ctx),
+            file,
+            overrides=map_ or (),
+            dry_run=dry_run,
+            year=year,
+            progress=progress,
         )
     import_report(result, as_json=json_)

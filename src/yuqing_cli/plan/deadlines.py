@@ -22,7 +22,7 @@ from yuqing_cli.plan.schema import Plan, Step
 from yuqing_cli.plan.state import Grading, IncidentState, Statement, StepRecord, Wave
 from yuqing_cli.when import When, latest
 
-VerdictKind = Literal["pending", "met", "missed", "waived", "undeterminable"]
+VerdictKind = Literal["pending", "met", "missed", "waived", "undeterminable", "unrecorded"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +144,17 @@ def _run_start(step: Step, gradings: tuple[Grading, ...], *, same_hours: bool) -
 
 def due_window(plan: Plan, step: Step, state: IncidentState, wave: int) -> When | None:
     """When ``step`` is due in ``wave``, or None if its deadline has not started yet."""
+    started = clock_start(plan, step, state, wave)
+    if started is None:
+        return None
+    start, hours = started
+    return start.shift(timedelta(hours=hours))
+
+
+def clock_start(
+    plan: Plan, step: Step, state: IncidentState, wave: int
+) -> tuple[When, float] | None:
+    """Where the clock of ``step`` in ``wave`` started, and its hours; None if it has not."""
     if step.due is None:
         return None
     w = _wave(state, wave)
@@ -166,8 +177,7 @@ def due_window(plan: Plan, step: Step, state: IncidentState, wave: int) -> When 
         origin = milestone_time(plan, state, source)
     if origin is None:
         return None
-    start = latest(latest(origin, applicable_since), w.started)
-    return start.shift(timedelta(hours=hours))
+    return latest(latest(origin, applicable_since), w.started), hours
 
 
 # -- verdicts --------------------------------------------------------------------------
@@ -186,6 +196,8 @@ def verdict(
         return Verdict(step, wave, due, record, "waived")
     if due is None:
         return Verdict(step, wave, None, record, "pending")
+    if record is None and before_import(state, due):
+        return Verdict(step, wave, due, None, "unrecorded")
     if record is not None:
         done = record.when
         if done.hi <= due.lo:
@@ -198,6 +210,17 @@ def verdict(
     if now > due.hi:
         return Verdict(step, wave, due, None, "missed", late_by=now - due.hi)
     return Verdict(step, wave, due, None, "undeterminable")
+
+
+# -- imported history --------------------------------------------------------------------
+
+
+def before_import(state: IncidentState, due: When) -> bool:
+    """Did this deadline (possibly) fall due before the incident was imported from a
+    ledger? Such a deadline is history: judged only from what the file says (a time
+    it gives is judged as any record), ``unrecorded`` where it gives none, and never
+    a live alarm."""
+    return state.imported and due.lo < state.recorded_at
 
 
 def verdicts(plan: Plan, state: IncidentState, now: datetime) -> list[Verdict]:

@@ -85,6 +85,29 @@ class Void:
 
 
 @dataclass(frozen=True, slots=True)
+class Carried:
+    """What an imported ledger row said that no event of ours records: kept as the file
+    gave it (the create event's ``data["ledger"]``), shown in the ledger beside what
+    was recorded since."""
+
+    responsible: tuple[str, ...] = ()  # who handled it, as the file names them
+    statements: int = 0  # 发布次数
+    first_response_kind: str = ""  # 首次回应形式
+    heat: str = ""  # 最新热度, as written
+    lead: str = ""  # 牵头单位
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Carried:
+        return cls(
+            tuple(str(x) for x in data.get("responsible", ())),
+            int(data.get("statements", 0)),
+            str(data.get("first_response_kind", "")),
+            str(data.get("heat", "")),
+            str(data.get("lead", "")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Assessment:
     """One snapshot of how hot an item is (研判, Art. 4)."""
 
@@ -182,6 +205,7 @@ class IncidentState:
     lines: tuple[LineVersion, ...] = ()
     statements: tuple[Statement, ...] = ()
     lead: str = ""  # another body leading the handling since a hand-over; "" = us
+    carried: Carried | None = None  # an imported ledger row's facts beyond its events
     last_seq: int = 0
 
     @property
@@ -319,6 +343,7 @@ def _create(plan: Plan, fact: Fact) -> IncidentState:
         waves=(Wave(1, fact.when),),
         first_seen=When.from_dict(first_seen) if first_seen else None,
         imported=bool(fields.get("imported", False)),
+        carried=Carried.from_data(fact.data["ledger"]) if "ledger" in fact.data else None,
         last_seq=fact.seq or 1,
     )
 

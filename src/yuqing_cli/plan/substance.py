@@ -157,6 +157,15 @@ class StatementRules:
         )
 
 
+LEDGER_PAPERS = ("A4", "A3")
+
+
+def paper_size(value: str) -> tuple[str, str] | None:
+    if value in LEDGER_PAPERS:
+        return None
+    return (_("`report.ledger_paper` must be A4 or A3"), _("e.g. ledger_paper: A3"))
+
+
 @dataclass(frozen=True, slots=True)
 class Distribution:
     """Who receives the daily report, as its 版记 lists them: 报 (superiors), 送 (other
@@ -189,3 +198,11 @@ class ReportSettings:
     marking: Annotated[
         str, key.text("the marking printed at its head, e.g. `内部资料　注意保存`")
     ] = ""
+    ledger_paper: Annotated[
+        str,
+        key.text(
+            "the paper the printed ledger (台账) is laid out for, landscape: `A4` or `A3`",
+            clean=str.upper,
+            check=paper_size,
+        ),
+    ] = "A4"

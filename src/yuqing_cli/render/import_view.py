@@ -3,6 +3,7 @@ skipped, and every problem by row and column."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -32,13 +33,13 @@ def progress_bar() -> Iterator[Progress | None]:
     words = {"check": _("checking rows"), "write": _("writing incidents")}
 
     def report(phase: str, done: int, total: int) -> None:
-        if total < BAR_FROM:
+        if (total or done) < BAR_FROM:  # total 0: not known yet (the file is streamed)
             return
         if not bar.live.is_started:
             bar.start()
         if phase not in tasks:
-            tasks[phase] = bar.add_task(words.get(phase, phase), total=total)
-        bar.update(tasks[phase], completed=done)
+            tasks[phase] = bar.add_task(words.get(phase, phase), total=total or None)
+        bar.update(tasks[phase], completed=done, total=total or None)
 
     try:
         yield report
@@ -54,7 +55,23 @@ def _problem_json(p: Problem) -> dict[str, Any]:
 def import_json(result: ImportResult) -> dict[str, Any]:
     return {
         "file": result.file,
+        "sheet": result.sheet or None,
+        "header_row": result.header_row,
+        "year": result.year,
+        "year_from": result.year_from or None,
         "rows": result.rows,
+        "to_import": result.kept,
+        "arriving_open": result.arriving_open,
+        "read_as": [
+            {
+                "column": x.column or None,
+                "reading": x.message,
+                "count": x.count,
+                "examples": [{"row": n, "written": w, "read": r} for n, w, r in x.examples],
+            }
+            for x in result.read_as
+        ],
+        "not_carried": list(result.not_carried),
         "dry_run": result.dry_run,
         "ok": result.ok,
         "columns": [{"header": h, "field": f} for h, f in result.mapping],
@@ -92,8 +109,33 @@ def _terminal(result: ImportResult) -> None:
             style="bold",
         )
     )
+    if result.sheet:
+        say(Text(clean(_("sheet {sheet}").format(sheet=result.sheet))))
+    if result.header_row > 1:
+        say(Text(_("the header is row {row}").format(row=result.header_row)))
+    if result.year is not None:
+        say(
+            Text(
+                clean(
+                    _("dates without a year are read in {year} ({source})").format(
+                        year=result.year, source=result.year_from
+                    )
+                )
+            )
+        )
     mapped = ", ".join(f"{h} → {f}" if h != f else h for h, f in result.mapping)
     say(Text(clean(_("columns read: {columns}").format(columns=mapped))))
+    if result.not_carried:
+        say(
+            Text(
+                clean(
+                    _("computed again, not read: {columns}").format(
+                        columns=", ".join(result.not_carried)
+                    )
+                ),
+                style="dim",
+            )
+        )
     if result.ignored:
         say(
             Text(
@@ -124,6 +166,26 @@ def _terminal(result: ImportResult) -> None:
                     )
                 )
             )
+    if result.read_as:
+        say(Text(_("read as:"), style="bold"))
+    for x in result.read_as:
+        examples = "; ".join(
+            _("row {row} {written!r} → {read}").format(row=n, written=w, read=r)
+            for n, w, r in x.examples
+        )
+        # names and values are never broken across lines
+        whole = {p for _n, w, r in x.examples for p in re.split(r"[、，,；;\s]+", f"{w}、{r}") if p}
+        say(
+            Text(
+                clean(
+                    _("  {column}: {reading} ({n}): {examples}").format(
+                        column=x.column or "—", reading=x.message, n=x.count, examples=examples
+                    )
+                    + (" …" if x.count > len(x.examples) else "")
+                )
+            ),
+            whole=sorted(whole, key=len, reverse=True),
+        )
     for notice in result.notices[:SHOWN]:
         say(
             Text(
@@ -134,10 +196,13 @@ def _terminal(result: ImportResult) -> None:
     if result.problems:
         return
     if result.dry_run:
-        n = result.rows - len(result.skipped)
+        n = result.kept
         say(
             Text(
-                _("dry run: {n} row(s) would be imported; nothing was written").format(n=n),
+                _(
+                    "dry run: {n} row(s) would be imported, {open} of them open; nothing was "
+                    "written"
+                ).format(n=n, open=result.arriving_open),
                 style="green",
             )
         )
@@ -153,6 +218,16 @@ def _terminal(result: ImportResult) -> None:
                 style="green",
             )
         )
+        if result.arriving_open:
+            say(
+                Text(
+                    _(
+                        "{n} arrived open: their deadlines before today are judged from the "
+                        "file alone, never as alarms"
+                    ).format(n=result.arriving_open),
+                    style="dim",
+                )
+            )
         renumbered = sum(1 for i in imported if i.source_ref and i.source_ref != i.ref)
         if renumbered:
             say(

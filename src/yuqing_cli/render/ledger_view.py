@@ -1,4 +1,5 @@
-"""The ledger (台账) as the office files it: CSV, JSON and an Excel workbook.
+"""The ledger (台账) as the office files it: CSV and JSON (the workbook is
+:mod:`yuqing_cli.render.ledger_book`).
 
 The ledger is the office's Chinese document: its words are Chinese whatever the
 interface language. Each writer takes the ledger's rows as they are read and writes as
@@ -12,16 +13,15 @@ from __future__ import annotations
 
 import csv
 import json
-import unicodedata
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import IO, Any, TextIO
 
 from yuqing_cli.plan.state import Assessment
 from yuqing_cli.render.safe import clean, spreadsheet_safe
 from yuqing_cli.render.substance_view import assessment_json
 from yuqing_cli.render.times import iso, seconds, when_json
-from yuqing_cli.services.ledger import Column, Ledger, LedgerRow, Stamp, zone_name
+from yuqing_cli.services.ledger import Column, Ledger, LedgerRow, Stamp, work_text, zone_name
 from yuqing_cli.timeutil import local
 from yuqing_cli.when import When, show_when
 
@@ -31,6 +31,7 @@ VERDICT_ZH = {
     "missed": "超时",
     "waived": "免除",
     "undeterminable": "无法判定",
+    "unrecorded": "未记录",
 }
 OVERDUE_ZH = {"missed": "是", "undeterminable": "无法判定", None: "否"}
 
@@ -40,14 +41,10 @@ def yes(value: bool) -> str:
 
 
 def zh_duration(delta: timedelta) -> str:
+    """An elapsed time as the workbook shows it (``26小时05分``): CSV and xlsx agree."""
     minutes = int(delta.total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days}天{hours}小时"
-    if hours:
-        return f"{hours}小时{mins}分"
-    return f"{mins}分钟"
+    hours, mins = divmod(minutes, 60)
+    return f"{hours}小时{mins:02d}分"
 
 
 def cell_time(when: When | None, tz: str) -> datetime | str | None:
@@ -60,13 +57,25 @@ def cell_time(when: When | None, tz: str) -> datetime | str | None:
     return show_when(when, tz, chinese=True)
 
 
-def stamp_time(stamp: Stamp | None, tz: str) -> datetime | str | None:
-    """A ledger time as :func:`cell_time` gives it."""
+def stamp_time(stamp: Stamp | None, tz: str) -> datetime | date | str | None:
+    """A ledger time in one form for CSV and xlsx alike: an exactly known time as a local
+    ``datetime``, a day known only as its date as a ``date``, any other as written."""
     if stamp is None:
         return None
     if stamp.uncertain is None:
         return datetime.fromisoformat(stamp.iso).replace(tzinfo=None, microsecond=0)
+    if stamp.uncertain.precision == "date":
+        return date.fromisoformat(stamp.iso[:10])
     return cell_time(stamp.uncertain, tz)
+
+
+def stamp_text(stamp: Stamp | None, tz: str) -> str:
+    """A ledger time inside a text (定级经过, 计时起点): ``2024-11-23 16:00`` or as written."""
+    if stamp is None:
+        return ""
+    if stamp.uncertain is None:
+        return stamp.minute
+    return show_when(stamp.uncertain, tz, chinese=True)
 
 
 def headers(columns: Iterable[Column], tz: str) -> list[str]:
@@ -82,8 +91,52 @@ def headers(columns: Iterable[Column], tz: str) -> list[str]:
     return out
 
 
-def ledger_values(n: int, row: LedgerRow, tz: str) -> list[Any]:
-    """One row's cells, in the order of :func:`yuqing_cli.services.ledger.columns`."""
+def gradings_text(row: LedgerRow, tz: str) -> str:
+    """定级经过: each level the incident had and since when (only if it was re-graded)."""
+    parts = []
+    last: tuple[str, ...] = ()
+    for g in row.gradings:
+        text = f"{stamp_text(g.since, tz)} {g.level}"
+        if g.categories != last:
+            text += f"（{'、'.join(g.categories)}）"
+            last = g.categories
+        parts.append(text)
+    return "；".join(parts)
+
+
+CLOCK_ZH = {
+    "graded": "定为{name}时起算",
+    "wave": "第{name}波次开始时起算",
+    "milestone": "{name}时起算",
+    "stage": "进入{name}阶段时起算",
+    "other": "起算",
+}
+
+
+def clock_text(row: LedgerRow, tz: str) -> str:
+    """计时起点: where each milestone's clock started, when not at detection
+    (``首次公开回应、发布权威信息：自2024-11-23 16:00定为特别重大时起算``)."""
+    groups: dict[str, list[str]] = {}
+    for m in row.milestones:
+        if m.clock is not None and m.verdict is not None:
+            said = (
+                "自"
+                + stamp_text(m.clock.at, tz)
+                + CLOCK_ZH.get(m.clock.kind, "起算").format(name=m.clock.name)
+            )
+            groups.setdefault(said, []).append(m.name)
+    return "；".join(f"{'、'.join(names)}：{said}" for said, names in groups.items())
+
+
+def disposal_whole(row: LedgerRow) -> str:
+    """处置情况 whole, one entry a line (the workbook)."""
+    return "\n".join(" ".join(work_text(x).split()) for x in row.work)
+
+
+def ledger_values(n: int, row: LedgerRow, tz: str, *, whole: bool = False) -> list[Any]:
+    """One row's cells, in the order of :func:`yuqing_cli.services.ledger.columns`
+    (处置情况 shortened, or ``whole``)."""
+    voided = row.voided
     values: list[Any] = [
         n,
         row.ref,
@@ -95,21 +148,23 @@ def ledger_values(n: int, row: LedgerRow, tz: str) -> list[Any]:
         row.summary,
         "、".join(row.categories),
         row.level,
+        gradings_text(row, tz),
         row.sentiment,
-        row.disposal,
+        disposal_whole(row) if whole else row.disposal,
         "、".join(row.responsible),
     ]
     for m in row.milestones:
         values += [
             stamp_time(m.when, tz),
             m.elapsed,
-            VERDICT_ZH.get(m.verdict, m.verdict) if m.verdict else "",
+            VERDICT_ZH.get(m.verdict, m.verdict) if m.verdict and not voided else "",
         ]
     values += [
-        OVERDUE_ZH.get(row.overdue, row.overdue),
+        clock_text(row, tz),
+        "" if voided else OVERDUE_ZH.get(row.overdue, row.overdue),
         row.first_response_kind,
         row.statements,
-        heat_zh(row.heat),
+        heat_zh(row.heat) or row.heat_text,
         row.lead,
         stamp_time(row.first_closed, tz),
         stamp_time(row.closed, tz),
@@ -119,7 +174,10 @@ def ledger_values(n: int, row: LedgerRow, tz: str) -> list[Any]:
         row.reporter,
         yes(row.exercise),
         yes(row.late_entry),
-        yes(row.voided),
+        stamp_time(row.recorded, tz),
+        yes(voided),
+        row.void_reason,
+        row.duplicate_of,
     ]
     return values
 
@@ -211,8 +269,23 @@ def ledger_dict(row: LedgerRow, tz: str) -> dict[str, Any]:
         "detected": when_json(detected, tz),
         "detected_at": iso(detected.at, tz),
         "recorded_at": row.recorded.iso,
-        "disposal": row.disposal,
+        "disposal": "；".join(work_text(x) for x in row.work),
+        "work": [
+            {
+                "at": _when(x.when, tz),
+                "kind": x.kind,
+                "label": x.label or None,
+                "text": x.text,
+                "channel": x.channel or None,
+            }
+            for x in row.work
+        ],
         "responsible": list(row.responsible),
+        "responsible_external": list(row.external),
+        "gradings": [
+            {"since": _when(g.since, tz), "level": g.level, "categories": list(g.categories)}
+            for g in row.gradings
+        ],
         "milestones": {
             m.milestone: {
                 "at": _when(m.when, tz),
@@ -220,6 +293,13 @@ def ledger_dict(row: LedgerRow, tz: str) -> dict[str, Any]:
                 "verdict": m.verdict,
                 "late_by": seconds(m.late_by),
                 "margin": seconds(m.margin),
+                "clock_from": {
+                    "kind": m.clock.kind,
+                    "at": _when(m.clock.at, tz),
+                    "name": m.clock.name or None,
+                }
+                if m.clock
+                else None,
             }
             for m in row.milestones
         },
@@ -235,91 +315,10 @@ def ledger_dict(row: LedgerRow, tz: str) -> dict[str, Any]:
         "late_entry": row.late_entry,
         "voided": row.voided,
         "void_reason": row.void_reason or None,
+        "duplicate_of": row.duplicate_of or None,
         "first_response_kind": row.first_response_kind or None,
         "statements": row.statements,
         "heat": assessment_json(row.heat, tz) if row.heat else None,
+        "heat_as_imported": row.heat_text or None,
         "lead": row.lead or None,
     }
-
-
-# -- XLSX ----------------------------------------------------------------------------------
-
-MAX_WIDTH = 50  # characters (a Chinese character counts two)
-DATE_FORMAT = "yyyy-mm-dd hh:mm"
-DURATION_FORMAT = '[h]"小时"mm"分"'
-
-
-def display_width(text: str) -> int:
-    """Columns ``text`` takes in a spreadsheet: wide (Chinese) characters count two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _width(value: Any) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, datetime):
-        return len(DATE_FORMAT)
-    if isinstance(value, timedelta):
-        return 10
-    return display_width(str(value))
-
-
-def write_xlsx(
-    target: str | IO[bytes],
-    header: list[str],
-    rows: Iterable[list[Any]],
-    *,
-    sheet: str,
-) -> None:
-    """A workbook of one sheet: typed cells, a bold frozen header, filters on every
-    column, widths that fit the text. Rows are written as they come (constant memory).
-
-    Text is always written as text — a title beginning ``=`` stays the text it is,
-    never a formula — and times as date cells in the plan's zone.
-    """
-    import xlsxwriter
-
-    workbook = xlsxwriter.Workbook(
-        target,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            "in_memory": False,
-        },
-    )
-    bold = workbook.add_format({"bold": True, "valign": "vcenter", "bg_color": "#DDEBF7"})
-    when = workbook.add_format({"num_format": DATE_FORMAT})
-    took = workbook.add_format({"num_format": DURATION_FORMAT})
-    sheet_ = workbook.add_worksheet(sheet)
-    widths = [display_width(h) for h in header]
-    for c, text in enumerate(header):
-        sheet_.write_string(0, c, text, bold)
-    last = 0
-    for r, values in enumerate(rows, 1):
-        last = r
-        for c, value in enumerate(values):
-            widths[c] = max(widths[c], _width(value))
-            if value is None or value == "":
-                continue
-            if isinstance(value, bool):
-                sheet_.write_string(r, c, yes(value))
-            elif isinstance(value, datetime):
-                sheet_.write_datetime(r, c, value, when)
-            elif isinstance(value, timedelta):
-                sheet_.write_number(r, c, value.total_seconds() / 86400, took)
-            elif isinstance(value, int | float):
-                sheet_.write_number(r, c, value)
-            else:
-                sheet_.write_string(r, c, str(value))
-    sheet_.freeze_panes(1, 0)
-    sheet_.autofilter(0, 0, max(last, 1), len(header) - 1)
-    for c, width in enumerate(widths):
-        # room for the filter button beside the header
-        sheet_.set_column(c, c, min(width + 3, MAX_WIDTH))
-    workbook.close()
-
-
-def ledger_xlsx(target: str | IO[bytes], ledger: Ledger) -> None:
-    write_xlsx(target, headers(ledger.columns, ledger.tz), _values(ledger), sheet="台账")

@@ -67,6 +67,8 @@ def verdict_text(v: Verdict, tz: str) -> Text:
         )
     if v.kind == "waived":
         return Text(_("waived"), style="yellow")
+    if v.kind == "unrecorded":
+        return Text(_("not recorded (due before the ledger was imported)"), style="dim")
     if v.due is None:
         return Text(_("open; its deadline has not started"))
     return Text(

@@ -1,9 +1,9 @@
 """The ledger (台账): one row per incident with its key times and their verdicts.
 
-:data:`HEAD`, :func:`milestone_columns` and :data:`TAIL` are the ledger's vocabulary:
-the columns of the office's 台账 in order, with the field each one holds. The writers
-(CSV, JSON, XLSX) print them, and ``yq import`` reads a ledger back by the same names
-(or English ones).
+:data:`HEAD`, :func:`milestone_columns` and :data:`TAIL` (in ``ledger_columns``) are the
+ledger's vocabulary: the columns of the office's 台账 in order, with the field each one
+holds. The writers (CSV, JSON, XLSX) print them, and ``yq import`` reads a ledger back
+by the same names (or English ones).
 
 An office exports it monthly and yearly, over every incident it ever logged, so a row
 must cost little to read. What a row needs beyond the ``incident`` columns is projected
@@ -35,10 +35,18 @@ from sqlalchemy.engine import Connection
 from yuqing_cli import codec
 from yuqing_cli.errors import YqError
 from yuqing_cli.i18n import _
-from yuqing_cli.plan import deadlines
 from yuqing_cli.plan.deadlines import VerdictKind
 from yuqing_cli.plan.schema import Plan
-from yuqing_cli.plan.state import Assessment, IncidentState
+from yuqing_cli.plan.state import Assessment
+from yuqing_cli.services.ledger_columns import (
+    HEAD,
+    TAIL,
+    Column,
+    columns,
+    milestone_columns,
+    zone_name,
+)
+from yuqing_cli.services.ledger_projection import late_entry, projection
 from yuqing_cli.services.plans import plan_for
 from yuqing_cli.timeutil import local
 from yuqing_cli.when import When
@@ -48,156 +56,14 @@ if TYPE_CHECKING:
     from yuqing_cli.services.context import Context, Reading
 
 BATCH = 1_000
-DISPOSAL_LIMIT = 500  # characters of 处置情况 in a ledger cell
+DISPOSAL_LIMIT = 500  # characters of 处置情况 in a CSV cell (the workbook has it whole)
 
-
-# -- the columns ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of the ledger: the field it holds, its Chinese header, and the other
-    names ``yq import`` knows it by. ``computed`` columns are derived by yq and not read
-    back."""
-
-    field: str
-    header: str
-    aliases: tuple[str, ...] = ()
-    computed: bool = False
-    time: bool = False
-
-
-# The columns before and after the milestones (each milestone adds 时间, 用时, 结论).
-HEAD = (
-    Column("seq", "序号", ("no", "no.", "#", "number"), computed=True),
-    Column("ref", "编号", ("ref", "reference", "id")),
-    Column("first_seen", "首发时间", ("first_seen", "first seen", "首发"), time=True),
-    Column("detected", "发现时间", ("detected", "detected_at", "detection", "time"), time=True),
-    Column("platform", "平台", ("platform", "source", "来源")),
-    Column("title", "标题", ("title",)),
-    Column("url", "链接", ("url", "link", "网址")),
-    Column("summary", "摘要", ("summary", "内容摘要")),
-    Column("categories", "类别", ("category", "categories", "类型")),
-    Column("level", "级别", ("level", "等级")),
-    Column("sentiment", "倾向", ("sentiment", "倾向性")),
-    Column("disposal", "处置情况", ("disposal", "handling", "处置", "notes")),
-    Column("responsible", "责任人/发言人", ("responsible", "spokesperson", "责任人", "发言人")),
-)
-TAIL = (
-    Column("overdue", "是否超时", ("overdue",), computed=True),
-    Column("first_response_kind", "首次回应形式", ("first_response_kind",), computed=True),
-    Column("statements", "发布次数", ("statements",), computed=True),
-    Column("heat", "最新热度", ("heat",), computed=True),
-    Column("lead", "牵头单位", ("lead",), computed=True),
-    Column("first_closed", "首次办结时间", ("first_closed",), computed=True, time=True),
-    Column("closed", "办结时间", ("closed", "closed_at", "办结日期"), time=True),
-    Column("is_closed", "是否办结", ("is_closed", "办结")),
-    Column("stage", "当前阶段", ("stage",), computed=True),
-    Column("waves", "波次", ("waves", "wave"), computed=True),
-    Column("reporter", "报告人", ("reporter", "填报人")),
-    Column("exercise", "演练", ("exercise",)),
-    Column("imported", "补录", ("imported", "late_entry"), computed=True),
-    Column("voided", "作废", ("voided",)),
-)
-
-
-def milestone_columns(plan: Plan) -> tuple[Column, ...]:
-    """The three columns of each of the plan's milestones: its time, the time it took
-    from detection, and the verdict of its deadline."""
-    out: list[Column] = []
-    for m in plan.milestones:
-        names = tuple(x for x in (m.id, m.name_en) if x)
-        out += [
-            Column(f"milestone:{m.id}", f"{m.name}时间", (*names, m.name), time=True),
-            Column(f"elapsed:{m.id}", f"{m.name}用时", computed=True),
-            Column(f"verdict:{m.id}", f"{m.name}结论", computed=True),
-        ]
-    return tuple(out)
-
-
-def columns(plan: Plan) -> tuple[Column, ...]:
-    return HEAD + milestone_columns(plan) + TAIL
-
-
-def zone_name(tz: str) -> str:
-    """The zone as the office says it: 北京时间 for China's zone, else its IANA name."""
-    return "北京时间" if tz in ("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC") else tz
-
-
-# -- the projection ------------------------------------------------------------------------
-
-
-def _stamp(when: When | None, tz: str) -> str | dict[str, Any] | None:
-    """A time as the ledger keeps it: the ISO form in the plan's zone when exactly
-    known, else the whole interval."""
-    if when is None:
-        return None
-    if when.precision == "exact" and when.at == when.lo == when.hi:
-        return local(when.at, tz).isoformat()
-    return when.to_plain()
-
-
-def _seconds(delta: timedelta | None) -> float | None:
-    return delta.total_seconds() if delta is not None else None
-
-
-def _due(due: When) -> list[str]:
-    return [due.lo.isoformat(), due.hi.isoformat()]
-
-
-def projection(plan: Plan, state: IncidentState) -> str:
-    """What a ledger row needs beyond the ``incident`` columns, as canonical JSON."""
-    tz = plan.info.timezone
-    at = state.recorded_at  # verdicts still open then are decided when the ledger is read
-    milestones = []
-    for milestone in plan.milestones:
-        record, found = deadlines.milestone_reached(plan, state, milestone.id, at)
-        when = record.when if record is not None else None
-        entry: dict[str, Any] = {"id": milestone.id, "at": _stamp(when, tz)}
-        if when is not None and when.is_exact and state.detected.is_exact:
-            entry["elapsed"] = _seconds(when.at - state.detected.at)
-        if found is not None and found.record is None and found.due is not None:
-            entry["due"] = _due(found.due)  # open: decided when read
-        elif found is not None:
-            entry["verdict"] = found.kind
-            entry["late_by"] = _seconds(found.late_by)
-            entry["margin"] = _seconds(found.margin) if found.record is not None else None
-        milestones.append(entry)
-    # 是否超时: every deadline of the incident, not only the milestones'
-    decided: set[str] = set()
-    running: list[list[str]] = []
-    for v in deadlines.verdicts(plan, state, at):
-        if v.record is None and v.due is not None:
-            running.append(_due(v.due))
-        else:
-            decided.add(v.kind)
-    designated = {r.id for r in plan.roles if r.per_incident}
-    own = [person for role, person in state.assignments.items() if role in designated]
-    first = deadlines.milestone_statement(plan, state, "first_response")
-    kinds = {k.id: k.name for k in plan.statements.kinds} if plan.statements else {}
-    data = {
-        "categories": list(state.categories),
-        "first_seen": _stamp(state.first_seen, tz),
-        "detected": _stamp(state.detected, tz),
-        "recorded": local(state.recorded_at, tz).isoformat(),
-        "milestones": milestones,
-        "overdue": {
-            "decided": sorted(decided & {"missed", "undeterminable"}),
-            "running": running,
-        },
-        "first_closed": _stamp(state.waves[0].closed, tz),
-        "closed": _stamp(state.closed, tz),
-        "spokesperson": own[0] if own else None,
-        "responsible": list(dict.fromkeys(own)),
-        "first_response_kind": kinds.get(first.kind, first.kind) if first else "",
-        "statements": sum(1 for x in state.statements if x.ours and x.valid),
-        "heat": codec.encode(state.assessments[-1]) if state.assessments else None,
-        "lead": state.lead,
-        "imported": state.imported,
-        "late_entry": state.imported or state.recorded_at - state.detected.at > timedelta(days=1),
-        "void_reason": state.void.reason if state.void else "",
-    }
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+# The columns (ledger_columns) and the projection (ledger_projection) are this module's
+# vocabulary, used through it.
+__all__ = [
+    "HEAD", "TAIL", "Column", "columns", "milestone_columns", "zone_name", "late_entry",
+    "projection", "ledger", "Ledger", "LedgerRow",
+]  # fmt: skip
 
 
 def open_verdict(
@@ -265,14 +131,39 @@ def _stamp_of(value: Any, tz: str) -> Stamp:
     return Stamp(value) if type(value) is str else _uncertain(value, tz)
 
 
+class ClockStart(NamedTuple):
+    """Where a milestone's clock started when not at detection."""
+
+    kind: str  # graded, wave, milestone, stage, other
+    at: Stamp
+    name: str = ""  # the level, milestone or stage (its name), or the wave's number
+
+
 class MilestoneEntry(NamedTuple):
     milestone: str
     name: str
     when: Stamp | None
     elapsed: timedelta | None  # from detection, when both are exactly known
-    verdict: VerdictKind | None  # None: no deadline applies
+    verdict: VerdictKind | None  # None: no deadline applies (or the row is voided)
     late_by: timedelta | None
     margin: timedelta | None
+    clock: ClockStart | None = None
+
+
+class WorkItem(NamedTuple):
+    """One entry of 处置情况: a note, a step's note, or a statement of ours."""
+
+    when: Stamp | None
+    kind: str  # note, step, statement
+    label: str  # the step's title or the statement's kind ("" for a note)
+    text: str
+    channel: str = ""
+
+
+class Grading(NamedTuple):
+    since: Stamp
+    level: str  # names
+    categories: tuple[str, ...]
 
 
 class LedgerRow(NamedTuple):
@@ -296,16 +187,40 @@ class LedgerRow(NamedTuple):
     spokesperson: str | None
     exercise: bool
     imported: bool
-    late_entry: bool  # logged after the day it was detected (补录)
+    late_entry: bool  # 补录: imported, or recorded after the day it happened
     voided: bool
     void_reason: str
-    disposal: str = ""  # 处置情况: the notes, in order, shortened
-    responsible: tuple[str, ...] = ()  # the people holding the incident's own roles
+    work: tuple[WorkItem, ...] = ()  # 处置情况, in the order things happened
+    responsible: tuple[str, ...] = ()  # who did the work, most active first
     overdue: VerdictKind | None = None  # missed: a deadline was missed; None: none was
     first_response_kind: str = ""  # the kind of the first valid statement of ours
     statements: int = 0  # valid statements of ours
     heat: Assessment | None = None  # the latest assessment
     lead: str = ""  # another body leading the handling
+    external: tuple[str, ...] = ()  # responsible people not on the roster
+    duplicate_of: str = ""  # a voided duplicate: the incident it repeats
+    heat_text: str = ""  # the heat as an imported ledger gave it (no assessment since)
+    gradings: tuple[Grading, ...] = ()  # the levels it had, when it was re-graded
+
+    @property
+    def disposal(self) -> str:
+        """处置情况 in one line, shortened (CSV and terminals)."""
+        return disposal_text(work_text(x) for x in self.work)
+
+
+def work_text(item: WorkItem) -> str:
+    """One entry of 处置情况 as the ledger writes it: ``11-23 13:00 label：text``. An
+    entry whose time is unknown (an imported note) is its text alone."""
+    label = item.label + (f"（{item.channel}）" if item.channel else "")
+    body = f"{label}：{item.text}" if label else item.text
+    when = item.when
+    if when is None or (when.uncertain is not None and when.uncertain.precision == "unknown"):
+        return body
+    if when.uncertain is None:
+        return f"{when.iso[5:10]} {when.iso[11:16]} {body}"
+    if when.uncertain.precision == "date":
+        return f"{when.iso[5:10]} {body}"
+    return f"{when.iso[5:10]} {body}"
 
 
 @dataclass(frozen=True)
@@ -325,6 +240,14 @@ class Ledger:
     milestones: tuple[tuple[str, str], ...]  # (id, name) of the governing plan's milestones
     columns: tuple[Column, ...]
     rows: Iterator[LedgerRow]  # oldest first; read while the ledger's context is open
+    unit: str = ""  # the plan's unit, for the title
+    paper: str = "A4"  # the printed ledger's paper
+    since: datetime | None = None  # the period asked for ([since, until)) …
+    until: datetime | None = None
+    first: datetime | None = None  # … and the first and last detection in it
+    last: datetime | None = None
+    levels: tuple[str, ...] = ()  # the plan's names, lowest first (for the figures)
+    categories: tuple[str, ...] = ()
 
 
 @contextmanager
@@ -336,6 +259,7 @@ def ledger(
     until: str | None = None,
     levels: Sequence[str] = (),
     categories: Sequence[str] = (),
+    paper: str | None = None,
 ) -> Iterator[Ledger]:
     """Every incident, oldest first (``since``/``until`` by detection, and the plan's
     tokens of levels and categories as typed), read as the rows are consumed inside the
@@ -351,11 +275,21 @@ def ledger(
             levels=levels,
             categories=categories,
         )
+        conn = r.session.connection()
+        first, last = _span(conn, where)
         yield Ledger(
             r.tz,
             tuple((m.id, m.name) for m in r.plan.milestones),
             columns(r.plan),
-            _rows(r.session.connection(), _Names(r.session, r.plan), r.tz, r.now, where),
+            _rows(conn, _Names(r.session, r.plan), r.tz, r.now, where),
+            unit=r.plan.info.unit,
+            paper=(paper or r.plan.report.ledger_paper).upper(),
+            since=where.since,
+            until=where.until,
+            first=first,
+            last=last,
+            levels=tuple(x.name for x in r.plan.levels),
+            categories=tuple(x.name for x in r.plan.categories),
         )
 
 
@@ -368,16 +302,50 @@ def resolve_filter(
     levels: Sequence[str],
     categories: Sequence[str],
 ) -> LedgerFilter:
+    from yuqing_cli.errors import BadInput
     from yuqing_cli.services.incidents import resolve_categories
     from yuqing_cli.services.queries import time_bound
 
-    return LedgerFilter(
+    where = LedgerFilter(
         since=time_bound(since, r, end=False) if since else None,
         until=time_bound(until, r, end=True) if until else None,
         levels=frozenset(r.plan.level(x).id for x in levels) if levels else None,
         categories=frozenset(resolve_categories(r.plan, tuple(categories))) if categories else None,
         include_exercises=include_exercises,
     )
+    if where.since is not None and where.until is not None and where.since >= where.until:
+        raise BadInput(
+            _("--since {since} is not before --until {until}").format(since=since, until=until),
+            hint=_("give the earlier day with --since and the later one with --until"),
+        )
+    return where
+
+
+def _filtered(query: Any, t: Any, where: LedgerFilter) -> Any:
+    if not where.include_exercises:
+        query = query.where(t.c.exercise.is_(False))
+    if where.since is not None:
+        query = query.where(t.c.detected_at >= where.since)
+    if where.until is not None:
+        query = query.where(t.c.detected_at < where.until)
+    if where.levels is not None:
+        query = query.where(t.c.level.in_(sorted(where.levels)))
+    return query
+
+
+def _span(conn: Connection, where: LedgerFilter) -> tuple[datetime | None, datetime | None]:
+    """The first and last detection in the period (for the printed title), each read
+    from the index on the time of detection."""
+    from yuqing_cli.store.tables import Incident
+    from yuqing_cli.store.types import utc_from_stored
+
+    t = Incident.__table__  # type: ignore[attr-defined]
+    found = []
+    for order in (t.c.detected_at, t.c.detected_at.desc()):
+        query = _filtered(select(t.c.detected_at).order_by(order).limit(1), t, where)
+        value = conn.execute(query).scalar()
+        found.append(utc_from_stored(value) if value is not None else None)
+    return found[0], found[1]
 
 
 class _Names:
@@ -403,6 +371,8 @@ class _PlanNames:
         self.sentiment = {x.id: x.name for x in plan.sentiments}
         self.stage = {x.id: x.name for x in plan.stages}
         self.milestone = {x.id: x.name for x in plan.milestones}
+        self.step = {x.id: x.title for x in plan.steps}
+        self.statement = {k.id: k.name for k in plan.statements.kinds} if plan.statements else {}
 
 
 def _rows(
@@ -416,15 +386,7 @@ def _rows(
         t.c.level, t.c.sentiment, t.c.stage, t.c.wave, t.c.reporter, t.c.exercise,
         t.c.voided, t.c.plan_version, t.c.ledger,
     )  # fmt: skip
-    base = select(*columns).order_by(t.c.detected_at, t.c.id).limit(BATCH)
-    if not where.include_exercises:
-        base = base.where(t.c.exercise.is_(False))
-    if where.since is not None:
-        base = base.where(t.c.detected_at >= where.since)
-    if where.until is not None:
-        base = base.where(t.c.detected_at < where.until)
-    if where.levels is not None:
-        base = base.where(t.c.level.in_(sorted(where.levels)))
+    base = _filtered(select(*columns).order_by(t.c.detected_at, t.c.id).limit(BATCH), t, where)
     key: tuple[Any, Any] | None = None
     while True:
         query = base if key is None else base.where(tuple_(t.c.detected_at, t.c.id) > key)
@@ -440,7 +402,7 @@ def _rows(
                 raise _unreadable(row[2]) from None
             if wanted:
                 kept.append((row, data))
-        notes = _notes(conn, [row[0] for row, _data in kept])
+        notes = _notes(conn, [row[0] for row, _data in kept], tz)
         for row, data in kept:
             try:
                 item = _row(row, data, names.of(row[14]), tz, now, notes.get(row[0], ()))
@@ -459,26 +421,67 @@ def _unreadable(ref: str) -> YqError:
     )
 
 
-def _notes(conn: Connection, ids: list[int]) -> dict[int, tuple[str, ...]]:
-    """Each incident's notes, in the order they happened."""
+def _notes(conn: Connection, ids: list[int], tz: str) -> dict[int, list[WorkItem]]:
+    """Each incident's notes, with the time each happened."""
     if not ids:
         return {}
     from yuqing_cli.store.tables import Event
 
     e = Event.__table__  # type: ignore[attr-defined]
     found = conn.execute(
-        select(e.c.incident_id, e.c.note, e.c.happened_at, e.c.seq)
+        select(e.c.incident_id, e.c.note, e.c.happened_at, e.c.data, e.c.seq)
         .where(e.c.incident_id.in_(ids), e.c.action == "note")
         .order_by(e.c.incident_id, e.c.seq)
     )
-    out: dict[int, tuple[str, ...]] = {}
+    out: dict[int, list[WorkItem]] = {}
     for incident_id, group in groupby(found, key=lambda x: x[0]):
-        ordered = sorted(group, key=lambda x: (x[2], x[3]))
-        out[incident_id] = tuple(x[1] for x in ordered if x[1])
+        items = []
+        for _id, note, happened, raw, _seq in group:
+            if not note:
+                continue
+            data = _decode(raw) if raw else {}
+            when = When.from_data(happened, data.get("when"))
+            items.append(
+                WorkItem(Stamp(_iso(when, tz), None if when.is_exact else when), "note", "", note)
+            )
+        out[incident_id] = items
     return out
 
 
+def _iso(when: When, tz: str) -> str:
+    return local(when.at, tz).isoformat()
+
+
 _decode = json.JSONDecoder().decode
+
+
+def _work_items(
+    data: Mapping[str, Any], names: _PlanNames, tz: str, notes: Sequence[WorkItem]
+) -> tuple[WorkItem, ...]:
+    items = list(notes)
+    for at, kind, ident, text, channel in data["work"]:
+        label = (
+            names.step.get(ident, ident) if kind == "step" else names.statement.get(ident, ident)
+        )
+        items.append(WorkItem(_stamp_of(at, tz), kind, label, text, channel))
+    items.sort(key=lambda x: x.when.when.at if x.when is not None else datetime.max)
+    return tuple(items)
+
+
+def _clock(value: Mapping[str, Any] | None, names: _PlanNames, tz: str) -> ClockStart | None:
+    if value is None:
+        return None
+    kind = value["kind"]
+    name = ""
+    if kind == "graded":
+        name = names.level.get(value["level"], value["level"])
+    elif kind == "wave":
+        name = str(value["wave"])
+    elif kind == "milestone":
+        name = names.milestone.get(value["milestone"], value["milestone"])
+    elif kind == "stage":
+        name = names.stage.get(value["stage"], value["stage"])
+    return ClockStart(kind, _stamp_of(value["at"], tz), name)
 
 
 def _row(
@@ -487,7 +490,7 @@ def _row(
     names: _PlanNames,
     tz: str,
     now: datetime,
-    notes: Sequence[str],
+    notes: Sequence[WorkItem],
 ) -> LedgerRow:
     """One ledger row from an ``incident`` row's columns and its ledger projection."""
     entries = []
@@ -511,6 +514,7 @@ def _row(
                 verdict,
                 late,
                 margin,
+                _clock(m.get("from"), names, tz),
             )
         )
     first_seen, detected = data["first_seen"], data["detected"]
@@ -542,11 +546,22 @@ def _row(
         data["late_entry"],
         bool(row[13]),  # voided
         data["void_reason"],
-        disposal_text(notes),
+        _work_items(data, names, tz, notes),
         tuple(data["responsible"]),
-        _overdue(data["overdue"], now),
+        None if row[13] else _overdue(data["overdue"], now),
         data["first_response_kind"],
         data["statements"],
         None if heat is None else codec.decode(Assessment, heat),
         data["lead"],
+        tuple(data["external"]),
+        data["duplicate_of"],
+        data["heat_text"],
+        tuple(
+            Grading(
+                _stamp_of(at, tz),
+                names.level.get(level, level),
+                tuple(category.get(c, c) for c in cats),
+            )
+            for at, level, cats in data["gradings"]
+        ),
     )

@@ -2,79 +2,80 @@
 
 A unit that adopts yq starts with months of incidents in a spreadsheet. Each row of
 the file becomes an incident marked as imported, with the times the file gives as
-when things happened (times written as people write them, or real date cells) and
-now as when they were recorded, and its events in the audit trail:
+when things happened and now as when they were recorded, and its events in the audit
+trail:
 
-- ``create`` at the detection time, with the file's 首发时间 and the row it came from;
-- the designation of the incident's own role (责任人/发言人) when it names someone on
-  the roster;
+- ``create`` at the detection time, with the file's 首发时间, the row it came from and
+  what the row says that no event records (责任人 — on the roster or not —, 发布次数,
+  首次回应形式, 最新热度, 牵头单位); in the file's stage (当前阶段) when it is open;
+- a ``grade`` for each later level of 定级经过 (the re-grades deadlines count from);
 - for each milestone the file dates (报告领导小组时间, 首次公开回应时间, …), the step of
   the plan that marks it, done at that time;
-- 处置情况 as a note (when it was written is not known: between detection and the
-  closing, or now);
-- 办结时间 (or 是否办结 = 是 without a time) as the closing.
+- 处置情况 and 备注 as notes (when they were written is not known);
+- the closings and reopenings the file gives (办结时间, 首次办结时间, 波次);
+- ``void`` for a row marked 作废, with its reason and the row it repeats.
 
-The workflow's rules still hold: the person importing must be entitled to each of
-these (a member cannot record a closing), and times may not run backwards. An open
-incident starts in the plan's first stage, with those milestones done; its checklist
-goes on from there.
+Deadlines that fell due before the import are judged only from what the file says
+(:func:`yuqing_cli.plan.deadlines.before_import`): never live alarms.
 
-The import is all or nothing: every row is checked first, and one bad row means
-nothing is written (exit 2), with a report naming each problem by row and column.
-Rows whose URL, or title and detection time, are already in the database (or earlier
-in the file) are skipped and listed. Rows are written in bulk through the same fold
+The file is read as a stream (:mod:`.ledger_sheet`, bounded); its header is found
+below any title rows, totals and signature rows are skipped and listed, and every
+interpretation of a cell is counted for the dry run (:mod:`.ledger_cells`). The import
+is all or nothing: every row is checked first, and one bad row means nothing is written
+(exit 2). Rows whose URL, or title and detection time, are already in the database (or
+earlier in the file) are skipped and listed. Checked rows wait in a private temporary
+file, not in memory, and are written in batches through the same fold
 (:func:`yuqing_cli.services.state.create_many`).
 """
 
 from __future__ import annotations
 
-import csv
 import gc
-import io
+import hashlib
+import pickle
 import re
-import unicodedata
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlmodel import Session, col, select
 
-from yuqing_cli.errors import BadInput, YqError
 from yuqing_cli.i18n import _
 from yuqing_cli.plan import rules
 from yuqing_cli.plan.schema import Plan, Step
 from yuqing_cli.services import state as st
 from yuqing_cli.services.context import Context, Reading, acting_person, reading, writing
-from yuqing_cli.services.incidents import (
-    MAX_SHORT,
-    MAX_TEXT,
-    MAX_TITLE,
-    clean_text,
-    resolve_categories,
+from yuqing_cli.services.ledger_cells import (
+    Interpretation,
+    Problem,
+    Row,
+    RowReader,
+    _Bad,
+    find_header,
+    map_columns,
+    skip_reason,
+    year_in,
 )
-from yuqing_cli.services.ledger import Column, columns
+from yuqing_cli.services.ledger_sheet import open_table
 from yuqing_cli.services.plans import ensure_version
 from yuqing_cli.store import dialect
 from yuqing_cli.store.bulk import chunks
 from yuqing_cli.store.tables import Incident
-from yuqing_cli.timeutil import local, zone
-from yuqing_cli.when import When, parse_when
+from yuqing_cli.timeutil import local
+from yuqing_cli.when import When
 
 BATCH = 1000  # rows written per statement
 PROGRESS_EVERY = 250  # rows checked between reports of progress
 
-# Called as rows are checked ("check") and written ("write"): (phase, done, in all).
+# Called as rows are checked ("check") and written ("write"): (phase, done, in all;
+# 0 while the number of rows is not known yet).
 Progress = Callable[[str, int, int], None]
 
-
-@dataclass(frozen=True)
-class Problem:
-    row: int  # as a spreadsheet numbers it (the header is row 1); 0: the whole file
-    column: str  # the file's header, or "" for the row or the file
-    message: str
+__all__ = ["ImportResult", "Problem", "Progress", "import_ledger"]
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ class Imported:
 @dataclass(frozen=True)
 class ImportResult:
     file: str
-    rows: int
+    rows: int  # data rows (not the title, header, totals or signature rows)
     mapping: tuple[tuple[str, str], ...]  # (the file's header, the field it fills)
     ignored: tuple[str, ...]  # headers read but not imported
     imported: tuple[Imported, ...] = ()
@@ -101,423 +102,18 @@ class ImportResult:
     problems: tuple[Problem, ...] = ()
     notices: tuple[Problem, ...] = ()  # kept, but not as the file says (e.g. 编号)
     dry_run: bool = False
+    sheet: str = ""  # the workbook's sheet read
+    header_row: int = 1
+    year: int | None = None  # the year of dates written without one
+    year_from: str = ""  # where that year comes from: --year, the title row, the name
+    read_as: tuple[Interpretation, ...] = ()  # every interpretation of the file's cells
+    not_carried: tuple[str, ...] = ()  # the file's columns computed again, not read
+    arriving_open: int = 0  # rows that will be (or were) imported as open incidents
+    kept: int = 0  # rows that will be (or were) imported
 
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-# -- reading the file --------------------------------------------------------------------------
-
-
-@dataclass
-class Sheet:
-    headers: list[str]
-    rows: list[list[Any]]
-    first_row: int  # the spreadsheet row number of rows[0]
-
-
-def read_sheet(path: Path) -> Sheet:
-    """The table in a CSV or XLSX file: the first non-empty row is the header."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BadInput(
-            _("cannot read {path}: {reason}").format(path=path, reason=exc.strerror)
-        ) from None
-    if data[:4] == b"PK\x03\x04":
-        table, offset = _xlsx_rows(data, path)
-    elif path.suffix.lower() in (".xlsx", ".xlsm"):
-        raise BadInput(
-            _("{path} is not an Excel workbook (.xlsx)").format(path=path),
-            hint=_("save it as .xlsx or as CSV (UTF-8)"),
-        )
-    else:
-        table, offset = _csv_rows(data), 0
-    for index, row in enumerate(table):
-        if any(_blank(v) is not None for v in row):
-            headers = [str(v).strip() if v is not None else "" for v in row]
-            rows = list(table[index + 1 :])
-            return Sheet(headers, rows, offset + index + 2)
-    raise BadInput(_("{path} holds no table").format(path=path), hint=_("is it the right file?"))
-
-
-def _blank(value: Any) -> Any:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    return value
-
-
-def _csv_rows(data: bytes) -> list[list[Any]]:
-    """CSV in UTF-8 (with or without a BOM), else GB18030 (what Excel writes in China)."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte string
-        raise BadInput(_("the file is neither UTF-8 nor GB18030 text"))
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", "\t", ";"), key=first.count)
-    return [
-        [_unquoted(v) for v in r]
-        for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    ]
-
-
-# What a spreadsheet reads as the start of a formula (as render.safe.spreadsheet_safe).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
-
-
-def _unquoted(value: str) -> str:
-    """A cell as typed: the quote that keeps a spreadsheet from running ``=…`` as a
-    formula (``yq export`` writes one) is not part of the text."""
-    if value.startswith("'") and value[1:].startswith(_FORMULA_START):
-        return value[1:]
-    return value
-
-
-def _xlsx_rows(data: bytes, path: Path) -> tuple[list[list[Any]], int]:
-    """The rows of the sheet named 台账, else the first one. A cell whose number format
-    shows no time of day is a date (the whole day), not midnight."""
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise BadInput(
-            _("cannot read the workbook {path}: {reason}").format(path=path, reason=exc),
-            hint=_("save it again as .xlsx, or as CSV (UTF-8)"),
-        ) from None
-    sheet = book["台账"] if "台账" in book.sheetnames else book.worksheets[0]
-    rows: list[list[Any]] = []
-    for cells in sheet.iter_rows():
-        row: list[Any] = []
-        for cell in cells:
-            value = getattr(cell, "value", None)
-            if isinstance(value, datetime) and value.time() == time(0):
-                number_format = str(getattr(cell, "number_format", "") or "").lower()
-                if not any(x in number_format for x in ("h", "s")):
-                    value = value.date()
-            row.append(value)
-        rows.append(row)
-    book.close()
-    return rows, 0
-
-
-# -- columns -----------------------------------------------------------------------------------
-
-
-def _key(text: str) -> str:
-    """A header as compared: NFKC, no spaces, no note in brackets, lower case."""
-    value = unicodedata.normalize("NFKC", text)
-    value = re.sub(r"[(\[（【].*?[)\]）】]", "", value)
-    return re.sub(r"\s+", "", value).lower()
-
-
-def map_columns(
-    headers: Sequence[str], plan: Plan, overrides: Sequence[str]
-) -> tuple[dict[int, Column], list[str], list[Problem]]:
-    """Which field each column of the file fills: by its header, Chinese or English,
-    or as ``--map 'Header=field'`` says. Returns the mapping by column index, the
-    headers left out, and problems (a missing required column, a bad --map)."""
-    known = columns(plan)
-    by_key: dict[str, Column] = {}
-    for column in known:
-        for name in (column.header, column.field, *column.aliases):
-            by_key.setdefault(_key(name), column)
-    fields = {c.field: c for c in known}
-    problems: list[Problem] = []
-    forced: dict[str, Column | None] = {}
-    for item in overrides:
-        header, sep, target = item.partition("=")
-        if not sep or not header.strip():
-            problems.append(
-                Problem(0, "", _("--map {item!r} is not HEADER=FIELD").format(item=item))
-            )
-            continue
-        name = target.strip()
-        if name in ("", "-", "ignore", "忽略"):
-            forced[_key(header)] = None
-            continue
-        chosen = fields.get(name) or by_key.get(_key(name))
-        if chosen is None or chosen.computed:
-            problems.append(
-                Problem(
-                    0,
-                    header.strip(),
-                    _("--map: unknown field {field!r}; fields: {fields}").format(
-                        field=name,
-                        fields=", ".join(c.field for c in known if not c.computed),
-                    ),
-                )
-            )
-            continue
-        forced[_key(header)] = chosen
-    present = {_key(h) for h in headers}
-    for header in forced:
-        if header not in present:
-            problems.append(Problem(0, header, _("--map names a column the file does not have")))
-    mapping: dict[int, Column] = {}
-    ignored: list[str] = []
-    taken: dict[str, str] = {}
-    for index, header in enumerate(headers):
-        key = _key(header)
-        if not key:
-            continue
-        found = forced[key] if key in forced else by_key.get(key)
-        if found is None or found.computed:
-            ignored.append(header)
-            continue
-        column = found
-        if column.field in taken:
-            problems.append(
-                Problem(
-                    1,
-                    header,
-                    _("this column and {other!r} both hold {field}").format(
-                        other=taken[column.field], field=column.header
-                    ),
-                )
-            )
-            continue
-        taken[column.field] = header
-        mapping[index] = column
-    for required in ("title", "detected"):
-        if required not in taken:
-            problems.append(
-                Problem(
-                    1,
-                    fields[required].header,
-                    _("no column holds the {field}: name one with --map 'HEADER={name}'").format(
-                        field=fields[required].header, name=required
-                    ),
-                )
-            )
-    return mapping, ignored, problems
-
-
-# -- rows --------------------------------------------------------------------------------------
-
-
-_YES = {"是", "y", "yes", "true", "1", "√", "✓", "✔", "已办结", "办结", "已", "x"}
-_NO = {"否", "n", "no", "false", "0", "×", "✗", "未办结", "未", "", "—", "-"}
-
-
-@dataclass
-class Row:
-    """One row of the file, read and checked."""
-
-    number: int
-    title: str = ""
-    ref: str = ""
-    detected: When | None = None
-    first_seen: When | None = None
-    platform: str = ""
-    url: str | None = None
-    summary: str = ""
-    categories: tuple[str, ...] = ()
-    level: str = ""
-    sentiment: str = ""
-    disposal: str = ""
-    responsible: str | None = None  # a roster name
-    responsible_text: str = ""  # a name not on the roster: kept in the note
-    milestones: dict[str, When] = field(default_factory=dict)
-    closed: When | None = None
-    is_closed: bool | None = None
-    reporter: str = ""
-    exercise: bool = False
-    voided: bool = False
-
-
-class _Bad(Exception):
-    def __init__(self, message: str) -> None:
-        self.message = message
-
-
-class RowReader:
-    """Reads rows of the file into :class:`Row` against the plan, collecting problems."""
-
-    def __init__(self, r: Reading, mapping: dict[int, Column], headers: Sequence[str]) -> None:
-        self.plan = r.plan
-        self.rules = r.time_rules()
-        self.now = r.now
-        self.tz = r.tz
-        self.mapping = mapping
-        self.headers = headers
-        self.problems: list[Problem] = []
-        self.notices: list[Problem] = []
-        self.per_incident = next((role.id for role in r.plan.roles if role.per_incident), None)
-
-    def read(self, number: int, values: Sequence[Any]) -> Row | None:
-        row = Row(number)
-        before = len(self.problems)
-        cells = {
-            column.field: (self.headers[i], values[i] if i < len(values) else None)
-            for i, column in self.mapping.items()
-        }
-        if all(_blank(v) is None for _h, v in cells.values()):
-            return None  # an empty line
-        for name in ("detected", "title"):  # detection first: later times are checked on it
-            if name in cells:
-                self._field(row, name, *cells.pop(name))
-        for name, (header, value) in cells.items():
-            self._field(row, name, header, value)
-        self._check_order(row, cells)
-        return row if len(self.problems) == before else None
-
-    def _field(self, row: Row, name: str, header: str, value: Any) -> None:
-        try:
-            self._set(row, name, value)
-        except _Bad as bad:
-            self.problems.append(Problem(row.number, header, bad.message))
-        except YqError as exc:
-            self.problems.append(Problem(row.number, header, exc.message))
-
-    def _set(self, row: Row, name: str, value: Any) -> None:  # noqa: C901 - one per field
-        text = _text(value)
-        if name == "title":
-            if not text:
-                raise _Bad(_("the title is empty"))
-            row.title = clean_text(text, _("title"), limit=MAX_TITLE)
-        elif name == "ref":
-            row.ref = text.upper()
-        elif name == "detected":
-            if not text and value is None:
-                raise _Bad(_("no time of detection"))
-            when = self._when(value, floor=None)
-            if when.precision == "unknown":
-                raise _Bad(_("the time of detection cannot be unknown"))
-            row.detected = when
-        elif name == "first_seen":
-            if text:
-                row.first_seen = self._when(value, floor=None)
-        elif name == "platform":
-            row.platform = clean_text(text, _("platform"), limit=MAX_SHORT)
-        elif name == "url":
-            row.url = clean_text(text, _("URL"), limit=MAX_SHORT) or None
-        elif name == "summary":
-            row.summary = clean_text(text, _("summary"), limit=MAX_TEXT)
-        elif name == "categories":
-            row.categories = resolve_categories(self.plan, (text,)) if text else ()
-        elif name == "level":
-            row.level = self.plan.level(text).id if text else ""
-        elif name == "sentiment":
-            row.sentiment = self.plan.sentiment(text).id if text else ""
-        elif name == "disposal":
-            row.disposal = clean_text(text, _("note"), limit=MAX_TEXT)
-        elif name == "responsible":
-            self._responsible(row, text)
-        elif name.startswith("milestone:"):
-            if text or isinstance(value, datetime | date):
-                row.milestones[name.split(":", 1)[1]] = self._when(
-                    value, floor=row.detected.lo if row.detected else None
-                )
-        elif name == "closed":
-            if text or isinstance(value, datetime | date):
-                row.closed = self._when(value, floor=row.detected.lo if row.detected else None)
-        elif name == "is_closed":
-            row.is_closed = _flag(text)
-        elif name == "reporter":
-            row.reporter = clean_text(text, _("reporter"), limit=MAX_SHORT)
-        elif name == "exercise":
-            row.exercise = bool(_flag(text))
-        elif name == "voided":
-            row.voided = bool(_flag(text))
-
-    def _responsible(self, row: Row, text: str) -> None:
-        names = [n for n in re.split(r"[、,，;；/\s]+", text) if n]
-        if not names:
-            return
-        if self.per_incident is None:
-            row.responsible_text = text
-            return
-        try:
-            row.responsible = self.plan.person(names[0]).name
-        except YqError:
-            row.responsible_text = text
-            self.notices.append(
-                Problem(
-                    row.number,
-                    "",
-                    _("{name} is not on the roster: kept in the note, not designated").format(
-                        name=text
-                    ),
-                )
-            )
-
-    def _when(self, value: Any, *, floor: datetime | None) -> When:
-        if isinstance(value, datetime):
-            at = value.replace(tzinfo=zone(self.tz)) if value.tzinfo is None else value
-            return When.exact(at.astimezone(zone("UTC")))
-        if isinstance(value, date):
-            return parse_when(value.isoformat(), self.rules, now=self.now, floor=floor)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            raise _Bad(_("{value} is a number, not a time").format(value=value))
-        return parse_when(_text(value), self.rules, now=self.now, floor=floor)
-
-    def _check_order(self, row: Row, cells: dict[str, tuple[str, Any]]) -> None:
-        detected = row.detected
-        if detected is None:
-            return
-        header = {name: h for name, (h, _v) in cells.items()}
-        if row.first_seen is not None and row.first_seen.lo > detected.hi:
-            self.problems.append(
-                Problem(
-                    row.number,
-                    header.get("first_seen", ""),
-                    _("first seen after it was detected"),
-                )
-            )
-        for milestone, when in row.milestones.items():
-            if when.hi < detected.lo:
-                self.problems.append(
-                    Problem(
-                        row.number,
-                        header.get(f"milestone:{milestone}", ""),
-                        _("before the time of detection"),
-                    )
-                )
-        if row.closed is not None:
-            latest = max([detected.lo, *(w.lo for w in row.milestones.values())])
-            if row.closed.hi < latest:
-                self.problems.append(
-                    Problem(
-                        row.number,
-                        header.get("closed", ""),
-                        _("closed before it was detected or before a time it lists"),
-                    )
-                )
-            if row.is_closed is False:
-                self.problems.append(
-                    Problem(
-                        row.number,
-                        header.get("is_closed", ""),
-                        _("says it is not closed, but gives a closing time"),
-                    )
-                )
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    return str(value).strip()
-
-
-def _flag(text: str) -> bool | None:
-    value = unicodedata.normalize("NFKC", text).strip().lower()
-    if value in _YES:
-        return True
-    if value in _NO:
-        return False if value else None
-    raise _Bad(_("{value!r} is neither 是 nor 否").format(value=text))
 
 
 # -- the import ----------------------------------------------------------------------------------
@@ -543,167 +139,271 @@ def import_ledger(
     *,
     overrides: Sequence[str] = (),
     dry_run: bool = False,
+    year: int | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Check every row of the file; unless ``dry_run`` or a row is bad, import them all in
     one transaction."""
     with _no_gc():
-        return _import(ctx, path, overrides, dry_run, progress)
+        if dry_run:
+            with reading(ctx) as r:
+                actor = acting_person(r.plan, ctx.user) if ctx.user else ""
+                return _run(r, actor, path, overrides, year, write=False, progress=progress)
+        with writing(ctx) as w:
+            return _run(w, w.actor, path, overrides, year, write=True, progress=progress)
 
 
-def _import(
-    ctx: Context,
-    path: Path,
-    overrides: Sequence[str],
-    dry_run: bool,
-    progress: Progress | None,
-) -> ImportResult:
-    sheet = read_sheet(path)
-    if dry_run:
-        with reading(ctx) as r:
-            actor = acting_person(r.plan, ctx.user) if ctx.user else ""
-            return _run(r, actor, path, sheet, overrides, write=False, progress=progress)
-    with writing(ctx) as w:
-        return _run(w, w.actor, path, sheet, overrides, write=True, progress=progress)
+# Computed columns ``yq export`` writes: computed again from what is imported.
+def _not_carried(ignored: Sequence[str], plan: Plan) -> tuple[list[str], list[str]]:
+    from yuqing_cli.services.ledger_cells import key, known_headers
+
+    known = known_headers(plan)
+    computed = [h for h in ignored if (c := known.get(key(h))) is not None and c.computed]
+    return [h for h in ignored if h not in computed], computed
+
+
+@dataclass
+class _Pass:
+    """What the check of every row keeps: small keys, not the rows."""
+
+    kept: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    skip: set[int] = field(default_factory=set)
+    urls: dict[int, int] = field(default_factory=dict)  # a URL's digest -> first row
+    titles: dict[int, int] = field(default_factory=dict)  # title and time's digest -> row
+    order: list[tuple[datetime, int, str, bool]] = field(default_factory=list)
+    open_rows: set[int] = field(default_factory=set)
+    needs: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    file_refs: dict[str, int] = field(default_factory=dict)  # the file's 编号 -> row
+
+
+def _digest(*parts: str) -> int:
+    """A key kept for each row instead of its text (12 bytes: no collision in practice)."""
+    text = "\x1f".join(parts).encode()
+    return int.from_bytes(hashlib.blake2b(text, digest_size=12).digest(), "big")
 
 
 def _run(
     r: Reading,
     actor: str,
     path: Path,
-    sheet: Sheet,
     overrides: Sequence[str],
+    year: int | None,
     *,
     write: bool,
     progress: Progress | None,
 ) -> ImportResult:
     plan = r.plan
-    mapping, ignored, problems = map_columns(sheet.headers, plan, overrides)
+    table = open_table(path)
+    rows = table.rows
+    head: list[tuple[int, list[Any]]] = []
+    for item in rows:
+        if any(_filled(v) for v in item[1]):
+            head.append(item)
+        if len(head) >= 20:
+            break
+    if not head:
+        from yuqing_cli.errors import BadInput
+
+        raise BadInput(
+            _("{path} holds no table").format(path=path), hint=_("is it the right file?")
+        )
+    at = find_header(plan, head)
+    index = at if at is not None else 0
+    header_row, cells = head[index]
+    headers = [str(v).strip() if v is not None else "" for v in cells]
+    titles = [" ".join(str(v) for v in c if _filled(v)) for _n, c in head[:index]]
+    year_from = "--year" if year is not None else ""
+    if year is None:
+        year = year_in([*titles, path.stem])
+        year_from = (
+            (_("the title row") if year_in(titles) else _("the file's name")) if year else ""
+        )
+    mapping, ignored, problems = map_columns(headers, plan, overrides)
+    left_out, computed = _not_carried(ignored, plan)
     base = ImportResult(
         file=path.name,
-        rows=sum(1 for row in sheet.rows if any(_blank(v) is not None for v in row)),
-        mapping=tuple((sheet.headers[i], c.header) for i, c in sorted(mapping.items())),
-        ignored=tuple(ignored),
+        rows=0,
+        mapping=tuple((headers[i], c.header) for i, c in sorted(mapping.items())),
+        ignored=tuple(left_out),
         dry_run=not write,
+        sheet=table.sheet,
+        header_row=header_row,
+        year=year,
+        year_from=year_from,
+        not_carried=tuple(computed),
     )
+    titled = [
+        Skipped(n, _("a title row: {text}").format(text=t[:60]))
+        for (n, _c), t in zip(head[:index], titles, strict=True)
+    ]
     if problems:
-        return _result(base, problems=problems)
-    reader = RowReader(r, mapping, sheet.headers)
-    rows = []
-    for i, values in enumerate(sheet.rows):
-        row = reader.read(sheet.first_row + i, values)
-        if row is not None:
-            rows.append(row)
-        if progress is not None and (i + 1) % PROGRESS_EVERY == 0:
-            progress("check", i + 1, len(sheet.rows))
-    if progress is not None:
-        progress("check", len(sheet.rows), len(sheet.rows))
-    problems = reader.problems
-    skipped, rows = _duplicates(r.session, rows)
-    problems += _rights(plan, actor, rows)
-    if problems or not write:
-        return _result(base, problems=problems, skipped=skipped, notices=reader.notices)
-    assert actor
-    ensure_version(r.session, plan, r.now)
-    dialect.roomy_cache(r.session.connection())
-    refs, notices = _references(r.session, plan, rows)
-    imported: list[Imported] = []
-    ordered = sorted(rows, key=_order)
-    total = len(ordered)
-    for start in range(0, total, BATCH):
-        chunk = ordered[start : start + BATCH]
-        st.create_many(
-            r.session,
-            plan,
-            (_trail(plan, row, refs[row.number], actor, r.now, base.file) for row in chunk),
-            now=r.now,
-        )
-        imported += [Imported(row.number, refs[row.number], row.ref) for row in chunk]
+        return replace(base, problems=tuple(problems), skipped=tuple(titled))
+    reader = RowReader(r, mapping, headers, year)
+    check = _Pass(skipped=titled)
+    spill = tempfile.TemporaryFile() if write else None  # private; gone when closed
+    try:
+        batch: list[Row] = []  # checked rows, for the database's duplicates and the spill
+        data_rows = 0
+        for number, values in _chain(head[index + 1 :], rows):
+            if not any(_filled(v) for v in values):
+                continue
+            reason = skip_reason(values)
+            if reason is not None:
+                check.skipped.append(
+                    Skipped(number, _("not an incident: {text}").format(text=reason))
+                )
+                continue
+            data_rows += 1
+            row = reader.read(number, values)
+            if row is not None:
+                _checked(plan, actor, row, check)
+                batch.append(row)
+                if len(batch) >= BATCH:
+                    gc.collect(1)  # the collector is off for speed: what cycles left, now
+                    _known(r.session, check, batch)
+                    if spill is not None:
+                        pickle.dump(batch, spill, protocol=pickle.HIGHEST_PROTOCOL)
+                    batch = []
+            if progress is not None and data_rows % PROGRESS_EVERY == 0:
+                progress("check", data_rows, 0)
+        if batch:
+            _known(r.session, check, batch)
+            if spill is not None:
+                pickle.dump(batch, spill, protocol=pickle.HIGHEST_PROTOCOL)
+            batch = []
         if progress is not None:
-            progress("write", min(start + BATCH, total), total)
-    imported.sort(key=lambda x: x.row)
-    return _result(base, imported=imported, skipped=skipped, notices=[*reader.notices, *notices])
+            progress("check", data_rows, data_rows)
+        problems = [*reader.problems, *check.problems, *_rights_problems(actor, check)]
+        result = replace(
+            base,
+            rows=data_rows,
+            skipped=tuple(sorted(check.skipped, key=lambda x: x.row)),
+            problems=tuple(problems),
+            read_as=tuple(reader.read_as.values()),
+            arriving_open=len(check.open_rows - check.skip),
+            kept=check.kept,
+        )
+        if problems or spill is None:
+            return result
+        assert actor
+        ensure_version(r.session, plan, r.now)
+        dialect.roomy_cache(r.session.connection())
+        refs, notices = _references(r.session, plan, check)
+        imported: list[Imported] = []
+        spill.seek(0)
+        done = 0
+        for chunk in _batches(spill):
+            wanted = [row for row in chunk if row.number not in check.skip]
+            st.create_many(
+                r.session,
+                plan,
+                (_trail(plan, row, refs, actor, r.now, base.file) for row in wanted),
+                now=r.now,
+            )
+            imported += [Imported(row.number, refs[row.number], row.ref) for row in wanted]
+            gc.collect()
+            done += len(wanted)
+            if progress is not None:
+                progress("write", done, check.kept)
+        imported.sort(key=lambda x: x.row)
+        return replace(result, imported=tuple(imported), notices=tuple(notices))
+    finally:
+        if spill is not None:
+            spill.close()
 
 
-def _result(
-    base: ImportResult,
-    *,
-    problems: Iterable[Problem] = (),
-    skipped: Iterable[Skipped] = (),
-    notices: Iterable[Problem] = (),
-    imported: Iterable[Imported] = (),
-) -> ImportResult:
-    from dataclasses import replace
-
-    return replace(
-        base,
-        problems=tuple(problems),
-        skipped=tuple(skipped),
-        notices=tuple(notices),
-        imported=tuple(imported),
-    )
+def _chain(
+    first: Iterable[tuple[int, list[Any]]], rest: Iterator[tuple[int, list[Any]]]
+) -> Iterator[tuple[int, list[Any]]]:
+    yield from first
+    yield from rest
 
 
-def _duplicates(session: Session, rows: list[Row]) -> tuple[list[Skipped], list[Row]]:
-    """Rows already in the database or earlier in the file (same URL, or same title and
-    time of detection), and voided rows: skipped."""
-    urls = {row.url for row in rows if row.url}
-    known_urls: dict[str, str] = {}
-    ordered = sorted(urls)
-    for chunk in chunks(ordered):
+def _batches(spill: IO[bytes]) -> Iterator[list[Row]]:
+    while True:
+        try:
+            yield pickle.load(spill)  # noqa: S301 - our own private temporary file
+        except EOFError:
+            return
+
+
+def _filled(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _checked(plan: Plan, actor: str, row: Row, check: _Pass) -> None:
+    """Duplicates in the file, rights, and the keys kept for what follows."""
+    assert row.detected is not None
+    key = _digest(row.title, row.detected.at.isoformat())
+    url = _digest(row.url) if row.url else None
+    if not row.voided and url is not None and url in check.urls:
+        check.skipped.append(
+            Skipped(row.number, _("same URL as row {row}").format(row=check.urls[url]))
+        )
+        check.skip.add(row.number)
+        return
+    if key in check.titles:
+        check.skipped.append(
+            Skipped(
+                row.number,
+                _("same title and time of detection as row {row}").format(row=check.titles[key]),
+            )
+        )
+        check.skip.add(row.number)
+        return
+    if url is not None and not row.voided:
+        check.urls[url] = row.number
+    check.titles[key] = row.number
+    check.kept += 1
+    if row.is_open:
+        check.open_rows.add(row.number)
+    ours = row.ref if _REF.match(row.ref) else ""
+    check.order.append((row.detected.at, row.number, ours, row.voided))
+    if row.ref:
+        check.file_refs.setdefault(row.ref, row.number)
+    _rights(plan, actor, row, check)
+
+
+def _known(session: Session, check: _Pass, rows: list[Row]) -> None:
+    """Rows of a batch already in the database: same URL, or same title and time of
+    detection."""
+    fresh = [row for row in rows if row.number not in check.skip]
+    urls = {row.url: row.number for row in fresh if row.url and not row.voided}
+    known: dict[str, str] = {}
+    for chunk in chunks(sorted(urls)):
         for ref, url in session.exec(
             select(Incident.ref, Incident.url).where(col(Incident.url).in_(chunk))
         ):
             if url is not None:
-                known_urls.setdefault(url, ref)
-    times = sorted({row.detected.at for row in rows if row.detected})
-    known_titles: dict[tuple[str, datetime], str] = {}
-    for some in chunks(times):
+                known.setdefault(url, ref)
+    for url, number in urls.items():
+        if url in known:
+            _drop(check, number, _("its URL is already {ref}").format(ref=known[url]))
+    by_key = {(row.title, _detected(row).at): row.number for row in fresh}
+    for some in chunks(sorted({at for _t, at in by_key})):
         for ref, title, at in session.exec(
             select(Incident.ref, Incident.title, Incident.detected_at).where(
                 col(Incident.detected_at).in_(some)
             )
         ):
-            known_titles.setdefault((title, at), ref)
-    skipped: list[Skipped] = []
-    kept: list[Row] = []
-    seen_urls: dict[str, int] = {}
-    seen_titles: dict[tuple[str, datetime], int] = {}
-    for row in rows:
-        assert row.detected is not None
-        key = (row.title, row.detected.at)
-        if row.voided:
-            skipped.append(Skipped(row.number, _("marked as voided (作废) in the file")))
-        elif row.url and row.url in known_urls:
-            skipped.append(
-                Skipped(row.number, _("its URL is already {ref}").format(ref=known_urls[row.url]))
-            )
-        elif key in known_titles:
-            skipped.append(
-                Skipped(
-                    row.number,
-                    _("already {ref} (same title and time of detection)").format(
-                        ref=known_titles[key]
-                    ),
+            found = by_key.get((title, at))
+            if found is not None and found not in check.skip:
+                _drop(
+                    check,
+                    found,
+                    _("already {ref} (same title and time of detection)").format(ref=ref),
                 )
-            )
-        elif row.url and row.url in seen_urls:
-            skipped.append(
-                Skipped(row.number, _("same URL as row {row}").format(row=seen_urls[row.url]))
-            )
-        elif key in seen_titles:
-            skipped.append(
-                Skipped(
-                    row.number,
-                    _("same title and time of detection as row {row}").format(row=seen_titles[key]),
-                )
-            )
-        else:
-            kept.append(row)
-        if row.url:
-            seen_urls.setdefault(row.url, row.number)
-        seen_titles.setdefault(key, row.number)
-    return skipped, kept
+
+
+def _drop(check: _Pass, number: int, reason: str) -> None:
+    check.skipped.append(Skipped(number, reason))
+    check.skip.add(number)
+    check.kept -= 1
+    for entries in check.needs.values():
+        if number in entries:
+            entries.remove(number)
 
 
 def _milestone_step(plan: Plan, milestone: str, level: str, categories: Sequence[str]) -> Step:
@@ -718,38 +418,45 @@ def _grading(plan: Plan, row: Row) -> tuple[str, tuple[str, ...]]:
     return row.level or plan.defaults.level, row.categories or (plan.defaults.category,)
 
 
-def _rights(plan: Plan, actor: str, rows: list[Row]) -> list[Problem]:
-    """What the rows ask of the person importing, against the plan's roles: one problem
-    per kind of entry they may not make, naming the rows that need it. (Without a
+def _rights(plan: Plan, actor: str, row: Row, check: _Pass) -> None:
+    """What the row asks of the person importing, against the plan's roles: the rows
+    that need each kind of entry the person may not make are collected. (Without a
     person, in a dry run, only what the plan itself allows is checked.)"""
-    needs: dict[tuple[str, str], list[int]] = {}
-    problems = []
 
-    def need(what: str, roles: tuple[str, ...], row: int) -> None:
+    def need(what: str, roles: tuple[str, ...]) -> None:
         if actor and not rules.roles_of(plan, actor) & set(roles):
-            needs.setdefault((what, rules.who_may(plan, roles)), []).append(row)
+            check.needs.setdefault((what, rules.who_may(plan, roles)), []).append(row.number)
 
-    for row in rows:
-        need(_("log incidents"), plan.permission("new"), row.number)
-        level, categories = _grading(plan, row)
-        for milestone in row.milestones:
-            try:
-                step = _milestone_step(plan, milestone, level, categories)
-            except _Bad as bad:
-                problems.append(Problem(row.number, plan.milestone(milestone).name, bad.message))
-                continue
-            need(step.title, plan.permission("assign") if step.assigns else step.roles, row.number)
-        if row.disposal or row.responsible_text:
-            need(_("add notes"), plan.permission("note"), row.number)
-        if row.closed is not None or row.is_closed:
-            need(_("close incidents"), plan.permission("close"), row.number)
-            if row.closed is None and not plan.time.allow_unknown:
-                problems.append(
-                    Problem(row.number, "", _("closed, but the file gives no closing time"))
-                )
-        if row.responsible:
-            need(_("designate the incident's own roles"), plan.permission("assign"), row.number)
-    for (what, who), numbers in needs.items():
+    need(_("log incidents"), plan.permission("new"))
+    level, categories = _grading(plan, row)
+    for milestone in row.milestones:
+        try:
+            step = _milestone_step(plan, milestone, level, categories)
+        except _Bad as bad:
+            check.problems.append(Problem(row.number, plan.milestone(milestone).name, bad.message))
+            continue
+        need(step.title, plan.permission("assign") if step.assigns else step.roles)
+    if row.disposal or row.remark:
+        need(_("add notes"), plan.permission("note"))
+    if row.closed is not None or row.is_closed or row.first_closed is not None:
+        need(_("close incidents"), plan.permission("close"))
+        if row.closed is None and row.is_closed and not plan.time.allow_unknown:
+            check.problems.append(
+                Problem(row.number, "", _("closed, but the file gives no closing time"))
+            )
+    if len(row.gradings) > 1:
+        need(_("re-grade incidents"), plan.permission("grade"))
+    if row.waves > 1:
+        need(_("reopen incidents"), plan.permission("reopen"))
+    if row.voided:
+        need(_("void incidents"), plan.permission("void"))
+
+
+def _rights_problems(actor: str, check: _Pass) -> list[Problem]:
+    problems = []
+    for (what, who), numbers in check.needs.items():
+        if not numbers:
+            continue
         shown = ", ".join(str(n) for n in numbers[:10]) + (" …" if len(numbers) > 10 else "")
         problems.append(
             Problem(
@@ -766,24 +473,23 @@ def _rights(plan: Plan, actor: str, rows: list[Row]) -> list[Problem]:
 _REF = re.compile(r"^([A-Z0-9]+)-(\d{8})-(\d{1,6})$")
 
 
-def _references(
-    session: Session, plan: Plan, rows: list[Row]
-) -> tuple[dict[int, str], list[Problem]]:
-    """Each row's reference: the file's own when it has this plan's form, the day of
-    detection and is free; else the next of the day of detection."""
+def _references(session: Session, plan: Plan, check: _Pass) -> tuple[dict[Any, str], list[Problem]]:
+    """Each row's reference (by row number): the file's own when it has this plan's
+    form, the day of detection and is free; else the next of the day of detection. The
+    file's own numbers map to the references given (for 重复于)."""
     tz = plan.info.timezone
     prefix = plan.info.reference_prefix.upper()
+    rows = sorted(x for x in check.order if x[1] not in check.skip)
     wanted = {}
-    for row in rows:
-        m = _REF.match(row.ref)
-        day = local(_detected(row).at, tz).strftime("%Y%m%d")
+    for at, number, ref, _voided in rows:
+        m = _REF.match(ref)
+        day = local(at, tz).strftime("%Y%m%d")
         if m and m[1] == prefix and m[2] == day:
-            wanted[row.number] = f"{prefix}-{day}-{int(m[3]):03d}"
+            wanted[number] = f"{prefix}-{day}-{int(m[3]):03d}"
     taken = set()
-    candidates = sorted(set(wanted.values()))
-    for chunk in chunks(candidates):
+    for chunk in chunks(sorted(set(wanted.values()))):
         taken |= set(session.exec(select(Incident.ref).where(col(Incident.ref).in_(chunk))))
-    refs: dict[int, str] = {}
+    refs: dict[Any, str] = {}
     kept: set[str] = set()
     for number, ref in wanted.items():
         if ref not in taken and ref not in kept:
@@ -795,34 +501,45 @@ def _references(
         last[day] = max(last.get(day, 0), int(n))
     checked: set[str] = set()
     notices = []
-    for row in sorted(rows, key=_order):
-        if row.number in refs:
+    for at, number, ref, _voided in rows:
+        if number in refs:
             continue
-        day = local(_detected(row).at, tz).strftime("%Y%m%d")
+        day = local(at, tz).strftime("%Y%m%d")
         if day not in checked:
             last[day] = max(last.get(day, 0), st.last_number(session, plan, day))
             checked.add(day)
         last[day] += 1
-        refs[row.number] = f"{prefix}-{day}-{last[day]:03d}"
-        if _REF.match(row.ref):  # one of ours, but taken or of another day: say so
+        refs[number] = f"{prefix}-{day}-{last[day]:03d}"
+        if _REF.match(ref):  # one of ours, but taken or of another day: say so
             notices.append(
                 Problem(
-                    row.number,
+                    number,
                     "",
                     _("logged as {ref}: the number {given} is taken or of another day").format(
-                        ref=refs[row.number], given=row.ref
+                        ref=refs[number], given=ref
                     ),
                 )
             )
-    # (a number in the unit's own form is kept in the incident's trail as its source)
+    for ref, number in check.file_refs.items():
+        if number in refs:
+            refs[("file", ref)] = refs[number]
     return refs, notices
 
 
-def _trail(plan: Plan, row: Row, ref: str, actor: str, now: datetime, file: str) -> st.NewTrail:
+def _trail(
+    plan: Plan, row: Row, refs: dict[Any, str], actor: str, now: datetime, file: str
+) -> st.NewTrail:
     level, categories = _grading(plan, row)
+    detected = _detected(row)
+    gradings = list(row.gradings)
+    first_level = gradings[0][1] if len(gradings) > 1 else level
+    closing = row.closed is not None or bool(row.is_closed)
+    stage = plan.initial_stage.id
+    if row.stage and not closing and row.waves == 1 and not plan.stage(row.stage).final:
+        stage = row.stage  # open in the stage the file says
     fields: dict[str, Any] = {
         "title": row.title,
-        "level": level,
+        "level": first_level,
         "categories": list(categories),
         "category": categories[0],
         "sentiment": row.sentiment or plan.defaults.sentiment,
@@ -830,7 +547,7 @@ def _trail(plan: Plan, row: Row, ref: str, actor: str, now: datetime, file: str)
         "url": row.url,
         "summary": row.summary,
         "exercise": row.exercise,
-        "stage": plan.initial_stage.id,
+        "stage": stage,
         "imported": True,
     }
     if row.reporter and row.reporter != actor:
@@ -839,38 +556,71 @@ def _trail(plan: Plan, row: Row, ref: str, actor: str, now: datetime, file: str)
     if row.ref:
         data["source"]["ref"] = row.ref
     if row.first_seen is not None:
-        data["first_seen"] = row.first_seen.clip(hi=_detected(row).hi).to_dict()
+        data["first_seen"] = row.first_seen.clip(hi=detected.hi).to_dict()
+    carried = dict(row.carried)
+    if row.responsible:
+        carried["responsible"] = list(row.responsible)
+    if carried:
+        data["ledger"] = carried
     entries: list[st.Entry] = []
-    detected = _detected(row)
     end = row.closed.hi if row.closed is not None else now
-    if row.responsible is not None:
-        role = next(x.id for x in plan.roles if x.per_incident)
-        entries.append(
-            st.Entry("assign", _unknown(detected, end), subject=role, new=row.responsible)
-        )
+    previous = first_level
+    for since, graded in gradings[1:]:
+        if graded != previous:
+            when = since.clip(lo=detected.lo)
+            entries.append(st.Entry("grade", when, subject="level", old=previous, new=graded))
+            previous = graded
     for milestone, when in sorted(row.milestones.items(), key=lambda kv: kv[1].at):
         step = _milestone_step(plan, milestone, level, categories)
-        entries.append(st.Entry("done", when, subject=step.id, old="open", new="done", note="补录"))
-    note = "；".join(x for x in (row.disposal, row.responsible_text) if x)
-    if note:
-        entries.append(st.Entry("note", _unknown(detected, end), note=note))
-    if row.closed is not None or row.is_closed:
-        final = next(s for s in plan.stages if s.final)
-        latest = max([detected.lo, *(w.lo for w in row.milestones.values())])
-        closed = row.closed or When(latest, latest, max(latest, now), "unknown")
+        if step.assigns:
+            continue  # a designation names a person the file does not give
+        entries.append(st.Entry("done", when, subject=step.id, old="open", new="done"))
+    for note in (row.disposal, row.remark):
+        if note:
+            entries.append(st.Entry("note", _unknown(detected, end), note=note))
+    final = next(s for s in plan.stages if s.final)
+    current = stage
+    latest = max([detected.lo, *(w.lo for w in row.milestones.values())])
+    for wave in range(1, row.waves + 1):
+        last_wave = wave == row.waves
+        if not last_wave or closing:
+            given = row.closed if last_wave else (row.first_closed if wave == 1 else None)
+            closed = given or When(latest, latest, max(latest, end), "unknown")
+            entries.append(st.Entry("close", closed, subject="stage", old=current, new=final.id))
+            latest = closed.lo
+            current = final.id
+        if not last_wave:
+            target = plan.stage(final.reopen_to or plan.initial_stage.id)
+            reopened = When(latest, latest, max(latest, end), "unknown")
+            entries.append(
+                st.Entry(
+                    "reopen",
+                    reopened,
+                    subject="stage",
+                    old=current,
+                    new=target.id,
+                    note=_("imported: wave {n}").format(n=wave + 1),
+                )  # fmt: skip
+            )
+            current = target.id
+    if row.voided:
+        data_void: dict[str, Any] = {}
+        if row.duplicate_of:
+            data_void["duplicate_of"] = refs.get(("file", row.duplicate_of), row.duplicate_of)
         entries.append(
-            st.Entry("close", closed, subject="stage", old=plan.initial_stage.id, new=final.id)
+            st.Entry(
+                "void",
+                When.exact(now),
+                note=row.void_reason or _("voided in the file"),
+                data=data_void or None,
+            )  # fmt: skip
         )
-    return st.NewTrail(ref, actor, detected, fields, data, tuple(entries))
+    return st.NewTrail(refs[row.number], actor, detected, fields, data, tuple(entries))
 
 
 def _detected(row: Row) -> When:
     assert row.detected is not None  # a row without one is a problem, never imported
     return row.detected
-
-
-def _order(row: Row) -> tuple[datetime, int]:
-    return _detected(row).at, row.number
 
 
 def _unknown(start: When, end: datetime) -> When:

@@ -531,7 +531,7 @@ def project(
 
 
 # Migrations after which every incident is replayed and its projections rewritten.
-REPLAYED_AFTER = ("m003_event_data_and_state", "m005_ledger_projection")
+REPLAYED_AFTER = ("m003_event_data_and_state", "m005_ledger_projection", "m008_ledger_columns")
 BATCH = 500
 
 

@@ -302,6 +302,14 @@ def m007_positive_event_ids(conn: Connection) -> None:
         )
 
 
+@migration
+def m008_ledger_columns(conn: Connection) -> None:
+    """The ledger says what happened (处置情况 from step notes and statements, who did
+    the work, where each clock started, the grading history, void marks, deadlines that
+    fell due before an import) and the state keeps what an imported row carried: no
+    change of schema; the store replays every incident right after this migration."""
+
+
 class MigrationError(Exception):
     """The database cannot be upgraded as it is: the reason, and what to do."""
 
