@@ -137,6 +137,28 @@ def test_a_year_is_needed_for_12_10(env: Path, clock: Clock) -> None:
     assert checked["year"] == 2024 and checked["year_from"] == "--year"
 
 
+def test_cells_read_as_clerks_write_them(env: Path, clock: Clock) -> None:
+    """A cell's 次日 counts from the row's detection, Excel's Chinese display of 00:30 is
+    00:30 (not 12:30), and a range written with a hyphen is a range, never an offset."""
+    clock.set("2025-03-01 09:00")
+    source = env / "台账.csv"
+    source.write_text(
+        "标题,日期,办结时间\n"
+        "一条,2022/6/10 上午 12:30:00,次日下午3点\n"
+        "两条,2022-06-10 14:00-18:00,\n",
+        "utf-8",
+    )
+    ok("import", str(source), user=LEADER)
+    rows = {r["title"]: r for r in json.loads(ok("export", "-f", "json").stdout)}
+    first = rows["一条"]
+    assert first["detected"]["at"].startswith("2022-06-10T00:30")
+    assert first["closed"]["at"].startswith("2022-06-11T15:00")
+    second = rows["两条"]
+    assert second["detected"]["precision"] == "range"
+    assert second["detected"]["earliest"].startswith("2022-06-10T14:00")
+    assert second["detected"]["latest"].startswith("2022-06-10T18:00")
+
+
 def test_since_after_until_is_refused() -> None:
     result = yq("export", "--since", "2024-12-01", "--until", "2024-11-01")
     assert result.exit_code == 2 and "--since" in result.stderr

@@ -38,8 +38,8 @@ from yuqing_cli.services.incidents import (
 )
 from yuqing_cli.services.ledger import Column, columns
 from yuqing_cli.services.ledger_sheet import excel_serial
-from yuqing_cli.timeutil import zone
-from yuqing_cli.when import When, parse_when
+from yuqing_cli.timeutil import local, zone
+from yuqing_cli.when import Anchor, When, parse_when
 
 # Columns an office's ledger has that yq's does not write: read as notes.
 EXTRA = (Column("remark", "备注", ("remark", "remarks", "说明", "附注")),)
@@ -503,7 +503,9 @@ class RowReader:
                 return self.when(n, header, read, floor=floor)
         written = text
         text = self._with_year(n, header, text, anchor)
-        when = parse_when(text, self.rules, now=self.now, floor=floor)
+        when = parse_when(
+            text, self.rules, now=self.now, floor=floor, anchor=self._anchor(anchor)
+        )
         if text != written:
             from yuqing_cli.when import show_when
 
@@ -515,6 +517,12 @@ class RowReader:
                 show_when(when, self.tz, chinese=True),
             )
         return when
+
+    def _anchor(self, detected: When | None) -> Anchor:
+        """What a cell's 当日, 次日 or year-less date is read against: the row's detection
+        (for its other cells), and the file's year."""
+        start = local(detected.lo, self.tz).date() if detected is not None else None
+        return Anchor(start=start, year=self.year)
 
     def _with_year(self, n: int, header: str, text: str, anchor: When | None) -> str:
         """``12.10``, ``12-10``, ``12月10日`` with the file's year (or, for a time after
@@ -528,8 +536,6 @@ class RowReader:
             return text
         year = self.year
         if anchor is not None:
-            from yuqing_cli.timeutil import local
-
             start = local(anchor.lo, self.tz).date()
             year = start.year
             try:
